@@ -1,0 +1,65 @@
+"""Assembles the web side: the Bolt app (one signed `/slack/events`), ingest and health."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+
+from bot.deps import Deps
+from bot.slack.client import make_client
+from handlers import ingest
+from handlers.slack import actions, commands
+from storage import outbox
+
+log = logging.getLogger("casebot.app")
+MAX_REQUEST_BYTES = 1024 * 1024 + 4096
+
+
+@dataclass
+class WebApp:
+    bolt: App
+    flask: Flask
+
+
+def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
+    """The Bolt app. `process_before_response=True` answers Slack only after the listener
+    finished, which tests and the demo use to observe the result deterministically; in
+    production the listener acks first and the HTTP answer leaves at `ack()`."""
+    settings = deps.settings
+    bolt = App(
+        client=make_client(settings.slack_bot_token, settings.slack_api_url),
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=process_before_response,
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+    )
+    commands.register(bolt, deps)
+    actions.register(bolt, deps)
+    return bolt
+
+
+def create_app(deps: Deps, *, process_before_response: bool = False) -> WebApp:
+    bolt = create_bolt(deps, process_before_response=process_before_response)
+    web = Flask("casebot")
+    web.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    slack_handler = SlackRequestHandler(bolt)
+
+    @web.post("/slack/events")
+    def slack_events() -> ResponseReturnValue:
+        return slack_handler.handle(request)
+
+    @web.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        if not deps.db.ping():
+            return jsonify(ok=False, database="unreachable"), 503
+        with deps.db.session() as session:
+            queue = outbox.backlog(session)
+        return jsonify(ok=True, database="ok", outbox=queue), 200
+
+    ingest.register(web, deps)
+    return WebApp(bolt=bolt, flask=web)

@@ -1,0 +1,69 @@
+"""What a case card shows, gathered from the database as plain data.
+
+Rendering (`bot.slack.blocks`) turns this into Block Kit; keeping the two apart lets
+the renderer stay pure and the rules about what is shown (masking) live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot import pii
+from bot.cases import get_case
+from bot.ids import format_case_id
+from config.schema import CasebotConfig
+from storage import queries
+from storage.models import Customer
+
+
+@dataclass(frozen=True)
+class CardView:
+    case_id: int
+    ref: str
+    department: str
+    department_name: str
+    channel: str
+    source: str
+    url: str | None
+    customer_name: str
+    customer_handle: str
+    text: str
+    priority: str
+    priority_reason: str
+    status: str
+    owner_id: str | None
+    tags: list[str]
+    posts: int
+    earlier_cases: list[str]
+    opened_at: datetime
+
+
+def card_view(session: Session, case_id: int, config: CasebotConfig) -> CardView:
+    case = get_case(session, case_id)
+    post = queries.first_post(session, case_id=case_id)
+    customer = session.get(Customer, case.customer_id)
+    department = config.departments[case.department]
+    earlier = queries.earlier_cases(session, customer_id=case.customer_id, before_case=case_id)
+    return CardView(
+        case_id=case_id,
+        ref=format_case_id(case_id),
+        department=case.department,
+        department_name=department.name,
+        channel=department.channel,
+        source=case.source,
+        url=post.url if post else None,
+        customer_name=(customer.name if customer else "") or (post.author_name if post else ""),
+        customer_handle=post.author_handle if post else "",
+        text=pii.mask(post.text if post else "", config.pii.mask),
+        priority=case.priority,
+        priority_reason=case.priority_reason,
+        status=case.status,
+        owner_id=case.owner_id,
+        tags=list(case.tags),
+        posts=queries.count_posts(session, case_id=case_id),
+        earlier_cases=[format_case_id(c.id or 0) for c in earlier],
+        opened_at=case.created_at,
+    )

@@ -1,0 +1,103 @@
+"""Domain events the core returns, and the domain exceptions it raises.
+
+Events are facts about a case. The same list becomes audit rows and outbox messages
+(see `bot.effects`), so what Slack shows and what the audit log says cannot drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from bot.ids import Surface, format_case_id
+
+SYSTEM = "casebot"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    kind: ClassVar[str]
+    changes_card: ClassVar[bool] = True
+    in_timeline: ClassVar[bool] = True
+
+    case_id: int
+    actor: str
+    surface: Surface
+    at: datetime
+
+    def data(self) -> dict[str, Any]:
+        out = asdict(self)
+        for common in ("case_id", "actor", "surface", "at"):
+            out.pop(common)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseOpened(DomainEvent):
+    kind = "opened"
+    in_timeline = False
+    department: str
+    priority: str
+    rule: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostAdded(DomainEvent):
+    """A customer's follow-up joined an open case."""
+
+    kind = "post_added"
+    post_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseClaimed(DomainEvent):
+    kind = "claimed"
+    owner: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseUnclaimed(DomainEvent):
+    kind = "unclaimed"
+    previous_owner: str
+
+
+class DomainError(Exception):
+    """A refusal the user should read; handlers turn it into a short ephemeral answer."""
+
+    def user_message(self) -> str:
+        return str(self)
+
+
+@dataclass
+class CaseNotFound(DomainError):
+    case_id: int
+
+    def user_message(self) -> str:
+        return f"There is no case {format_case_id(self.case_id)}."
+
+
+@dataclass
+class AlreadyClaimed(DomainError):
+    case_id: int
+    owner: str
+
+    def user_message(self) -> str:
+        return f"{format_case_id(self.case_id)} is already owned by <@{self.owner}>."
+
+
+@dataclass
+class NotAllowed(DomainError):
+    reason: str = field(default="You are not allowed to do that.")
+
+    def user_message(self) -> str:
+        return self.reason
+
+
+@dataclass
+class InvalidTransition(DomainError):
+    case_id: int
+    reason: str
+
+    def user_message(self) -> str:
+        return f"{format_case_id(self.case_id)}: {self.reason}"

@@ -1,0 +1,166 @@
+"""A customer post arrives: store it once, find or open its case, queue the card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot import effects, priority, routing
+from bot.events import SYSTEM, CaseOpened, DomainEvent, PostAdded
+from bot.ids import Surface
+from bot.posts import IncomingPost
+from config.schema import CasebotConfig
+from storage import queries
+from storage.models import Case, Customer, CustomerIdentity, Post
+
+
+@dataclass(frozen=True)
+class Received:
+    case_id: int
+    post_id: int
+    duplicate: bool
+
+
+def _customer(session: Session, post: IncomingPost, now: datetime) -> Customer:
+    """One person across channels: a known handle, else a known e-mail, else someone new."""
+    identity = queries.find_identity(session, source=post.source, external_id=post.author.id)
+    if identity:
+        found = session.get(Customer, identity.customer_id)
+        if found:
+            return found
+    customer = (
+        queries.find_customer_by_email(session, email=post.author.email)
+        if post.author.email
+        else None
+    )
+    if customer is None:
+        customer = Customer(
+            name=post.author.name or post.author.handle,
+            email=post.author.email,
+            created_at=now,
+        )
+        session.add(customer)
+        session.flush()
+    session.add(
+        CustomerIdentity(
+            customer_id=customer.id or 0,
+            source=post.source,
+            external_id=post.author.id,
+            handle=post.author.handle,
+            followers=post.author.followers,
+        )
+    )
+    return customer
+
+
+def _conversation_key(post: IncomingPost) -> str | None:
+    return f"{post.source}:{post.conversation_id}" if post.conversation_id else None
+
+
+def receive(
+    session: Session, post: IncomingPost, *, now: datetime, config: CasebotConfig
+) -> Received:
+    """Store the post and attach it to a case. Idempotent on `(source, external_id)`.
+
+    A concurrent duplicate trips the unique constraint at flush; the caller's unit of
+    work is retried once and then takes the duplicate branch.
+    """
+    existing = queries.find_post(session, source=post.source, external_id=post.external_id)
+    if existing:
+        return Received(existing.case_id or 0, existing.id or 0, duplicate=True)
+
+    customer = _customer(session, post, now)
+    row = Post(
+        source=post.source,
+        external_id=post.external_id,
+        customer_id=customer.id or 0,
+        text=post.text,
+        url=post.url,
+        author_handle=post.author.handle,
+        author_name=post.author.name,
+        conversation_id=post.conversation_id,
+        in_reply_to=post.in_reply_to,
+        language=post.language,
+        extra=post.metadata,
+        posted_at=post.posted_at or now,
+        received_at=now,
+    )
+    session.add(row)
+    session.flush()
+
+    case = queries.open_case_for_thread(
+        session,
+        source=post.source,
+        conversation_key=_conversation_key(post),
+        in_reply_to=post.in_reply_to,
+    )
+    events: list[DomainEvent]
+    if case is not None:
+        case.updated_at = now
+        events = [
+            PostAdded(
+                case_id=case.id or 0,
+                actor=SYSTEM,
+                surface=Surface.INGEST,
+                at=now,
+                post_id=row.id or 0,
+            )
+        ]
+    else:
+        case, rule = _open_case(session, post, customer, now, config)
+        events = [
+            CaseOpened(
+                case_id=case.id or 0,
+                actor=SYSTEM,
+                surface=Surface.INGEST,
+                at=now,
+                department=case.department,
+                priority=case.priority,
+                rule=rule,
+            )
+        ]
+    row.case_id = case.id
+    effects.publish(session, events)
+    return Received(case.id or 0, row.id or 0, duplicate=False)
+
+
+def _open_case(
+    session: Session,
+    post: IncomingPost,
+    customer: Customer,
+    now: datetime,
+    config: CasebotConfig,
+) -> tuple[Case, str | None]:
+    decision = routing.route(post, customer.tier, config)
+    if decision.priority:
+        level, reason = decision.priority, f"rule '{decision.rule}'"
+    else:
+        recent = queries.count_recent_cases(
+            session,
+            customer_id=customer.id or 0,
+            since=now - timedelta(days=config.priority.repeat_window_days),
+        )
+        scored = priority.score(
+            text=post.text,
+            followers=post.author.followers,
+            tier=customer.tier,
+            recent_cases=recent,
+            rules=config.priority,
+        )
+        level, reason = scored.priority, scored.reason
+    case = Case(
+        department=decision.department,
+        priority=level,
+        priority_reason=reason,
+        tags=decision.tags,
+        customer_id=customer.id or 0,
+        source=post.source,
+        conversation_key=_conversation_key(post),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    return case, decision.rule

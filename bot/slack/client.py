@@ -1,0 +1,18 @@
+"""The one way Casebot builds a Slack WebClient."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+
+def make_client(token: str | None, base_url: str) -> WebClient:
+    """A client that waits out 429s itself (Slack did not act on a rate-limited call, so
+    repeating it is safe). Server and network errors are *not* retried here: Slack may
+    have posted the message before failing, so the outbox retries those after checking."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+    )

@@ -1,0 +1,211 @@
+"""Delivers the outbox to Slack: re-render from current state, send, record the result.
+
+Safety against double posts: every message Casebot posts carries its outbox key in
+Slack message metadata. A row that is being tried again (after a crash, a timeout or a
+5xx, when Slack may have posted it already) first looks for its key in the channel or
+thread, and adopts the message it finds instead of posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import cards
+from bot.clock import Clock
+from bot.effects import CARD, DM, TIMELINE
+from bot.slack import blocks
+from config.schema import CasebotConfig
+from storage import outbox
+from storage.db import Database
+from storage.models import Case, Post
+
+log = logging.getLogger("casebot.outbox")
+
+METADATA_EVENT = "casebot_outbox"
+MAX_BACKOFF = timedelta(minutes=5)
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "user_not_found",
+        "cannot_dm_bot",
+    }
+)
+
+
+class Deferred(Exception):
+    """The row cannot go yet (its card is not posted); try again soon, no attempt used."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a deliverer needs: the database, Slack, the config and the clock."""
+
+    db: Database
+    client: WebClient
+    config: CasebotConfig
+    clock: Clock
+
+
+def _metadata(key: str) -> dict[str, Any]:
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+
+
+def _find_posted(client: WebClient, channel: str, key: str, thread_ts: str | None) -> str | None:
+    """The ts of a message this row already posted, if any (see module docstring)."""
+    if thread_ts:
+        resp = client.conversations_replies(
+            channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+        )
+    else:
+        resp = client.conversations_history(channel=channel, include_all_metadata=True, limit=100)
+    for message in resp.get("messages", []):
+        meta = message.get("metadata") or {}
+        if (
+            meta.get("event_type") == METADATA_EVENT
+            and meta.get("event_payload", {}).get("key") == key
+        ):
+            return str(message["ts"])
+    return None
+
+
+def _post_once(
+    d: Delivery, row: outbox.Claimed, *, channel: str, thread_ts: str | None = None, **message: Any
+) -> str:
+    if row.attempt > 1:
+        found = _find_posted(d.client, channel, row.key, thread_ts)
+        if found:
+            log.info("outbox.adopted", extra={"row": row.id, "key": row.key})
+            return found
+    resp = d.client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, metadata=_metadata(row.key), **message
+    )
+    return str(resp["ts"])
+
+
+def _deliver_card(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    assert row.case_id is not None
+    with d.db.session() as session:
+        view = cards.card_view(session, row.case_id, d.config)
+        case = session.get(Case, row.case_id)
+        card_channel, card_ts = (case.card_channel, case.card_ts) if case else (None, None)
+    text, rendered = blocks.case_card(view)
+    if card_ts and card_channel:
+        d.client.chat_update(channel=card_channel, ts=card_ts, text=text, blocks=rendered)
+        return {"channel": card_channel, "ts": card_ts}
+    ts = _post_once(d, row, channel=view.channel, text=text, blocks=rendered, unfurl_links=False)
+    with d.db.session() as session:
+        case = session.get(Case, row.case_id)
+        if case is not None:
+            case.card_channel, case.card_ts = view.channel, ts
+    return {"channel": view.channel, "ts": ts}
+
+
+def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    assert row.case_id is not None
+    data = dict(row.payload.get("data", {}))
+    with d.db.session() as session:
+        case = session.get(Case, row.case_id)
+        if case is None or not case.card_ts or not case.card_channel:
+            raise Deferred("card not posted yet")
+        channel, thread_ts = case.card_channel, case.card_ts
+        if post_id := data.get("post_id"):
+            post = session.get(Post, post_id)
+            data["text"] = cards.pii.mask(post.text if post else "", d.config.pii.mask)
+    line = blocks.timeline_line(str(row.payload.get("event")), str(row.payload.get("actor")), data)
+    ts = _post_once(d, row, channel=channel, thread_ts=thread_ts, text=line, reply_broadcast=False)
+    return {"channel": channel, "ts": ts}
+
+
+def _deliver_dm(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    user = str(row.payload["user"])
+    channel = d.client.conversations_open(users=user)["channel"]["id"]
+    ts = _post_once(
+        d, row, channel=channel, text=str(row.payload["text"]), blocks=row.payload.get("blocks")
+    )
+    return {"channel": channel, "ts": ts}
+
+
+DELIVERERS = {CARD: _deliver_card, TIMELINE: _deliver_timeline, DM: _deliver_dm}
+
+
+def _backoff(attempt: int) -> timedelta:
+    base = min(MAX_BACKOFF.total_seconds(), 2 ** min(attempt, 10))
+    return timedelta(seconds=base * (0.5 + random.random() / 2))
+
+
+def _retry_at(now: datetime, attempt: int, err: SlackApiError | None) -> datetime:
+    if err is not None and err.response.status_code == 429:
+        retry_after = err.response.headers.get("Retry-After") or err.response.headers.get(
+            "retry-after"
+        )
+        if isinstance(retry_after, list):
+            retry_after = retry_after[0]
+        if retry_after and str(retry_after).isdigit():
+            return now + timedelta(seconds=int(retry_after))
+    return now + _backoff(attempt)
+
+
+def deliver_due(d: Delivery, *, limit: int = 50) -> int:
+    """Deliver what is due now; returns how many rows were sent."""
+    with d.db.session() as session:
+        claimed = outbox.claim_due(session, now=d.clock.now(), limit=limit)
+    sent = 0
+    for row in claimed:
+        deliverer = DELIVERERS.get(row.kind)
+        now = d.clock.now()
+        try:
+            if deliverer is None:
+                raise ValueError(f"unknown outbox kind {row.kind!r}")
+            result = deliverer(d, row)
+        except Deferred as exc:
+            with d.db.session() as session:
+                outbox.mark_retry(
+                    session,
+                    row_id=row.id,
+                    at=now + timedelta(seconds=1),
+                    error=str(exc),
+                    count_attempt=False,
+                )
+            continue
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+            permanent = error in PERMANENT_ERRORS
+            log.warning(
+                "outbox.slack_error",
+                extra={"row": row.id, "kind": row.kind, "error": error, "permanent": permanent},
+            )
+            with d.db.session() as session:
+                if permanent:
+                    outbox.mark_failed(session, row_id=row.id, error=error)
+                else:
+                    outbox.mark_retry(
+                        session, row_id=row.id, at=_retry_at(now, row.attempt, exc), error=error
+                    )
+            continue
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("outbox.error", extra={"row": row.id, "kind": row.kind, "error": repr(exc)})
+            with d.db.session() as session:
+                outbox.mark_retry(
+                    session, row_id=row.id, at=_retry_at(now, row.attempt, None), error=repr(exc)
+                )
+            continue
+        with d.db.session() as session:
+            outbox.mark_sent(session, row_id=row.id, now=now, result=result)
+        sent += 1
+    return sent

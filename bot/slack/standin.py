@@ -1,0 +1,239 @@
+"""A local stand-in for the Slack Web API, for tests and `python -m bot demo`.
+
+It speaks enough of the real wire format (form or JSON bodies, `{"ok": …}` answers,
+HTTP 429 with `Retry-After`) that the real `slack_sdk.WebClient` talks to it unchanged,
+keeps the messages each channel would show, and records every call so tests can
+assert on exactly what Slack would have received. Faults can be injected per method.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+    after_effect: bool = False
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]] | None
+    thread_ts: str | None
+    metadata: dict[str, Any] | None
+    edits: int = 0
+
+
+class SlackStandIn:
+    """Start with `start()`, point `SLACK_API_URL` at `api_url`, stop with `stop()`."""
+
+    def __init__(self, users: dict[str, str] | None = None) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []
+        self.messages: dict[str, list[Message]] = {}
+        self.views: list[dict[str, Any]] = []
+        self.users = users or {}
+        self.faults: dict[str, list[Fault]] = {}
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------
+    def start(self) -> SlackStandIn:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                standin._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base + "/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"{self.base}/respond/{name}"
+
+    # ---- test helpers ----------------------------------------------------------------
+    def fail(self, method: str, fault: Fault) -> None:
+        """Make the next `fault.times` calls of `method` fail as described.
+
+        `after_effect=True` performs the call first and then drops the connection: Slack
+        acted but the caller never heard back.
+        """
+        with self._lock:
+            self.faults.setdefault(method, []).append(fault)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def channel(self, channel: str, *, threads: bool = False) -> list[Message]:
+        with self._lock:
+            msgs = list(self.messages.get(channel, []))
+        return msgs if threads else [m for m in msgs if m.thread_ts is None]
+
+    def thread(self, channel: str, ts: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages.get(channel, []) if m.thread_ts == ts]
+
+    # ---- wire ------------------------------------------------------------------------
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        length = int(req.headers.get("Content-Length") or 0)
+        raw = req.rfile.read(length)
+        ctype = req.headers.get("Content-Type", "")
+        if "json" in ctype:
+            args: dict[str, Any] = json.loads(raw or b"{}")
+        else:
+            args = dict(parse_qsl(raw.decode("utf-8")))
+            for key in JSON_FIELDS:
+                if isinstance(args.get(key), str):
+                    args[key] = json.loads(args[key])
+        if req.path.startswith("/respond/"):
+            with self._lock:
+                self.responses.append((req.path.removeprefix("/respond/"), args))
+            self._send(req, 200, {"ok": True})
+            return
+        method = req.path.removeprefix("/api/")
+        auth = req.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        with self._lock:
+            self.calls.append(Call(method, args, token))
+            queue = self.faults.get(method) or []
+            fault = queue[0] if queue else None
+            if fault:
+                fault.times -= 1
+                if fault.times <= 0:
+                    queue.pop(0)
+        if fault and not fault.after_effect:
+            body = {"ok": False, "error": fault.error or "ratelimited"}
+            self._send(req, fault.status, body, fault.headers)
+            return
+        if not token:
+            self._send(req, 200, {"ok": False, "error": "not_authed"})
+            return
+        result = self._api(method, args)
+        if fault and fault.after_effect:
+            req.close_connection = True
+            req.connection.close()
+            return
+        self._send(req, 200, result)
+
+    @staticmethod
+    def _send(
+        req: BaseHTTPRequestHandler,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = json.dumps(body).encode()
+        req.send_response(status)
+        req.send_header("Content-Type", "application/json; charset=utf-8")
+        req.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            req.send_header(k, v)
+        req.end_headers()
+        req.wfile.write(data)
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def _find(self, channel: str, ts: str) -> Message | None:
+        return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
+
+    def _api(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            match method:
+                case "auth.test":
+                    return {"ok": True, "user_id": "UCASEBOT", "team_id": "T1", "bot_id": "B1"}
+                case "chat.postMessage":
+                    channel = str(a.get("channel", ""))
+                    if not channel or channel[0] not in "CGD":
+                        return {"ok": False, "error": "channel_not_found"}
+                    msg = Message(
+                        channel,
+                        self._next_ts(),
+                        str(a.get("text", "")),
+                        a.get("blocks"),
+                        a.get("thread_ts") or None,
+                        a.get("metadata"),
+                    )
+                    self.messages.setdefault(channel, []).append(msg)
+                    return {"ok": True, "channel": channel, "ts": msg.ts}
+                case "chat.update":
+                    msg = self._find(str(a.get("channel")), str(a.get("ts")))
+                    if msg is None:
+                        return {"ok": False, "error": "message_not_found"}
+                    msg.text, msg.blocks = str(a.get("text", "")), a.get("blocks")
+                    msg.edits += 1
+                    return {"ok": True, "channel": msg.channel, "ts": msg.ts}
+                case "chat.postEphemeral":
+                    return {"ok": True, "message_ts": self._next_ts()}
+                case "conversations.open":
+                    return {
+                        "ok": True,
+                        "channel": {"id": "D" + str(a.get("users", "")).lstrip("UW")},
+                    }
+                case "conversations.info":
+                    return {"ok": True, "channel": {"id": a.get("channel"), "is_member": True}}
+                case "conversations.history" | "conversations.replies":
+                    msgs = self.messages.get(str(a.get("channel")), [])
+                    if method == "conversations.replies":
+                        msgs = [m for m in msgs if m.thread_ts == a.get("ts")]
+                    else:
+                        msgs = [m for m in msgs if m.thread_ts is None]
+                    return {
+                        "ok": True,
+                        "messages": [
+                            {"ts": m.ts, "text": m.text, "metadata": m.metadata}
+                            for m in reversed(msgs)
+                        ],
+                    }
+                case "views.open" | "views.push" | "views.update" | "views.publish":
+                    self.views.append({"method": method, **a})
+                    return {"ok": True, "view": {"id": f"V{len(self.views)}", **a.get("view", {})}}
+                case "users.info":
+                    uid = str(a.get("user"))
+                    return {"ok": True, "user": {"id": uid, "name": self.users.get(uid, uid)}}
+                case _:
+                    return {"ok": False, "error": "unknown_method"}

@@ -1,0 +1,119 @@
+"""The YAML config, as pydantic models: what an admin may write and what it means."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+ChannelId = Annotated[str, StringConstraints(pattern=r"^[CG][A-Z0-9]{2,}$")]
+UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class Strict(BaseModel):
+    """Unknown keys are mistakes (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class Audience(StrEnum):
+    EVERYONE = "everyone"
+    MANAGERS = "managers"
+
+
+class Department(Strict):
+    name: str
+    channel: ChannelId
+    managers: list[UserId] = Field(default_factory=list)
+
+
+class RoutingRule(Strict):
+    """First matching rule wins; every condition given must hold, each list is any-of."""
+
+    name: str
+    department: Key
+    sources: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    regex: str | None = None
+    languages: list[str] = Field(default_factory=list)
+    authors: list[str] = Field(default_factory=list)
+    tiers: list[str] = Field(default_factory=list)
+    priority: Priority | None = None
+    tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _regex_compiles(self) -> Self:
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"regex does not compile: {exc}") from None
+        return self
+
+
+class PriorityScoring(Strict):
+    urgent_words: list[str] = Field(
+        default_factory=lambda: ["urgent", "asap", "immediately", "lawyer", "fraud", "outage"]
+    )
+    negative_words: list[str] = Field(
+        default_factory=lambda: ["angry", "terrible", "worst", "unacceptable", "scam", "broken"]
+    )
+    vip_tiers: list[str] = Field(default_factory=lambda: ["vip", "enterprise"])
+    repeat_window_days: int = Field(default=7, ge=0)
+
+
+class PiiKind(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    CARD = "card"
+
+
+class Pii(Strict):
+    mask: list[PiiKind] = Field(default_factory=lambda: list(PiiKind))
+
+
+class Permissions(Strict):
+    admins: list[UserId] = Field(default_factory=list)
+    summary: Audience = Audience.EVERYONE
+
+
+class CasebotConfig(Strict):
+    slash_command: str = Field(default="/case", pattern=r"^/[a-z0-9_-]{1,31}$")
+    default_department: Key
+    departments: dict[Key, Department] = Field(min_length=1)
+    routing: list[RoutingRule] = Field(default_factory=list)
+    priority: PriorityScoring = Field(default_factory=PriorityScoring)
+    pii: Pii = Field(default_factory=Pii)
+    permissions: Permissions = Field(default_factory=Permissions)
+
+    @model_validator(mode="after")
+    def _departments_exist(self) -> Self:
+        if self.default_department not in self.departments:
+            raise ValueError(
+                f"default_department '{self.default_department}' is not under departments"
+            )
+        for i, rule in enumerate(self.routing):
+            if rule.department not in self.departments:
+                raise ValueError(
+                    f"routing[{i}] ('{rule.name}'): department '{rule.department}'"
+                    " is not under departments"
+                )
+        return self
+
+    def managers_of(self, department: str) -> list[str]:
+        return list(self.departments[department].managers)
+
+    def is_manager(self, user_id: str) -> bool:
+        return user_id in self.permissions.admins or any(
+            user_id in d.managers for d in self.departments.values()
+        )

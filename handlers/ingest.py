@@ -1,0 +1,93 @@
+"""`POST /ingest/{source}`: verify the HMAC, parse with the source's channel module, store.
+
+Answers 202 only after the post and its case are committed, so an integration that
+got a 202 can forget the post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from datetime import datetime
+
+from flask import Flask, Request, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import IntegrityError
+
+from bot import intake
+from bot.deps import Deps
+from bot.ids import format_case_id
+from handlers.channels import normalized
+from handlers.channels.base import ParseError
+
+log = logging.getLogger("casebot.ingest")
+
+MAX_BODY = 1024 * 1024
+REPLAY_WINDOW_SECONDS = 300
+_SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def signature(secret: str, body: bytes, timestamp: str | None = None) -> str:
+    """`sha256=<hex>` over the body, or over `<timestamp>.<body>` when a timestamp is sent."""
+    signed = f"{timestamp}.".encode() + body if timestamp else body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def _verified(req: Request, secret: str, body: bytes, now: datetime) -> bool:
+    given = req.headers.get("X-Casebot-Signature", "")
+    timestamp = req.headers.get("X-Casebot-Timestamp")
+    if timestamp is not None:
+        if not timestamp.isdigit():
+            return False
+        if abs(now.timestamp() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+            return False
+    return hmac.compare_digest(given.encode(), signature(secret, body, timestamp).encode())
+
+
+def _error(status: int, message: str, field: str | None = None) -> ResponseReturnValue:
+    body: dict[str, str] = {"error": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+def register(web: Flask, deps: Deps) -> None:
+    secret = deps.settings.ingest_secret or ""
+
+    @web.post("/ingest/<source>")
+    def ingest(source: str) -> ResponseReturnValue:
+        if not _SOURCE.match(source):
+            return _error(404, "unknown source name", "source")
+        if (request.content_length or 0) > MAX_BODY:
+            return _error(413, f"body larger than {MAX_BODY} bytes")
+        body = request.get_data(cache=False)
+        if len(body) > MAX_BODY:
+            return _error(413, f"body larger than {MAX_BODY} bytes")
+        if not secret or not _verified(request, secret, body, deps.clock.now()):
+            return _error(401, "bad or missing X-Casebot-Signature")
+        if request.mimetype not in normalized.CONTENT_TYPES:
+            return _error(415, f"content type {request.mimetype or '(none)'} not accepted")
+        try:
+            post = normalized.parse(source, body)
+        except ParseError as exc:
+            return _error(400, str(exc), exc.field)
+
+        def store() -> intake.Received:
+            with deps.db.session() as session:
+                return intake.receive(session, post, now=deps.clock.now(), config=deps.config)
+
+        try:
+            received = store()
+        except IntegrityError:
+            received = store()
+        log.info(
+            "ingest.accepted",
+            extra={"source": source, "case": received.case_id, "duplicate": received.duplicate},
+        )
+        return jsonify(
+            case=format_case_id(received.case_id),
+            post=received.post_id,
+            duplicate=received.duplicate,
+        ), 202

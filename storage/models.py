@@ -1,0 +1,128 @@
+"""Casebot's tables.
+
+One row type per idea; every timestamp is UTC (see `UTCDateTime`). Uniqueness that
+carries a promise (a post is stored once, a reminder fires once, an outbox message is
+sent once) is a database constraint, never a read-then-write check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _utc(**kw: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    email: str | None = Field(default=None, index=True)
+    tier: str = "standard"
+    created_at: datetime = _utc(nullable=False)
+
+
+class CustomerIdentity(SQLModel, table=True):
+    """One handle of a customer on one source; a customer may have many."""
+
+    __tablename__ = "customer_identities"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_identity_source_ext"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    source: str
+    external_id: str
+    handle: str = ""
+    followers: int | None = None
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_department_status", "department", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department: str = Field(index=True)
+    status: str = "open"
+    owner_id: str | None = Field(default=None, index=True)
+    priority: str = "normal"
+    priority_reason: str = ""
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    source: str
+    conversation_key: str | None = Field(default=None, index=True)
+    card_channel: str | None = None
+    card_ts: str | None = None
+    root_cause: str | None = None
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    claimed_at: datetime | None = _utc(nullable=True)
+    first_response_at: datetime | None = _utc(nullable=True)
+    resolved_at: datetime | None = _utc(nullable=True)
+
+
+class Post(SQLModel, table=True):
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_post_source_ext"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    external_id: str
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    url: str | None = None
+    author_handle: str = ""
+    author_name: str = ""
+    conversation_id: str | None = None
+    in_reply_to: str | None = None
+    language: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    posted_at: datetime = _utc(nullable=False)
+    received_at: datetime = _utc(nullable=False)
+
+
+class Event(SQLModel, table=True):
+    """Append-only audit log: who did what to which case, when, from where."""
+
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    kind: str
+    actor: str
+    surface: str
+    at: datetime = _utc(nullable=False)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Outbox(SQLModel, table=True):
+    """A message Casebot owes someone, delivered by the worker with retries.
+
+    `key` makes enqueueing idempotent; `lease_until` lets several workers share the
+    queue without sending one row twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    kind: str
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = _utc(nullable=False)
+    next_attempt_at: datetime = _utc(nullable=False)
+    lease_until: datetime | None = _utc(nullable=True)
+    sent_at: datetime | None = _utc(nullable=True)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

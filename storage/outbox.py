@@ -1,0 +1,130 @@
+"""The outbox table as a work queue shared by any number of workers.
+
+A row is leased (not deleted) while being delivered; a worker that dies mid-send
+leaves a lease that expires, and the next worker retries the row. Rows of one case
+go out in order: a row waits while an older row of the same case is still pending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.models import Outbox
+
+LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    case_id: int | None
+    payload: dict[str, Any]
+    attempt: int
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    key: str,
+    now: datetime,
+    case_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        Outbox(
+            key=key,
+            kind=kind,
+            case_id=case_id,
+            payload=payload or {},
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def has_pending(session: Session, *, kind: str, case_id: int) -> bool:
+    """Whether an undelivered, not-yet-started row of this kind waits for the case."""
+    return (
+        session.exec(
+            select(Outbox.id).where(
+                Outbox.kind == kind,
+                Outbox.case_id == case_id,
+                Outbox.status == "pending",
+                col(Outbox.lease_until).is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def claim_due(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
+    """Lease up to `limit` due rows. On PostgreSQL concurrent workers skip each other's
+    locked rows; on SQLite the transaction already holds the single write lock."""
+    older = aliased(Outbox)
+    blocked_by_older = exists().where(
+        older.case_id == Outbox.case_id,
+        older.id < Outbox.id,
+        older.status == "pending",
+    )
+    stmt = (
+        select(Outbox)
+        .where(
+            Outbox.status == "pending",
+            col(Outbox.next_attempt_at) <= now,
+            or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
+            or_(col(Outbox.case_id).is_(None), ~blocked_by_older),
+        )
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=Outbox)  # type: ignore[arg-type]
+    rows = list(session.exec(stmt))
+    claimed = []
+    for row in rows:
+        row.lease_until = now + LEASE
+        row.attempts += 1
+        claimed.append(
+            Claimed(row.id or 0, row.key, row.kind, row.case_id, dict(row.payload), row.attempts)
+        )
+    return claimed
+
+
+def mark_sent(session: Session, *, row_id: int, now: datetime, result: dict[str, Any]) -> None:
+    session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == row_id)
+        .values(status="sent", sent_at=now, lease_until=None, result=result, last_error=None)
+    )
+
+
+def mark_retry(
+    session: Session, *, row_id: int, at: datetime, error: str, count_attempt: bool = True
+) -> None:
+    values: dict[str, Any] = {"next_attempt_at": at, "lease_until": None, "last_error": error}
+    if not count_attempt:
+        values["attempts"] = Outbox.attempts - 1
+    session.execute(update(Outbox).where(col(Outbox.id) == row_id).values(**values))
+
+
+def mark_failed(session: Session, *, row_id: int, error: str) -> None:
+    session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == row_id)
+        .values(status="failed", lease_until=None, last_error=error)
+    )
+
+
+def backlog(session: Session) -> dict[str, int]:
+    """Counts by status, for health checks and the demo."""
+    rows = session.exec(select(Outbox.status, func.count()).group_by(Outbox.status))
+    return {status: n for status, n in rows}

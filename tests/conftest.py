@@ -1,0 +1,155 @@
+"""Shared fixtures: databases on both backends, the Slack stand-in, the app, a clock."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from bot.app import WebApp, create_app
+from bot.clock import ManualClock
+from bot.deps import Deps
+from bot.slack.outbox import Delivery, deliver_due
+from bot.worker import delivery
+from config.load import load_config
+from config.schema import CasebotConfig
+from config.settings import Settings
+from storage.db import Database
+from tests import databases
+from tests.fakes.slack_api import SlackStandIn
+from tests.slackreq import SIGNING_SECRET, SlackClientSim
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_CONFIG = ROOT / "config" / "casebot.example.yaml"
+INGEST_SECRET = "test-ingest-secret"
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `both_db` run once per backend; the rest on SQLite."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_db"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def _postgres_url() -> str:
+    return databases.postgres_url()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path
+) -> str:
+    if backend == "postgresql":
+        url: str = request.getfixturevalue("_postgres_url")
+        databases.truncate_postgres(url)
+        return url
+    return databases.sqlite_copy(_sqlite_template, tmp_path / "casebot.db")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    standin = SlackStandIn().start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def config() -> CasebotConfig:
+    return load_config(EXAMPLE_CONFIG)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, clock: ManualClock) -> Deps:
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        database_url=db.url,
+        ingest_secret=INGEST_SECRET,
+    )
+    return Deps(settings=settings, config=config, db=db, clock=clock)
+
+
+@pytest.fixture
+def web(deps: Deps) -> WebApp:
+    return create_app(deps, process_before_response=True)
+
+
+@pytest.fixture
+def http(web: WebApp) -> FlaskClient:
+    return web.flask.test_client()
+
+
+@pytest.fixture
+def user(http: FlaskClient, slack: SlackStandIn) -> SlackClientSim:
+    return SlackClientSim(http, slack.response_url())
+
+
+@pytest.fixture
+def worker(deps: Deps) -> Delivery:
+    return delivery(deps)
+
+
+def drain(d: Delivery) -> int:
+    """Run the worker's outbox job until nothing more is due now."""
+    total = 0
+    while (n := deliver_due(d)) > 0:
+        total += n
+    return total
+
+
+def sign(body: bytes, secret: str = INGEST_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post_json(
+    http: FlaskClient, source: str, payload: dict[str, Any] | bytes, **headers: str
+) -> Any:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return http.post(
+        f"/ingest/{source}",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Casebot-Signature": sign(body), **headers},
+    )
+
+
+def sample_post(n: int = 1, text: str = "My order never arrived", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"p{n}",
+        "text": text,
+        "author": {"id": f"a{n}", "handle": f"@cust{n}", "name": f"Customer {n}"},
+        "url": f"https://social.example/p{n}",
+        **extra,
+    }

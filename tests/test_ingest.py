@@ -1,0 +1,236 @@
+"""Ingest → case → card, through the real Flask/Bolt app and the real WebClient."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask.testing import FlaskClient
+
+from bot.slack.outbox import Delivery
+from tests.conftest import drain, post_json, sample_post, sign
+from tests.fakes.slack_api import SlackStandIn
+
+pytestmark = pytest.mark.both_db
+
+
+def test_post_becomes_case_card_in_routed_channel(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn
+) -> None:
+    resp = post_json(http, "twitter", sample_post(1, "I was charged twice, I want a refund"))
+    assert resp.status_code == 202
+    assert resp.get_json() == {"case": "C-1", "post": 1, "duplicate": False}
+
+    assert drain(worker) == 1
+    [call] = slack.calls_to("chat.postMessage")
+    assert call.args["channel"] == "C0BILLING01"
+    assert call.args["blocks"] == [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "*C-1* · 🟠 *high* · <https://social.example/p1|twitter>"
+                " · Customer 1 (@cust1)",
+            },
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "> I was charged twice, I want a refund"},
+        },
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": "🆕 Unclaimed"},
+                {"type": "mrkdwn", "text": "Priority: rule 'billing-disputes'"},
+                {"type": "mrkdwn", "text": "Department: Billing"},
+                {"type": "mrkdwn", "text": "Tags: billing"},
+            ],
+        },
+        {
+            "type": "actions",
+            "block_id": "case_actions:1",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "case_claim",
+                    "text": {"type": "plain_text", "text": "Claim"},
+                    "style": "primary",
+                    "value": '{"case":1}',
+                }
+            ],
+        },
+    ]
+    assert call.args["text"].startswith("C-1 [high] from Customer 1 (@cust1):")
+    assert call.args["unfurl_links"] is False
+
+
+def test_unmatched_post_goes_to_default_department(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn
+) -> None:
+    post_json(http, "mastodon", sample_post(1, "Hello, where can I find the manual?"))
+    drain(worker)
+    assert [m.channel for m in slack.channel("C0SUPPORT01")] == ["C0SUPPORT01"]
+
+
+def test_duplicate_post_creates_nothing(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn
+) -> None:
+    first = post_json(http, "twitter", sample_post(1))
+    again = post_json(http, "twitter", sample_post(1))
+    assert again.status_code == 202
+    assert again.get_json() == {**first.get_json(), "duplicate": True}
+    assert post_json(http, "mastodon", sample_post(1)).get_json()["case"] == "C-2"
+    drain(worker)
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+def test_follow_up_in_same_conversation_joins_the_case_thread(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn
+) -> None:
+    post_json(http, "twitter", sample_post(1, "Parcel lost", conversation_id="t-9"))
+    drain(worker)
+    resp = post_json(
+        http, "twitter", sample_post(2, "Still nothing <!here>", conversation_id="t-9")
+    )
+    assert resp.get_json()["case"] == "C-1"
+    drain(worker)
+    [card] = slack.channel("C0LOGISTIC1")
+    [line] = slack.thread("C0LOGISTIC1", card.ts)
+    assert line.text == "💬 The customer wrote again:\n> Still nothing &lt;!here&gt;"
+    assert "2 messages in thread" in json.dumps(card.blocks)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<!channel> refund now",
+        "hey <@U0ADMIN001> look",
+        "<https://evil.example|https://bank.example> & more",
+        "<!subteam^S123> <#C0BILLING01>",
+    ],
+)
+def test_hostile_text_is_escaped_everywhere(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn, hostile: str
+) -> None:
+    post = sample_post(1, hostile)
+    post["author"]["name"] = "<!everyone> Mallory"
+    post["url"] = "javascript:alert(1)"
+    post_json(http, "web", post)
+    drain(worker)
+    [call] = slack.calls_to("chat.postMessage")
+    sent = json.dumps(call.args["blocks"]) + call.args["text"]
+    for token in ("<!", "<@", "<#", "<https://evil"):
+        assert token not in sent
+    assert "&lt;!everyone&gt; Mallory" in sent
+    assert "javascript:" not in sent
+
+
+def test_pii_is_masked_on_the_card(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn
+) -> None:
+    text = "Mail me at jane.doe@example.com or +49 170 1234567, card 4111 1111 1111 1111"
+    post_json(http, "web", sample_post(1, text))
+    drain(worker)
+    sent = json.dumps(slack.calls_to("chat.postMessage")[0].args["blocks"], ensure_ascii=False)
+    assert "jane.doe" not in sent and "1234567" not in sent and "4111 1111" not in sent
+    assert "j•••@example.com" in sent and "[phone …67]" in sent and "[card …1111]" in sent
+
+
+def test_bad_signature_is_401_and_stores_nothing(http: FlaskClient, worker: Delivery) -> None:
+    body = json.dumps(sample_post(1)).encode()
+    resp = http.post(
+        "/ingest/twitter",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Casebot-Signature": sign(body, "wrong")},
+    )
+    assert resp.status_code == 401
+    missing = http.post("/ingest/twitter", data=body, headers={"Content-Type": "application/json"})
+    assert missing.status_code == 401
+    assert drain(worker) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"{not json", "body"),
+        (b"[1, 2]", "body"),
+        (b"\xff\xfe{}", "body"),
+        (json.dumps({"id": "1", "text": "x"}).encode(), "author"),
+        (json.dumps({"id": "1", "author": {"id": "a"}}).encode(), "text"),
+        (json.dumps({"text": "x", "author": {"id": "a"}}).encode(), "id"),
+        (json.dumps({"id": "1", "text": "x", "author": {}}).encode(), "author.id"),
+        (json.dumps({"id": "1", "text": 5, "author": {"id": "a"}}).encode(), "text"),
+        (
+            json.dumps({"id": "1", "text": "x", "author": {"id": "a", "followers": -3}}).encode(),
+            "author.followers",
+        ),
+        (
+            json.dumps(
+                {"id": "1", "text": "x", "author": {"id": "a"}, "created_at": "soon"}
+            ).encode(),
+            "created_at",
+        ),
+    ],
+)
+def test_malformed_body_is_400_naming_the_field(
+    http: FlaskClient, worker: Delivery, body: bytes, field: str
+) -> None:
+    resp = post_json(http, "twitter", body)
+    assert resp.status_code == 400
+    assert resp.get_json()["field"] == field
+    assert drain(worker) == 0
+
+
+def test_oversized_body_is_413(http: FlaskClient) -> None:
+    body = json.dumps(sample_post(1, "x" * (1024 * 1024))).encode()
+    assert post_json(http, "twitter", body).status_code == 413
+
+
+def test_wrong_content_type_is_415(http: FlaskClient) -> None:
+    body = json.dumps(sample_post(1)).encode()
+    resp = http.post(
+        "/ingest/twitter",
+        data=body,
+        headers={"Content-Type": "text/plain", "X-Casebot-Signature": sign(body)},
+    )
+    assert resp.status_code == 415
+
+
+def test_replayed_timestamped_request_is_rejected(http: FlaskClient) -> None:
+    body = json.dumps(sample_post(1)).encode()
+    old = "1000000000"
+    import hashlib
+    import hmac
+
+    from tests.conftest import INGEST_SECRET
+
+    sig = (
+        "sha256="
+        + hmac.new(INGEST_SECRET.encode(), f"{old}.".encode() + body, hashlib.sha256).hexdigest()
+    )
+    resp = http.post(
+        "/ingest/twitter",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Casebot-Signature": sig,
+            "X-Casebot-Timestamp": old,
+        },
+    )
+    assert resp.status_code == 401
+
+
+def test_nul_bytes_and_lone_surrogates_are_stored_cleanly(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn
+) -> None:
+    body = b'{"id": "x1", "text": "bad \\u0000 byte \\ud800 here", "author": {"id": "a"}}'
+    resp = post_json(http, "web", body)
+    assert resp.status_code == 202
+    drain(worker)
+    assert "bad  byte ? here" in json.dumps(slack.calls_to("chat.postMessage")[0].args["blocks"])
+
+
+def test_healthz_reports_database(http: FlaskClient) -> None:
+    resp = http.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.get_json()["database"] == "ok"
