@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import effects, priority, routing
@@ -13,6 +14,7 @@ from bot.ids import Surface
 from bot.posts import IncomingPost
 from config.schema import CasebotConfig
 from storage import queries
+from storage.db import Database
 from storage.models import Case, Customer, CustomerIdentity, Post
 
 
@@ -164,3 +166,16 @@ def _open_case(
     session.add(case)
     session.flush()
     return case, decision.rule
+
+
+def store(db: Database, post: IncomingPost, *, now: datetime, config: CasebotConfig) -> Received:
+    """`receive` in its own unit of work, retried once when a concurrent copy of the same
+    post won the race to the unique constraint (the retry answers `duplicate`)."""
+    for attempt in (1, 2):
+        try:
+            with db.session() as session:
+                return receive(session, post, now=now, config=config)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from flask import Flask, Request, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import IntegrityError
 
 from bot import intake
 from bot.deps import Deps
@@ -74,14 +73,7 @@ def register(web: Flask, deps: Deps) -> None:
         except ParseError as exc:
             return _error(400, str(exc), exc.field)
 
-        def store() -> intake.Received:
-            with deps.db.session() as session:
-                return intake.receive(session, post, now=deps.clock.now(), config=deps.config)
-
-        try:
-            received = store()
-        except IntegrityError:
-            received = store()
+        received = intake.store(deps.db, post, now=deps.clock.now(), config=deps.config)
         log.info(
             "ingest.accepted",
             extra={"source": source, "case": received.case_id, "duplicate": received.duplicate},

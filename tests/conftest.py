@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
 
 from bot.app import WebApp, create_app
 from bot.clock import ManualClock
@@ -46,8 +48,10 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _postgres_url() -> str:
-    return databases.postgres_url()
+def _postgres_url() -> Iterator[str]:
+    url = databases.postgres_url()
+    yield url
+    databases.drop_postgres(url)
 
 
 @pytest.fixture
@@ -120,6 +124,10 @@ def user(http: FlaskClient, slack: SlackStandIn) -> SlackClientSim:
 @pytest.fixture
 def worker(deps: Deps) -> Delivery:
     return delivery(deps)
+
+
+def count(session: Session, model: type[SQLModel], *where: Any) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
 def drain(d: Delivery) -> int:

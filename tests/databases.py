@@ -17,7 +17,6 @@ from storage.migrate import upgrade
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-PG_TEST_DB = "casebot_test"
 
 
 def sqlite_template(root: Path) -> Path:
@@ -31,23 +30,34 @@ def sqlite_copy(template: Path, dest: Path) -> str:
     return f"sqlite:///{dest}"
 
 
-def postgres_url() -> str:
-    """Create (fresh) and migrate the test database; fail in CI, skip locally, if absent."""
+def _admin(statement: str) -> None:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {PG_TEST_DB}"))
+            conn.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+def postgres_url() -> str:
+    """Create and migrate a database of this test run's own (runs may overlap); fail in CI,
+    skip locally, when PostgreSQL is absent."""
+    name = f"casebot_test_{os.getpid()}"
+    try:
+        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _admin(f"CREATE DATABASE {name}")
     except Exception as exc:
         message = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message + " (set CI=true to make this a failure)")
-    finally:
-        admin.dispose()
-    url = make_url(PG_ADMIN_URL).set(database=PG_TEST_DB).render_as_string(hide_password=False)
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     return url
+
+
+def drop_postgres(url: str) -> None:
+    _admin(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
 
 
 def truncate_postgres(url: str) -> None:
