@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("command", choices=sorted(COMMANDS))
     args = parser.parse_args(argv)
-    logs.setup(os.environ.get("LOG_LEVEL", "INFO"))
+    quiet = "WARNING" if args.command == "demo" else "INFO"
+    logs.setup(os.environ.get("LOG_LEVEL", quiet))
     try:
         COMMANDS[args.command]()
     except ConfigError as exc:

@@ -1,0 +1,211 @@
+"""`python -m bot demo`: the whole flow offline, printed as people in Slack would see it.
+
+Real pieces throughout: the Flask/Bolt app receives signed requests, the core writes to
+a fresh SQLite database, and the worker's outbox delivery talks to a local Slack Web
+API stand-in through the real WebClient. Only Slack itself and the clock are stand-ins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import re
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import create_app
+from bot.clock import ManualClock
+from bot.deps import Deps
+from bot.slack.outbox import deliver_due
+from bot.slack.standin import Message, SlackStandIn
+from bot.worker import delivery
+from config.load import load_config
+from config.settings import Settings
+from storage.db import Database
+from storage.migrate import upgrade
+
+CONFIG = Path(__file__).resolve().parents[1] / "config" / "casebot.example.yaml"
+SIGNING = "demo-signing-secret"
+INGEST = "demo-ingest-secret"
+PEOPLE = {"U0ANA0001": "ana", "U0BEN0002": "ben", "U0SUPMGR01": "sam (support manager)"}
+CHANNEL_NAMES = {
+    "C0SUPPORT01": "#support",
+    "C0BILLING01": "#billing",
+    "C0LOGISTIC1": "#logistics",
+    "C0PRSOCIAL1": "#pr",
+}
+
+POSTS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "twitter",
+        {
+            "id": "1850000000000000001",
+            "text": "@acme you charged me twice for order 5512! I want a refund."
+            " Call me on +44 7700 900123",
+            "author": {"id": "u-981", "handle": "@dana_k", "name": "Dana K", "followers": 250},
+            "url": "https://x.com/dana_k/status/1850000000000000001",
+            "conversation_id": "1850000000000000001",
+        },
+    ),
+    (
+        "mastodon",
+        {
+            "id": "112233",
+            "text": "<!channel> my parcel has been 'out for delivery' for 9 days."
+            " Worst service ever.",
+            "author": {"id": "acct-7", "handle": "@lee@social.example", "name": "Lee <script>"},
+            "url": "https://social.example/@lee/112233",
+        },
+    ),
+    (
+        "reviews",
+        {
+            "id": "rv-77",
+            "text": "The app keeps logging me out. Annoying but I love the product otherwise.",
+            "author": {"id": "r-5", "handle": "kim", "name": "Kim", "followers": 2_400_000},
+        },
+    ),
+    (
+        "twitter",
+        {
+            "id": "1850000000000000002",
+            "text": "Still waiting for an answer about the double charge...",
+            "author": {"id": "u-981", "handle": "@dana_k", "name": "Dana K"},
+            "conversation_id": "1850000000000000001",
+        },
+    ),
+]
+
+
+def _display(text: str) -> str:
+    """Show mrkdwn roughly as Slack renders it."""
+    text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + PEOPLE.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    return html.unescape(text)
+
+
+def _render(message: Message) -> list[str]:
+    lines: list[str] = []
+    for block in message.blocks or []:
+        if block["type"] == "section":
+            lines.append(_display(block["text"]["text"]))
+        elif block["type"] == "context":
+            lines.append("  " + " | ".join(_display(e["text"]) for e in block["elements"]))
+        elif block["type"] == "actions":
+            lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+    return lines or [_display(message.text)]
+
+
+class _Slack:
+    """Sends what Slack's servers would send: signed commands and clicks."""
+
+    def __init__(self, http: Any, response_url: str) -> None:
+        self.http = http
+        self.response_url = response_url
+
+    def _post(self, body: str) -> None:
+        ts = str(int(time.time()))
+        sig = SignatureVerifier(SIGNING).generate_signature(timestamp=ts, body=body)
+        headers = {
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        self.http.post("/slack/events", data=body, headers=headers)
+
+    def command(self, user: str, text: str) -> None:
+        print(f"  {PEOPLE[user]} types: /case {text}")
+        self._post(
+            urlencode(
+                {
+                    "command": "/case",
+                    "text": text,
+                    "user_id": user,
+                    "channel_id": "C0SUPPORT01",
+                    "team_id": "T1",
+                    "response_url": f"{self.response_url}-{user}",
+                    "trigger_id": "t",
+                }
+            )
+        )
+
+    def click(self, user: str, action_id: str, value: str) -> None:
+        print(f"  {PEOPLE[user]} clicks [{action_id.removeprefix('case_').title()}] on {value}")
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user},
+            "team": {"id": "T1"},
+            "response_url": f"{self.response_url}-{user}",
+            "trigger_id": "t",
+            "actions": [{"action_id": action_id, "value": value, "type": "button"}],
+        }
+        self._post(urlencode({"payload": json.dumps(payload)}))
+
+
+def run_demo() -> None:
+    slack = SlackStandIn(users=PEOPLE).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/demo.db"
+        upgrade(url)
+        settings = Settings(
+            slack_bot_token="xoxb-demo",
+            slack_signing_secret=SIGNING,
+            slack_api_url=slack.api_url,
+            database_url=url,
+            ingest_secret=INGEST,
+        )
+        db = Database(url)
+        clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+        deps = Deps(settings=settings, config=load_config(CONFIG), db=db, clock=clock)
+        http = create_app(deps, process_before_response=True).flask.test_client()
+        worker = delivery(deps)
+        user = _Slack(http, slack.response_url("demo"))
+
+        print("== Customers post; integrations sign and POST them to /ingest/{source}")
+        for source, post in [*POSTS, POSTS[0]]:
+            body = json.dumps(post).encode()
+            sig = "sha256=" + hmac.new(INGEST.encode(), body, hashlib.sha256).hexdigest()
+            resp = http.post(
+                f"/ingest/{source}",
+                data=body,
+                headers={"Content-Type": "application/json", "X-Casebot-Signature": sig},
+            )
+            print(f"  POST /ingest/{source} {post['id']} -> {resp.status_code} {resp.get_json()}")
+        sent = deliver_due(worker)
+        print(f"  worker delivered {sent} message(s) from the outbox")
+
+        print("\n== Agents act from Slack")
+        user.click("U0ANA0001", "case_claim", '{"case":1}')
+        user.click("U0BEN0002", "case_claim", '{"case":1}')
+        user.command("U0BEN0002", "claim C-2")
+        user.command("U0BEN0002", "claim 42")
+        user.command("U0ANA0001", "frobnicate")
+        while deliver_due(worker):
+            pass
+
+        print("\n== What each channel shows now")
+        for channel, name in CHANNEL_NAMES.items():
+            cards = slack.channel(channel)
+            print(f"\n--- {name} ({len(cards)} card{'s' if len(cards) != 1 else ''})")
+            for card in cards:
+                for line in _render(card):
+                    print("  " + line)
+                if card.edits:
+                    print(f"  (card edited in place {card.edits}x)")
+                for reply in slack.thread(channel, card.ts):
+                    print("    ↳ " + _display(reply.text).replace("\n", "\n      "))
+
+        print("\n== What each person saw privately (ephemeral answers)")
+        for target, body in slack.responses:
+            who = PEOPLE.get(target.rsplit("-", 1)[-1], target)
+            print(f"  to {who}: {_display(body.get('text', ''))}")
+        db.dispose()
+    slack.stop()
