@@ -10,16 +10,22 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import effects
+from bot import effects, permissions
 from bot.events import (
     AlreadyClaimed,
+    CaseAssigned,
     CaseClaimed,
     CaseNotFound,
+    CaseReopened,
+    CaseResolved,
     CaseUnclaimed,
     DomainEvent,
     InvalidTransition,
+    NoteAdded,
+    WaitingOnCustomer,
 )
 from bot.ids import Surface
+from config.schema import CasebotConfig
 from storage import queries
 from storage.models import Case
 
@@ -40,9 +46,7 @@ def claim(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Take an unowned case. Exactly one of any number of simultaneous claimers wins."""
-    case = get_case(session, case_id)
-    if case.status == "resolved":
-        raise InvalidTransition(case_id, "it is resolved; reopen it first.")
+    _open(session, case_id)
     won = queries.set_case_fields(
         session,
         case_id=case_id,
@@ -84,3 +88,104 @@ def unclaim(
             )
         ],
     )
+
+
+def assign(
+    session: Session,
+    case_id: int,
+    *,
+    to: str,
+    actor: str,
+    surface: Surface,
+    now: datetime,
+    config: CasebotConfig,
+) -> list[DomainEvent]:
+    """Give the case to a named person, whoever owned it before."""
+    permissions.require(config, actor, "assign")
+    case = _open(session, case_id)
+    previous = case.owner_id
+    if previous == to:
+        raise InvalidTransition(case_id, f"<@{to}> already owns it.")
+    case.owner_id, case.claimed_at, case.updated_at = to, now, now
+    event = CaseAssigned(
+        case_id=case_id, actor=actor, surface=surface, at=now, owner=to, previous_owner=previous
+    )
+    return _commit(session, [event])
+
+
+def resolve(
+    session: Session,
+    case_id: int,
+    *,
+    actor: str,
+    surface: Surface,
+    now: datetime,
+    config: CasebotConfig,
+    root_cause: str | None = None,
+    note: str = "",
+) -> list[DomainEvent]:
+    """Close the case; the root cause (from the config's list) feeds the summaries."""
+    case = _open(session, case_id)
+    if root_cause is not None and config.root_causes and root_cause not in config.root_causes:
+        raise InvalidTransition(
+            case_id, f"'{root_cause}' is not a root cause; use one of: {', '.join(config.root_causes)}"
+        )
+    case.status, case.root_cause, case.resolved_at, case.updated_at = (
+        "resolved",
+        root_cause,
+        now,
+        now,
+    )
+    event = CaseResolved(
+        case_id=case_id, actor=actor, surface=surface, at=now, root_cause=root_cause, note=note
+    )
+    return _commit(session, [event])
+
+
+def reopen(
+    session: Session,
+    case_id: int,
+    *,
+    actor: str,
+    surface: Surface,
+    now: datetime,
+    config: CasebotConfig,
+) -> list[DomainEvent]:
+    permissions.require(config, actor, "reopen")
+    case = get_case(session, case_id)
+    if case.status != "resolved":
+        raise InvalidTransition(case_id, "it is not resolved.")
+    case.status, case.resolved_at, case.updated_at = "open", None, now
+    return _commit(session, [CaseReopened(case_id=case_id, actor=actor, surface=surface, at=now)])
+
+
+def wait_on_customer(
+    session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
+) -> list[DomainEvent]:
+    """Pause the customer's clocks until they write again."""
+    case = _open(session, case_id)
+    if case.status == "waiting":
+        raise InvalidTransition(case_id, "it is already waiting on the customer.")
+    case.status, case.updated_at = "waiting", now
+    return _commit(
+        session, [WaitingOnCustomer(case_id=case_id, actor=actor, surface=surface, at=now)]
+    )
+
+
+def note(
+    session: Session, case_id: int, *, text: str, actor: str, surface: Surface, now: datetime
+) -> list[DomainEvent]:
+    """An internal note: it goes to the thread and the audit log, never to the customer."""
+    get_case(session, case_id)
+    if not text.strip():
+        raise InvalidTransition(case_id, "a note needs some text.")
+    return _commit(
+        session, [NoteAdded(case_id=case_id, actor=actor, surface=surface, at=now, text=text)]
+    )
+
+
+def _open(session: Session, case_id: int) -> Case:
+    case = get_case(session, case_id)
+    if case.status == "resolved":
+        raise InvalidTransition(case_id, "it is resolved; reopen it first.")
+    return case

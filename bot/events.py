@@ -62,6 +62,100 @@ class CaseUnclaimed(DomainEvent):
     previous_owner: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class CaseAssigned(DomainEvent):
+    kind = "assigned"
+    owner: str
+    previous_owner: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseEscalated(DomainEvent):
+    """The case moved to another department (or person) with its history and clocks.
+
+    `from_card` is the (channel, ts) of the card that stays behind as a pointer.
+    """
+
+    kind = "escalated"
+    from_department: str
+    to_department: str
+    to_user: str | None
+    reason: str
+    from_channel: str | None
+    from_ts: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseResolved(DomainEvent):
+    kind = "resolved"
+    root_cause: str | None
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseReopened(DomainEvent):
+    kind = "reopened"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitingOnCustomer(DomainEvent):
+    kind = "waiting"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerReturned(DomainEvent):
+    """The customer wrote while the case waited on them: clocks resume."""
+
+    kind = "resumed"
+    in_timeline = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteAdded(DomainEvent):
+    kind = "note"
+    changes_card = False
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyRequested(DomainEvent):
+    """An agent wrote a reply to the customer; it goes out now or after approval."""
+
+    kind = "reply_requested"
+    reply_id: int
+    text: str
+    needs_approval: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyApproved(DomainEvent):
+    kind = "reply_approved"
+    changes_card = False
+    reply_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyDiscarded(DomainEvent):
+    kind = "reply_discarded"
+    changes_card = False
+    reply_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplySent(DomainEvent):
+    kind = "reply_sent"
+    reply_id: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyFailed(DomainEvent):
+    kind = "reply_failed"
+    changes_card = False
+    reply_id: int
+    error: str
+
+
 class DomainError(Exception):
     """A refusal the user should read; handlers turn it into a short ephemeral answer."""
 

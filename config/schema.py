@@ -85,6 +85,8 @@ class Pii(Strict):
 class Permissions(Strict):
     admins: list[UserId] = Field(default_factory=list)
     summary: Audience = Audience.EVERYONE
+    assign: Audience = Audience.EVERYONE
+    reopen: Audience = Audience.EVERYONE
 
 
 class CasebotConfig(Strict):
@@ -95,6 +97,7 @@ class CasebotConfig(Strict):
     priority: PriorityScoring = Field(default_factory=PriorityScoring)
     pii: Pii = Field(default_factory=Pii)
     permissions: Permissions = Field(default_factory=Permissions)
+    root_causes: list[Key] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Self:

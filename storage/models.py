@@ -61,11 +61,32 @@ class Case(SQLModel, table=True):
     card_channel: str | None = None
     card_ts: str | None = None
     root_cause: str | None = None
+    escalations: int = 0
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
     claimed_at: datetime | None = _utc(nullable=True)
     first_response_at: datetime | None = _utc(nullable=True)
     resolved_at: datetime | None = _utc(nullable=True)
+
+
+class Reply(SQLModel, table=True):
+    """An answer to the customer, from Slack through the source's reply connector.
+
+    Status: `pending_approval` → `queued` → `sent` | `failed`, or `discarded`.
+    """
+
+    __tablename__ = "replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    author_id: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = "queued"
+    approver_id: str | None = None
+    external_id: str | None = None
+    error: str | None = None
+    created_at: datetime = _utc(nullable=False)
+    sent_at: datetime | None = _utc(nullable=True)
 
 
 class Post(SQLModel, table=True):
