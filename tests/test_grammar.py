@@ -89,6 +89,8 @@ def test_id_commands_accept_every_id_spelling(verb: str, build: type, spelling: 
         ('note 42 "all quoted"', Note(42, "all quoted")),
         ("reply C-3 Hi Ana,\n\n  we are on it.", Reply(3, "Hi Ana,\n\n  we are on it.")),
         ("reply 3 <!channel> is not a ping", Reply(3, "<!channel> is not a ping")),
+        ("reply 3 Q&amp;A: 2 &lt; 3 &amp;gt;", Reply(3, "Q&A: 2 < 3 &gt;")),
+        ("escalate 4 pr a &lt;b&gt;", Escalate(4, "pr", None, None, "a <b>")),
         ("list", ListCases(ListScope.MINE, None, None, 1)),
         ("list open", ListCases(ListScope.OPEN, None, None, 1)),
         ("list unclaimed billing", ListCases(ListScope.UNCLAIMED, "billing", None, 1)),
@@ -213,6 +215,10 @@ def test_hostile_mentions_are_echoed_escaped(text: str) -> None:
     message = errors(text)
     assert "<!" not in message
     assert "&lt;!" in message
+
+
+def test_slack_entities_are_echoed_once_escaped() -> None:
+    assert errors("claim &lt;!here&gt;").startswith("`&lt;!here&gt;` is not a case id")
 
 
 @pytest.mark.parametrize(

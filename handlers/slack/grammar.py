@@ -8,6 +8,8 @@ Words are grouped by double quotes ("…" or Slack's smart “…”). Free text
 a note, a reply) is sliced from the original text after the fixed arguments, so the
 user's spacing, newlines and apostrophes survive, and an unbalanced quote in free
 text is just a character; only a fixed argument with an unclosed quote is an error.
+Slack sends a typed `&`, `<` and `>` as entities; free text is unescaped back to what
+was typed, because renderers escape everything they show and replies leave Slack.
 """
 
 from __future__ import annotations
@@ -273,7 +275,7 @@ class _Scanner:
 
     def rest(self) -> str:
         """The remaining text as typed; one pair of quotes around all of it is dropped."""
-        rest = self.text[self.pos :].strip()
+        rest = _unescape(self.text[self.pos :].strip())
         self.pos = len(self.text)
         if len(rest) >= 2 and rest[0] in QUOTES and rest[-1] in QUOTES:
             inner = rest[1:-1]
@@ -287,9 +289,13 @@ class _Scanner:
             raise _Problem(f"Unexpected `{_echo(extra)}`.")
 
 
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _echo(word: str) -> str:
     """A user's word, safe to show back inside backticks: escaped, one line, short."""
-    return escape(clip(" ".join(word.replace("`", "'").split()), 40))
+    return escape(clip(" ".join(_unescape(word).replace("`", "'").split()), 40))
 
 
 def user_id(word: str) -> str | None:
