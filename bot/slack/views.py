@@ -1,0 +1,457 @@
+"""Pure Block Kit for modals, App Home, case lists and `/case show`.
+
+Everything untrusted goes through `escape` and `clip` from `bot.slack.blocks`, and
+every renderer stays inside Slack's limits by construction (block counts, text
+lengths, option counts), so a queue of 500 cases or a hostile post cannot make a
+`views.publish` or `chat.postMessage` fail.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.ids import ActionId
+from bot.listing import (
+    CaseDetail,
+    CasePage,
+    CaseSummary,
+    HomeContent,
+    ListQuery,
+    ListScope,
+    SnoozeChoice,
+    TimelineEntry,
+)
+from bot.slack.blocks import PRIORITY_MARK, SECTION_TEXT_LIMIT, case_value, clip, escape, quote
+
+Block = dict[str, Any]
+View = dict[str, Any]
+
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+TITLE_LIMIT = 24
+OPTION_LIMIT = 100
+OPTION_TEXT_LIMIT = 75
+OPTION_VALUE_LIMIT = 150
+INPUT_LIMIT = 3000
+
+LIST_PAGE_SIZE = 20
+"""Cases per `/case list` page: header, cases, footer and buttons stay under 50 blocks."""
+HOME_GROUP_SIZE = 25
+"""Cases per App Home section: three groups plus headings stay under 100 blocks."""
+TIMELINE_CHARS = 3 * SECTION_TEXT_LIMIT
+"""Newest timeline lines that `/case show` prints; older ones are counted, not shown."""
+TIMELINE_LINE_CHARS = 300
+EXCERPT_CHARS = 150
+SNOOZE_MINUTES = (30, 60, 120)
+
+
+class ViewId(StrEnum):
+    """Callback, block and action ids of these views; shipped values never change.
+
+    Input blocks use the same string as block id and action id, so a submission is read
+    as `view["state"]["values"][X][X]`.
+    """
+
+    ESCALATE_MODAL = "escalate_modal"
+    ESCALATE_DEPARTMENT = "escalate_department"
+    ESCALATE_USER = "escalate_user"
+    ESCALATE_REASON = "escalate_reason"
+    REPLY_MODAL = "reply_modal"
+    REPLY_TEXT = "reply_text"
+    RESOLVE_MODAL = "resolve_modal"
+    RESOLVE_TAG = "resolve_tag"
+    RESOLVE_NOTE = "resolve_note"
+    SNOOZE_CHOICE = "snooze_choice"
+    SNOOZE_WITH_REASON = "snooze_with_reason"
+    SNOOZE_MODAL = "snooze_modal"
+    SNOOZE_MINUTES = "snooze_minutes"
+    SNOOZE_REASON = "snooze_reason"
+    CASE_OPEN = "case_open"
+    # Both start with "case_list_page": one listener (a regex) serves both buttons.
+    CASE_LIST_PREV = "case_list_page_prev"
+    CASE_LIST_NEXT = "case_list_page_next"
+
+
+def _plain(text: str, limit: int = TITLE_LIMIT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def _mrkdwn_section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT)}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 3000)}]}
+
+
+def _option(label: str, value: str) -> dict[str, Any]:
+    return {"text": _plain(label, OPTION_TEXT_LIMIT), "value": value}
+
+
+def _modal(callback_id: ViewId, title: str, submit: str, case_id: int, blocks: list[Block]) -> View:
+    return {
+        "type": "modal",
+        "callback_id": callback_id.value,
+        "title": _plain(title),
+        "submit": _plain(submit),
+        "close": _plain("Cancel"),
+        "private_metadata": case_value(case_id),
+        "blocks": blocks[:VIEW_BLOCK_LIMIT],
+    }
+
+
+def _input(block: ViewId, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block.value,
+        "label": _plain(label, 2000),
+        "optional": optional,
+        "element": {**element, "action_id": block.value},
+    }
+
+
+def _text_input(placeholder: str, max_length: int = INPUT_LIMIT) -> dict[str, Any]:
+    return {
+        "type": "plain_text_input",
+        "multiline": True,
+        "max_length": max(1, min(max_length, INPUT_LIMIT)),
+        "placeholder": _plain(placeholder, 150),
+    }
+
+
+def read_case_value(text: str) -> int | None:
+    """The case id of a button value or `private_metadata` (`{"case":42}`), else None."""
+    try:
+        case_id = json.loads(text)["case"]
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+    return case_id if type(case_id) is int and case_id > 0 else None
+
+
+def escalate_modal(
+    case_id: int, ref: str, departments: Sequence[tuple[str, str]], current: str | None
+) -> View:
+    """Pick a department (key, name), a person, or both; the handler checks one is given."""
+    options = [_option(name, key) for key, name in departments if key != current]
+    blocks: list[Block] = []
+    if options:
+        select = {
+            "type": "static_select",
+            "placeholder": _plain("Department", 150),
+            "options": options[:OPTION_LIMIT],
+        }
+        blocks.append(_input(ViewId.ESCALATE_DEPARTMENT, "Department", select, optional=True))
+    person = {"type": "users_select", "placeholder": _plain("Someone in particular", 150)}
+    blocks.append(_input(ViewId.ESCALATE_USER, "Person", person, optional=True))
+    blocks.append(
+        _input(
+            ViewId.ESCALATE_REASON,
+            "Reason",
+            _text_input("What do they need to know?"),
+            optional=True,
+        )
+    )
+    blocks.append(_context("The case keeps its history and its SLA clock."))
+    return _modal(ViewId.ESCALATE_MODAL, f"Escalate {ref}", "Escalate", case_id, blocks)
+
+
+def reply_modal(
+    case_id: int,
+    ref: str,
+    *,
+    customer: str,
+    customer_text: str,
+    source: str,
+    needs_approval: bool,
+    max_length: int = INPUT_LIMIT,
+) -> View:
+    """Answer the customer; shows what they wrote so the reply is made in context."""
+    blocks: list[Block] = [
+        _mrkdwn_section(f"*{escape(clip(customer, 200))}* wrote on {escape(clip(source, 50))}:"),
+        _mrkdwn_section(quote(customer_text)),
+        _input(ViewId.REPLY_TEXT, "Your reply", _text_input("Visible to the customer", max_length)),
+    ]
+    note = "This goes to the customer, publicly if the source is public."
+    if needs_approval:
+        note += " This source needs a second person's approval before anything is sent."
+    blocks.append(_context(note))
+    return _modal(ViewId.REPLY_MODAL, f"Reply on {ref}", "Send", case_id, blocks)
+
+
+def resolve_modal(case_id: int, ref: str, tags: Sequence[str]) -> View:
+    """Close with an optional root-cause tag (the config's list) and note."""
+    options = [_option(tag, tag) for tag in tags if 0 < len(tag) <= OPTION_VALUE_LIMIT]
+    blocks: list[Block] = []
+    if options:
+        select = {
+            "type": "static_select",
+            "placeholder": _plain("Root cause", 150),
+            "options": options[:OPTION_LIMIT],
+        }
+        blocks.append(_input(ViewId.RESOLVE_TAG, "Root cause", select, optional=True))
+    blocks.append(_input(ViewId.RESOLVE_NOTE, "Note", _text_input("What fixed it?"), optional=True))
+    return _modal(ViewId.RESOLVE_MODAL, f"Resolve {ref}", "Resolve", case_id, blocks)
+
+
+def _snooze_label(minutes: int) -> str:
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h"
+
+
+def snooze_value(choice: SnoozeChoice) -> str:
+    return json.dumps({"case": choice.case_id, "min": choice.minutes}, separators=(",", ":"))
+
+
+def read_snooze_value(text: str) -> SnoozeChoice | None:
+    """The choice in a snooze option, else None (only the offered durations are valid)."""
+    try:
+        data = json.loads(text)
+        case_id, minutes = data["case"], data["min"]
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+    if type(case_id) is not int or case_id <= 0 or minutes not in SNOOZE_MINUTES:
+        return None
+    return SnoozeChoice(case_id, minutes)
+
+
+def snooze_actions(case_id: int) -> Block:
+    """For a reminder DM: snooze in one pick, or open a modal to add a reason."""
+    options = [
+        _option(_snooze_label(m), snooze_value(SnoozeChoice(case_id, m))) for m in SNOOZE_MINUTES
+    ]
+    return {
+        "type": "actions",
+        "block_id": f"snooze:{case_id}",
+        "elements": [
+            {
+                "type": "static_select",
+                "action_id": ViewId.SNOOZE_CHOICE.value,
+                "placeholder": _plain("Snooze…", 150),
+                "options": options,
+            },
+            {
+                "type": "button",
+                "action_id": ViewId.SNOOZE_WITH_REASON.value,
+                "text": _plain("Snooze with reason…", OPTION_TEXT_LIMIT),
+                "value": case_value(case_id),
+            },
+        ],
+    }
+
+
+def snooze_modal(case_id: int, ref: str) -> View:
+    """Option values are the bare minutes; the case travels in `private_metadata`."""
+    select = {
+        "type": "static_select",
+        "initial_option": _option(_snooze_label(SNOOZE_MINUTES[0]), str(SNOOZE_MINUTES[0])),
+        "options": [_option(_snooze_label(m), str(m)) for m in SNOOZE_MINUTES],
+    }
+    blocks = [
+        _input(ViewId.SNOOZE_MINUTES, "Remind me again in", select),
+        _input(ViewId.SNOOZE_REASON, "Reason", _text_input("Why wait?", 500), optional=True),
+    ]
+    return _modal(ViewId.SNOOZE_MODAL, f"Snooze {ref}", "Snooze", case_id, blocks)
+
+
+def _case_line(case: CaseSummary, *, excerpt: bool = True) -> str:
+    """One compact mrkdwn line per case; each untrusted part is escaped and bounded."""
+    mark = PRIORITY_MARK.get(case.priority, "")
+    owner = f"<@{escape(case.owner_id)}>" if case.owner_id else "unclaimed"
+    parts = [
+        f"*{escape(clip(case.ref, 30))}* {mark} {escape(clip(case.priority, 20))}",
+        escape(clip(case.department, 80)),
+        escape(clip(case.customer, 80)),
+        owner,
+    ]
+    if case.sla_text:
+        parts.append(f"⏱ {escape(clip(case.sla_text, 100))}")
+    line = " · ".join(parts)
+    short = clip(escape(" ".join(case.excerpt.split())), EXCERPT_CHARS) if excerpt else ""
+    return f"{line}\n> {short}" if short else line
+
+
+def _case_button(case: CaseSummary) -> dict[str, Any]:
+    """Claim when nobody owns it, else Open (a link to the card when there is one)."""
+    if case.owner_id is None and case.status != "resolved":
+        return {
+            "type": "button",
+            "action_id": ActionId.CLAIM.value,
+            "text": _plain("Claim", OPTION_TEXT_LIMIT),
+            "style": "primary",
+            "value": case_value(case.case_id),
+        }
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": ViewId.CASE_OPEN.value,
+        "text": _plain("Open", OPTION_TEXT_LIMIT),
+        "value": case_value(case.case_id),
+    }
+    if case.url and case.url.startswith("https://") and len(case.url) <= 3000:
+        button["url"] = case.url
+    return button
+
+
+def _case_section(case: CaseSummary, *, excerpt: bool = True) -> Block:
+    line = _case_line(case, excerpt=excerpt)
+    return {**_mrkdwn_section(line), "accessory": _case_button(case)}
+
+
+def _group(
+    title: str, cases: Sequence[CaseSummary], limit: int, more_command: str, empty: str
+) -> list[Block]:
+    blocks: list[Block] = [{"type": "header", "text": _plain(title, 150)}]
+    blocks += [_case_section(c) for c in cases[:limit]]
+    if not cases:
+        blocks.append(_context(empty))
+    elif len(cases) > limit:
+        blocks.append(_context(f"and {len(cases) - limit} more — `{more_command}`"))
+    return blocks
+
+
+def home_view(content: HomeContent, slash: str = "/case") -> View:
+    """The App Home tab; each group is bounded so the view stays under 100 blocks."""
+    queue_title = f"{content.queue_department_name} unclaimed queue"
+    queue_command = f"{slash} list unclaimed"
+    if content.queue_department:
+        queue_command += f" {content.queue_department}"
+    blocks = [
+        *_group(
+            "My open cases",
+            content.mine,
+            HOME_GROUP_SIZE,
+            f"{slash} list mine",
+            "Nothing on your plate.",
+        ),
+        {"type": "divider"},
+        *_group(queue_title, content.queue, HOME_GROUP_SIZE, queue_command, "Queue is empty."),
+        {"type": "divider"},
+        *_group(
+            "Breaching soon",
+            content.breaching,
+            HOME_GROUP_SIZE,
+            f"{slash} list breaching",
+            "Nothing close to its deadline.",
+        ),
+    ]
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCK_LIMIT]}
+
+
+_SCOPE_TITLE = {
+    ListScope.MINE: "My open cases",
+    ListScope.OPEN: "Open cases",
+    ListScope.UNCLAIMED: "Unclaimed cases",
+    ListScope.BREACHING: "Breaching soon",
+}
+
+
+def list_page_value(query: ListQuery) -> str:
+    data = {"scope": query.scope.value, "dept": query.department, "page": query.page}
+    return json.dumps(data, separators=(",", ":"))
+
+
+def read_list_page_value(text: str) -> ListQuery | None:
+    """The page a pagination button asks for, else None."""
+    try:
+        data = json.loads(text)
+        scope, department, page = ListScope(data["scope"]), data["dept"], data["page"]
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+    if department is not None and type(department) is not str:
+        return None
+    if type(page) is not int or page < 1:
+        return None
+    return ListQuery(scope, department, page)
+
+
+def _page_button(label: str, action: ViewId, query: ListQuery, page: int) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action.value,
+        "text": _plain(label, OPTION_TEXT_LIMIT),
+        "value": list_page_value(ListQuery(query.scope, query.department, page)),
+    }
+
+
+def case_list(page: CasePage) -> tuple[str, list[Block]]:
+    """A list message (fallback text, blocks): at most `LIST_PAGE_SIZE` cases, prev/next."""
+    query = page.query
+    pages = max(1, math.ceil(page.total / LIST_PAGE_SIZE))
+    title = _SCOPE_TITLE[query.scope]
+    if query.department:
+        title += f" · {escape(clip(query.department, 80))}"
+    summary = f"*{title}* — {page.total} case{'' if page.total == 1 else 's'}"
+    if pages > 1:
+        summary += f", page {query.page} of {pages}"
+    blocks: list[Block] = [_mrkdwn_section(summary)]
+    blocks += [_case_section(c) for c in page.cases[:LIST_PAGE_SIZE]]
+    if not page.cases:
+        blocks.append(_context("No cases here."))
+    buttons = []
+    if query.page > 1:
+        target = min(query.page - 1, pages)
+        buttons.append(_page_button("◀ Previous", ViewId.CASE_LIST_PREV, query, target))
+    if query.page < pages:
+        buttons.append(_page_button("Next ▶", ViewId.CASE_LIST_NEXT, query, query.page + 1))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "case_list_pages", "elements": buttons})
+    return clip(f"{title}: {page.total} cases", 300), blocks[:MESSAGE_BLOCK_LIMIT]
+
+
+def _when(at: datetime) -> str:
+    """Shown in each reader's own time zone by Slack; the fallback names UTC."""
+    utc = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    return f"<!date^{int(utc.timestamp())}^{{date_short}} {{time}}|{utc:%Y-%m-%d %H:%M} UTC>"
+
+
+def _timeline_line(entry: TimelineEntry) -> str:
+    by = f"<@{escape(entry.actor)}>" if entry.actor else "Casebot"
+    text = clip(escape(" ".join(entry.line.split())), TIMELINE_LINE_CHARS)
+    return f"{_when(entry.at)} · {by} · {text}"
+
+
+def _timeline(entries: Sequence[TimelineEntry]) -> list[Block]:
+    """The newest lines that fit, oldest of them first, packed into sections."""
+    kept: list[str] = []
+    used = 0
+    for entry in reversed(entries):
+        line = _timeline_line(entry)
+        if used + len(line) + 1 > TIMELINE_CHARS:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    kept.reverse()
+    sections: list[Block] = []
+    if len(kept) < len(entries):
+        sections.append(_context(f"{len(entries) - len(kept)} earlier entries not shown"))
+    chunk: list[str] = []
+    size = 0
+    for line in kept:
+        if chunk and size + len(line) > SECTION_TEXT_LIMIT:
+            sections.append(_mrkdwn_section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        sections.append(_mrkdwn_section("\n".join(chunk)))
+    return sections
+
+
+def case_detail(detail: CaseDetail) -> tuple[str, list[Block]]:
+    """`/case show`: the case line, the whole post quoted, tags, then the timeline."""
+    case = detail.summary
+    blocks: list[Block] = [
+        _case_section(case, excerpt=False),
+        _mrkdwn_section(quote(detail.text)),
+    ]
+    facts = [f"Status: {escape(clip(case.status, 40))}"]
+    if detail.tags:
+        facts.append("Tags: " + ", ".join(escape(clip(t, 50)) for t in detail.tags[:20]))
+    blocks.append(_context(" · ".join(facts)))
+    blocks.append({"type": "header", "text": _plain("Timeline", 150)})
+    blocks += _timeline(detail.timeline) or [_context("No changes yet.")]
+    fallback = clip(f"{case.ref}: {escape(' '.join(detail.text.split()))}", 300)
+    return fallback, blocks[:MESSAGE_BLOCK_LIMIT]
