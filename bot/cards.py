@@ -35,6 +35,8 @@ class CardView:
     priority_reason: str
     status: str
     owner_id: str | None
+    root_cause: str | None
+    escalations: int
     tags: list[str]
     posts: int
     earlier_cases: list[str]
@@ -62,6 +64,8 @@ def card_view(session: Session, case_id: int, config: CasebotConfig) -> CardView
         priority_reason=case.priority_reason,
         status=case.status,
         owner_id=case.owner_id,
+        root_cause=case.root_cause,
+        escalations=case.escalations,
         tags=list(case.tags),
         posts=queries.count_posts(session, case_id=case_id),
         earlier_cases=[format_case_id(c.id or 0) for c in earlier],

@@ -127,9 +127,8 @@ def resolve(
     """Close the case; the root cause (from the config's list) feeds the summaries."""
     case = _open(session, case_id)
     if root_cause is not None and config.root_causes and root_cause not in config.root_causes:
-        raise InvalidTransition(
-            case_id, f"'{root_cause}' is not a root cause; use one of: {', '.join(config.root_causes)}"
-        )
+        known = ", ".join(config.root_causes)
+        raise InvalidTransition(case_id, f"'{root_cause}' is not a root cause; use one of: {known}")
     case.status, case.root_cause, case.resolved_at, case.updated_at = (
         "resolved",
         root_cause,

@@ -13,16 +13,23 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from bot.events import DomainEvent
+from bot.events import CaseEscalated, DomainEvent
 from storage import outbox
 from storage.models import Event
 
 CARD = "card"
+CARD_MOVED = "card_moved"
 TIMELINE = "timeline"
 DM = "dm"
 
 
-def publish(session: Session, events: Iterable[DomainEvent]) -> None:
+def _key(kind: str) -> str:
+    return f"{kind}:{uuid.uuid4()}"
+
+
+def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable[str] = ()) -> None:
+    """Record `events`; `notify` are people to DM about them (one DM each, all events)."""
+    events = list(events)
     for event in events:
         data = event.data()
         session.add(
@@ -35,16 +42,32 @@ def publish(session: Session, events: Iterable[DomainEvent]) -> None:
                 data=data,
             )
         )
-        if event.changes_card and not outbox.has_pending(session, kind=CARD, case_id=event.case_id):
+        if isinstance(event, CaseEscalated) and event.from_ts:
             outbox.enqueue(
-                session, kind=CARD, key=f"card:{uuid.uuid4()}", case_id=event.case_id, now=event.at
+                session,
+                kind=CARD_MOVED,
+                key=_key(CARD_MOVED),
+                case_id=event.case_id,
+                now=event.at,
+                payload={"actor": event.actor, "data": data},
             )
+        if event.changes_card and not outbox.has_pending(session, kind=CARD, case_id=event.case_id):
+            outbox.enqueue(session, kind=CARD, key=_key(CARD), case_id=event.case_id, now=event.at)
         if event.in_timeline:
             outbox.enqueue(
                 session,
                 kind=TIMELINE,
-                key=f"timeline:{uuid.uuid4()}",
+                key=_key(TIMELINE),
                 case_id=event.case_id,
                 now=event.at,
                 payload={"event": event.kind, "actor": event.actor, "data": data},
+            )
+        for user in notify:
+            outbox.enqueue(
+                session,
+                kind=DM,
+                key=_key(DM),
+                case_id=event.case_id,
+                now=event.at,
+                payload={"user": user, "event": event.kind, "actor": event.actor, "data": data},
             )

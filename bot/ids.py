@@ -25,6 +25,13 @@ def parse_case_id(text: str) -> int | None:
 class ActionId(StrEnum):
     CLAIM = "case_claim"
     UNCLAIM = "case_unclaim"
+    ESCALATE = "case_escalate"
+    REPLY = "case_reply"
+    RESOLVE = "case_resolve"
+    REOPEN = "case_reopen"
+    WAIT = "case_wait"
+    APPROVE_REPLY = "reply_approve"
+    DISCARD_REPLY = "reply_discard"
 
 
 class Surface(StrEnum):

@@ -66,6 +66,7 @@ class Case(SQLModel, table=True):
     updated_at: datetime = _utc(nullable=False)
     claimed_at: datetime | None = _utc(nullable=True)
     first_response_at: datetime | None = _utc(nullable=True)
+    last_response_at: datetime | None = _utc(nullable=True)
     resolved_at: datetime | None = _utc(nullable=True)
 
 

@@ -84,6 +84,12 @@ def first_post(session: Session, *, case_id: int) -> Post | None:
     ).first()
 
 
+def latest_post_id(session: Session, *, case_id: int) -> int | None:
+    return session.exec(
+        select(Post.id).where(Post.case_id == case_id).order_by(col(Post.id).desc()).limit(1)
+    ).first()
+
+
 def count_posts(session: Session, *, case_id: int) -> int:
     return session.exec(select(func.count()).select_from(Post).where(Post.case_id == case_id)).one()
 

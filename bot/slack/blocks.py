@@ -14,9 +14,9 @@ from bot.ids import ActionId
 
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
+Block = dict[str, Any]
+Blocks = list[Block]
 PRIORITY_MARK = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪"}
-
-Blocks = list[dict[str, Any]]
 
 
 def escape(text: str) -> str:
@@ -44,15 +44,49 @@ def case_value(case_id: int) -> str:
 
 
 def _status_line(view: CardView) -> str:
+    owner = f" · owner <@{view.owner_id}>" if view.owner_id else ""
     if view.status == "resolved":
-        return "✅ Resolved"
+        cause = f" ({escape(view.root_cause)})" if view.root_cause else ""
+        return f"✅ Resolved{cause}{owner}"
+    if view.status == "waiting":
+        return f"⏸️ Waiting on customer{owner}"
     if view.owner_id:
         return f"👤 Owner: <@{view.owner_id}>"
     return "🆕 Unclaimed"
 
 
-def case_card(view: CardView) -> tuple[str, Blocks]:
-    """The case card: fallback text (notifications) and blocks, rendered from scratch."""
+def _button(label: str, action: ActionId, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "action_id": action.value,
+        "text": {"type": "plain_text", "text": label},
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _card_buttons(view: CardView) -> list[Block]:
+    """Buttons that make sense in the case's state: no Claim on an owned case, only
+    Reopen on a resolved one."""
+    value = case_value(view.case_id)
+    if view.status == "resolved":
+        return [_button("Reopen", ActionId.REOPEN, value)]
+    buttons = []
+    if view.owner_id is None:
+        buttons.append(_button("Claim", ActionId.CLAIM, value, "primary"))
+    buttons += [
+        _button("Reply…", ActionId.REPLY, value),
+        _button("Escalate…", ActionId.ESCALATE, value),
+        _button("Resolve…", ActionId.RESOLVE, value),
+    ]
+    if view.status != "waiting":
+        buttons.append(_button("Waiting on customer", ActionId.WAIT, value))
+    return buttons
+
+
+def _card_head(view: CardView) -> Blocks:
     who = escape(view.customer_name or view.customer_handle or "unknown customer")
     if view.customer_handle and view.customer_handle != view.customer_name:
         who += f" ({escape(view.customer_handle)})"
@@ -61,56 +95,134 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         source = f"<{escape(view.url)}|{source}>"
     mark = PRIORITY_MARK.get(view.priority, "")
     header = f"*{view.ref}* · {mark} *{view.priority}* · {source} · {who}"
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(header, SECTION_TEXT_LIMIT)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text)}},
+    ]
+
+
+def _fallback(view: CardView) -> str:
+    who = escape(view.customer_name or view.customer_handle or "unknown customer")
+    if view.customer_handle and view.customer_handle != view.customer_name:
+        who += f" ({escape(view.customer_handle)})"
+    return clip(
+        f"{view.ref} [{view.priority}] from {who}: {escape(view.text)}", FALLBACK_TEXT_LIMIT
+    )
+
+
+def case_card(view: CardView) -> tuple[str, Blocks]:
+    """The case card: fallback text (notifications) and blocks, rendered from scratch."""
     context = [
-        f"{_status_line(view)}",
+        _status_line(view),
         f"Priority: {escape(view.priority_reason)}",
         f"Department: {escape(view.department_name)}",
     ]
+    if view.escalations:
+        context.append(f"Escalated {view.escalations}x — history in the thread")
     if view.posts > 1:
         context.append(f"{view.posts} messages in thread")
     if view.earlier_cases:
         context.append("Earlier cases: " + ", ".join(view.earlier_cases))
     if view.tags:
         context.append("Tags: " + ", ".join(escape(t) for t in view.tags))
-    blocks: Blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": clip(header, SECTION_TEXT_LIMIT)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text)}},
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": clip(c, 300)} for c in context],
-        },
-    ]
-    if view.status != "resolved" and view.owner_id is None:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"case_actions:{view.case_id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ActionId.CLAIM.value,
-                        "text": {"type": "plain_text", "text": "Claim"},
-                        "style": "primary",
-                        "value": case_value(view.case_id),
-                    }
-                ],
-            }
-        )
-    fallback = clip(
-        f"{view.ref} [{view.priority}] from {who}: {escape(view.text)}", FALLBACK_TEXT_LIMIT
+    blocks = _card_head(view)
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(c, 300)} for c in context]}
     )
-    return fallback, blocks
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"case_actions:{view.case_id}",
+            "elements": _card_buttons(view),
+        }
+    )
+    return _fallback(view), blocks
+
+
+def moved_card(view: CardView, *, to_department: str, by: str) -> tuple[str, Blocks]:
+    """What the old card says once its case was escalated elsewhere: no buttons, a pointer."""
+    note = f"➡️ Escalated to *{escape(to_department)}* by {_who(by)} — the case lives there now."
+    blocks = _card_head(view)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    return f"{view.ref} moved to {escape(to_department)}", blocks
+
+
+def _who(actor: str) -> str:
+    return f"<@{actor}>" if actor.startswith(("U", "W")) else "Casebot"
+
+
+def _with_reason(text: str, reason: str) -> str:
+    return f"{text}: {escape(clip(reason, 500))}" if reason.strip() else text
 
 
 def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
     """One short thread line per change; `actor` is a Slack user id or the bot itself."""
-    by = f"<@{actor}>" if actor.startswith(("U", "W")) else "Casebot"
+    by = _who(actor)
     match event:
         case "claimed":
             return f"🙋 Claimed by {by}"
         case "unclaimed":
             return f"↩️ {by} gave it back to the queue"
+        case "assigned":
+            return f"👉 Assigned to <@{data['owner']}> by {by}"
         case "post_added":
             return f"💬 The customer wrote again:\n{quote(str(data.get('text', '')))}"
+        case "escalated":
+            target = escape(str(data.get("to_department_name") or data["to_department"]))
+            person = f" (<@{data['to_user']}>)" if data.get("to_user") else ""
+            line = _with_reason(f"⤴️ Escalated to {target}{person} by {by}", str(data["reason"]))
+            if data.get("permalink"):
+                line += f"\n<{data['permalink']}|Earlier thread>"
+            if data.get("responders"):
+                line += "\ncc " + " ".join(f"<@{u}>" for u in data["responders"])
+            return line
+        case "resolved":
+            cause = f" ({escape(str(data['root_cause']))})" if data.get("root_cause") else ""
+            return _with_reason(f"✅ Resolved{cause} by {by}", str(data.get("note", "")))
+        case "reopened":
+            return f"🔁 Reopened by {by}"
+        case "waiting":
+            return f"⏸️ {by} is waiting on the customer; the SLA clocks pause until they write"
+        case "note":
+            return f"📝 Note from {by}:\n{quote(str(data['text']))}"
+        case "reply_requested" if data.get("needs_approval"):
+            return f"✋ {by} drafted a reply; it needs a second person's approval:\n" + quote(
+                str(data["text"])
+            )
+        case "reply_requested":
+            return f"📤 {by} is replying to the customer:\n{quote(str(data['text']))}"
+        case "reply_approved":
+            return f"👍 {by} approved the reply; sending it"
+        case "reply_discarded":
+            return f"🗑️ {by} discarded the draft reply"
+        case "reply_sent":
+            return "✉️ Reply delivered to the customer"
+        case "reply_failed":
+            return f"⚠️ The reply could not be sent: {escape(str(data['error']))}"
         case _:
             return f"• {escape(event.replace('_', ' '))} by {by}"
+
+
+def approval_buttons(reply_id: int) -> Block:
+    value = json.dumps({"reply": reply_id}, separators=(",", ":"))
+    return {
+        "type": "actions",
+        "elements": [
+            _button("Approve & send", ActionId.APPROVE_REPLY, value, "primary"),
+            _button("Discard", ActionId.DISCARD_REPLY, value, "danger"),
+        ],
+    }
+
+
+def notice(event: str, actor: str, data: dict[str, Any], ref: str, link: str | None) -> str:
+    """A DM telling someone a case needs them."""
+    open_link = f" <{link}|Open {ref}>" if link else f" ({ref})"
+    if event == "escalated":
+        target = escape(str(data.get("to_department_name") or data["to_department"]))
+        return (
+            _with_reason(f"⤴️ {ref} was escalated to {target} by {_who(actor)}", str(data["reason"]))
+            + open_link
+        )
+    if event == "assigned":
+        return f"👉 {_who(actor)} assigned {ref} to you." + open_link
+    return f"{ref}: {timeline_line(event, actor, data)}" + open_link

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot import cards
 from bot.clock import Clock
-from bot.effects import CARD, DM, TIMELINE
+from bot.effects import CARD, CARD_MOVED, DM, TIMELINE
+from bot.ids import format_case_id
 from bot.slack import blocks
 from config.schema import CasebotConfig
 from storage import outbox
@@ -52,14 +54,27 @@ class Deferred(Exception):
     """The row cannot go yet (its card is not posted); try again soon, no attempt used."""
 
 
+class RetryLater(Exception):
+    """A transient failure outside Slack (a customer channel's 5xx, a timeout)."""
+
+
+class GiveUp(Exception):
+    """A permanent failure: the row is parked as failed, with this message."""
+
+
+Deliverer = Callable[["Delivery", outbox.Claimed], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """What a deliverer needs: the database, Slack, the config and the clock."""
+    """What a deliverer needs: the database, Slack, the config and the clock, plus the
+    deliverers of non-Slack kinds (customer replies) that the worker plugs in."""
 
     db: Database
     client: WebClient
     config: CasebotConfig
     clock: Clock
+    extra: Mapping[str, Deliverer] = field(default_factory=dict)
 
 
 def _metadata(key: str) -> dict[str, Any]:
@@ -127,21 +142,77 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
         if post_id := data.get("post_id"):
             post = session.get(Post, post_id)
             data["text"] = cards.pii.mask(post.text if post else "", d.config.pii.mask)
-    line = blocks.timeline_line(str(row.payload.get("event")), str(row.payload.get("actor")), data)
-    ts = _post_once(d, row, channel=channel, thread_ts=thread_ts, text=line, reply_broadcast=False)
-    return {"channel": channel, "ts": ts}
-
-
-def _deliver_dm(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
-    user = str(row.payload["user"])
-    channel = d.client.conversations_open(users=user)["channel"]["id"]
+    event = str(row.payload.get("event"))
+    _enrich(d, data)
+    line = blocks.timeline_line(event, str(row.payload.get("actor")), data)
+    extra: dict[str, Any] = {}
+    if event == "reply_requested" and data.get("needs_approval"):
+        extra["blocks"] = [
+            {"type": "section", "text": {"type": "mrkdwn", "text": blocks.clip(line, 3000)}},
+            blocks.approval_buttons(int(data["reply_id"])),
+        ]
     ts = _post_once(
-        d, row, channel=channel, text=str(row.payload["text"]), blocks=row.payload.get("blocks")
+        d, row, channel=channel, thread_ts=thread_ts, text=line, reply_broadcast=False, **extra
     )
     return {"channel": channel, "ts": ts}
 
 
-DELIVERERS = {CARD: _deliver_card, TIMELINE: _deliver_timeline, DM: _deliver_dm}
+def _enrich(d: Delivery, data: dict[str, Any]) -> None:
+    """Names and links a line shows that the event itself does not carry."""
+    if (to := data.get("to_department")) in d.config.departments:
+        data["to_department_name"] = d.config.departments[to].name
+    if data.get("from_channel") and data.get("from_ts"):
+        data["permalink"] = _permalink(d, data["from_channel"], data["from_ts"])
+
+
+def _permalink(d: Delivery, channel: str, ts: str) -> str | None:
+    try:
+        return str(d.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except SlackApiError:
+        return None
+
+
+def _deliver_card_moved(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    assert row.case_id is not None
+    data = dict(row.payload["data"])
+    _enrich(d, data)
+    with d.db.session() as session:
+        view = cards.card_view(session, row.case_id, d.config)
+    text, rendered = blocks.moved_card(
+        view,
+        to_department=str(data.get("to_department_name", data["to_department"])),
+        by=str(row.payload["actor"]),
+    )
+    d.client.chat_update(
+        channel=data["from_channel"], ts=data["from_ts"], text=text, blocks=rendered
+    )
+    return {"channel": data["from_channel"], "ts": data["from_ts"]}
+
+
+def _deliver_dm(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    """A DM about one case event; links the case's card when it has one."""
+    data = dict(row.payload.get("data", {}))
+    _enrich(d, data)
+    link = None
+    if row.case_id is not None:
+        with d.db.session() as session:
+            case = session.get(Case, row.case_id)
+            where = (case.card_channel, case.card_ts) if case else (None, None)
+        if where[0] and where[1]:
+            link = _permalink(d, where[0], where[1])
+    ref = format_case_id(row.case_id or 0)
+    text = blocks.notice(str(row.payload["event"]), str(row.payload["actor"]), data, ref, link)
+    channel = d.client.conversations_open(users=str(row.payload["user"]))["channel"]["id"]
+    ts = _post_once(d, row, channel=channel, text=text)
+    return {"channel": channel, "ts": ts}
+
+
+DELIVERERS: dict[str, Deliverer] = {
+    CARD: _deliver_card,
+    CARD_MOVED: _deliver_card_moved,
+    TIMELINE: _deliver_timeline,
+    DM: _deliver_dm,
+}
 
 
 def _backoff(attempt: int) -> timedelta:
@@ -167,7 +238,7 @@ def deliver_due(d: Delivery, *, limit: int = 50) -> int:
         claimed = outbox.claim_due(session, now=d.clock.now(), limit=limit)
     sent = 0
     for row in claimed:
-        deliverer = DELIVERERS.get(row.kind)
+        deliverer = DELIVERERS.get(row.kind) or d.extra.get(row.kind)
         now = d.clock.now()
         try:
             if deliverer is None:
@@ -182,6 +253,17 @@ def deliver_due(d: Delivery, *, limit: int = 50) -> int:
                     error=str(exc),
                     count_attempt=False,
                 )
+            continue
+        except RetryLater as exc:
+            with d.db.session() as session:
+                outbox.mark_retry(
+                    session, row_id=row.id, at=_retry_at(now, row.attempt, None), error=str(exc)
+                )
+            continue
+        except GiveUp as exc:
+            log.warning("outbox.gave_up", extra={"row": row.id, "kind": row.kind})
+            with d.db.session() as session:
+                outbox.mark_failed(session, row_id=row.id, error=str(exc))
             continue
         except SlackApiError as exc:
             error = str(exc.response.get("error") or exc.response.status_code)

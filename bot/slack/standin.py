@@ -207,6 +207,12 @@ class SlackStandIn:
                     msg.text, msg.blocks = str(a.get("text", "")), a.get("blocks")
                     msg.edits += 1
                     return {"ok": True, "channel": msg.channel, "ts": msg.ts}
+                case "chat.getPermalink":
+                    channel, ts = str(a.get("channel")), str(a.get("message_ts"))
+                    if self._find(channel, ts) is None:
+                        return {"ok": False, "error": "message_not_found"}
+                    link = f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+                    return {"ok": True, "channel": channel, "permalink": link}
                 case "chat.postEphemeral":
                     return {"ok": True, "message_ts": self._next_ts()}
                 case "conversations.open":

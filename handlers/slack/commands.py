@@ -1,4 +1,8 @@
-"""The slash command: parse, ack, call the core, answer ephemerally."""
+"""The slash command: parse, ack, call the core, answer.
+
+Answers are ephemeral; public changes show up on the card and in its thread through
+the outbox, so the channel sees them whoever made them and from wherever.
+"""
 
 from __future__ import annotations
 
@@ -6,42 +10,98 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import cases
+from bot import cases, escalation, replies
 from bot.deps import Deps
+from bot.events import InvalidTransition
 from bot.ids import Surface, format_case_id
 from handlers.slack import grammar
 from handlers.slack.answers import answer
+from handlers.slack.grammar import (
+    Assign,
+    Claim,
+    Command,
+    Escalate,
+    Help,
+    Note,
+    Reopen,
+    Reply,
+    Resolve,
+    Unclaim,
+    Wait,
+)
+
+SURFACE = Surface.COMMAND
+
+
+def department_of(deps: Deps, key: str | None, channel_id: str | None) -> str | None:
+    """A department named by key or by its channel (`#billing`); None when neither."""
+    if channel_id:
+        for dept_key, dept in deps.config.departments.items():
+            if dept.channel == channel_id:
+                return dept_key
+        raise InvalidTransition(0, f"<#{channel_id}> is not a department channel.")
+    return key
+
+
+def run(deps: Deps, cmd: Command, user: str) -> str | None:
+    """Carry out one parsed command; returns the private answer."""
+    slash = deps.config.slash_command
+    now = deps.clock.now()
+    common: dict[str, Any] = {"actor": user, "surface": SURFACE, "now": now}
+    with deps.db.session() as s:
+        match cmd:
+            case Help(topic=topic):
+                return grammar.usage(slash, topic)
+            case Claim(case_id=cid):
+                cases.claim(s, cid, **common)
+                return f"You own {format_case_id(cid)} now."
+            case Unclaim(case_id=cid):
+                cases.unclaim(s, cid, **common)
+                return f"{format_case_id(cid)} is back in the queue."
+            case Assign(case_id=cid, user_id=to):
+                cases.assign(s, cid, to=to, config=deps.config, **common)
+                return f"{format_case_id(cid)} is now <@{to}>'s."
+            case Escalate(case_id=cid, department=key, channel_id=ch, user_id=to, reason=why):
+                dept = department_of(deps, key, ch)
+                escalation.escalate(
+                    s, cid, department=dept, user=to, reason=why, config=deps.config, **common
+                )
+                where = deps.config.departments[dept].name if dept else f"<@{to}>"
+                return f"{format_case_id(cid)} escalated to {where}."
+            case Resolve(case_id=cid, tag=tag, note=text):
+                cases.resolve(s, cid, root_cause=tag, note=text, config=deps.config, **common)
+                return f"{format_case_id(cid)} resolved."
+            case Reopen(case_id=cid):
+                cases.reopen(s, cid, config=deps.config, **common)
+                return f"{format_case_id(cid)} is open again."
+            case Wait(case_id=cid):
+                cases.wait_on_customer(s, cid, **common)
+                return f"{format_case_id(cid)} waits on the customer; its clocks are paused."
+            case Note(case_id=cid, text=text):
+                cases.note(s, cid, text=text, **common)
+                return f"Note added to {format_case_id(cid)} (internal only)."
+            case Reply(case_id=cid, text=text):
+                [event] = replies.request(s, cid, text=text, config=deps.config, **common)
+                if getattr(event, "needs_approval", False):
+                    return f"Your reply on {format_case_id(cid)} waits for a second person's OK."
+                return f"Replying to the customer on {format_case_id(cid)}."
+    return None
 
 
 def register(app: App, deps: Deps) -> None:
     slash = deps.config.slash_command
-
-    def run(cmd: grammar.Command, user: str) -> str:
-        assert cmd.case_id is not None
-        ref = format_case_id(cmd.case_id)
-        with deps.db.session() as session:
-            if cmd.verb == "claim":
-                cases.claim(
-                    session, cmd.case_id, actor=user, surface=Surface.COMMAND, now=deps.clock.now()
-                )
-                return f"You own {ref} now."
-            cases.unclaim(
-                session, cmd.case_id, actor=user, surface=Surface.COMMAND, now=deps.clock.now()
-            )
-            return f"{ref} is back in the queue."
+    tags = frozenset(deps.config.root_causes)
 
     @app.command(slash)
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         user = command["user_id"]
 
-        def work() -> str:
+        def work() -> str | None:
             try:
-                cmd = grammar.parse(command.get("text", ""), slash)
+                cmd = grammar.parse(command.get("text", ""), slash, known_tags=tags)
             except grammar.UsageError as exc:
                 return str(exc)
-            if cmd.verb == "help":
-                return grammar.usage(slash)
-            return run(cmd, user)
+            return run(deps, cmd, user)
 
         answer(respond, work)

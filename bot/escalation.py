@@ -1,0 +1,69 @@
+"""Escalation: the case moves to another department (or person) and keeps its history.
+
+The customer's SLA clocks are untouched (they belong to the customer, not to whoever
+holds the case). The old card stays as a pointer to where the case went; a fresh card
+is posted in the target department's channel and its on-call people are told.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot import effects
+from bot.cases import get_case
+from bot.events import CaseEscalated, DomainEvent, InvalidTransition
+from bot.ids import Surface
+from bot.oncall_now import responders
+from config.schema import CasebotConfig
+
+
+def escalate(
+    session: Session,
+    case_id: int,
+    *,
+    actor: str,
+    surface: Surface,
+    now: datetime,
+    config: CasebotConfig,
+    department: str | None = None,
+    user: str | None = None,
+    reason: str = "",
+) -> list[DomainEvent]:
+    case = get_case(session, case_id)
+    if case.status == "resolved":
+        raise InvalidTransition(case_id, "it is resolved; reopen it first.")
+    if department is None and user is None:
+        raise InvalidTransition(case_id, "escalate to a department or a person.")
+    if department is not None and department not in config.departments:
+        known = ", ".join(config.departments)
+        raise InvalidTransition(case_id, f"there is no department '{department}' ({known}).")
+    target = department or case.department
+    if target == case.department and (user is None or user == case.owner_id):
+        raise InvalidTransition(case_id, f"it is already with {config.departments[target].name}.")
+
+    from_department, from_channel, from_ts = case.department, case.card_channel, case.card_ts
+    moves = target != from_department
+    case.department = target
+    case.owner_id = user
+    case.claimed_at = now if user else None
+    case.escalations += 1
+    case.updated_at = now
+    if moves:
+        case.card_channel, case.card_ts = None, None
+    event = CaseEscalated(
+        case_id=case_id,
+        actor=actor,
+        surface=surface,
+        at=now,
+        from_department=from_department,
+        to_department=target,
+        to_user=user,
+        reason=reason,
+        from_channel=from_channel if moves else None,
+        from_ts=from_ts if moves else None,
+    )
+    notify = [user] if user else responders(session, config, target, now)
+    effects.publish(session, [event], notify=[u for u in notify if u != actor])
+    return [event]

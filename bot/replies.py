@@ -1,0 +1,219 @@
+"""Replies to the customer: the only way anything typed in Slack reaches a customer.
+
+A reply is a row with a status; it goes out through the outbox (retried, never
+doubled) and, when the source requires it, only after a second person approved it.
+The first reply that goes out stops the first-response clock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot import effects
+from bot.cases import get_case
+from bot.events import (
+    DomainEvent,
+    InvalidTransition,
+    NotAllowed,
+    ReplyApproved,
+    ReplyDiscarded,
+    ReplyFailed,
+    ReplyRequested,
+    ReplySent,
+)
+from bot.ids import Surface
+from config.schema import CasebotConfig
+from storage import outbox, queries
+from storage.models import Customer, Post, Reply
+
+MAX_REPLY_CHARS = 3000
+REPLY = "reply"
+
+
+@dataclass(frozen=True)
+class ReplyFacts:
+    """What a reply connector needs to answer the customer where they wrote."""
+
+    reply_id: int
+    key: str
+    case_id: int
+    source: str
+    text: str
+    in_reply_to: str | None
+    conversation_id: str | None
+    customer_handle: str
+    customer_email: str | None
+    subject: str | None
+
+
+def _queue(session: Session, reply: Reply, now: datetime) -> None:
+    reply.status = "queued"
+    outbox.enqueue(
+        session,
+        kind=REPLY,
+        key=f"reply:{reply.id}:{uuid.uuid4()}",
+        case_id=reply.case_id,
+        now=now,
+        payload={"reply_id": reply.id},
+    )
+
+
+def request(
+    session: Session,
+    case_id: int,
+    *,
+    text: str,
+    actor: str,
+    surface: Surface,
+    now: datetime,
+    config: CasebotConfig,
+) -> list[DomainEvent]:
+    """Queue an answer to the customer, or park it for approval when the source says so."""
+    case = get_case(session, case_id)
+    if case.status == "resolved":
+        raise InvalidTransition(case_id, "it is resolved; reopen it to reply.")
+    source = config.sources.get(case.source)
+    if source is None or source.reply is None:
+        raise InvalidTransition(
+            case_id,
+            f"there is no reply connector for '{case.source}', so Casebot cannot answer there."
+            " Answer the customer on that channel and record it with a note.",
+        )
+    needs_approval = source.require_approval
+    text = text.strip()
+    if not text:
+        raise InvalidTransition(case_id, "the reply is empty.")
+    if len(text) > MAX_REPLY_CHARS:
+        raise InvalidTransition(case_id, f"the reply is longer than {MAX_REPLY_CHARS} characters.")
+    reply = Reply(
+        case_id=case_id,
+        author_id=actor,
+        text=text,
+        status="pending_approval" if needs_approval else "queued",
+        created_at=now,
+    )
+    session.add(reply)
+    session.flush()
+    if not needs_approval:
+        _queue(session, reply, now)
+        _answered(session, case_id, now)
+    event = ReplyRequested(
+        case_id=case_id,
+        actor=actor,
+        surface=surface,
+        at=now,
+        reply_id=reply.id or 0,
+        text=text,
+        needs_approval=needs_approval,
+    )
+    effects.publish(session, [event])
+    return [event]
+
+
+def _pending(session: Session, reply_id: int) -> Reply:
+    reply = session.get(Reply, reply_id)
+    if reply is None or reply.status != "pending_approval":
+        raise InvalidTransition(
+            reply.case_id if reply else 0, "that reply is no longer waiting for approval."
+        )
+    return reply
+
+
+def approve(
+    session: Session, reply_id: int, *, actor: str, surface: Surface, now: datetime
+) -> list[DomainEvent]:
+    """A second person lets the reply go out; its author cannot approve their own."""
+    reply = _pending(session, reply_id)
+    if reply.author_id == actor:
+        raise NotAllowed("A second person must approve this reply, not its author.")
+    reply.approver_id = actor
+    _queue(session, reply, now)
+    _answered(session, reply.case_id, now)
+    event = ReplyApproved(
+        case_id=reply.case_id, actor=actor, surface=surface, at=now, reply_id=reply_id
+    )
+    effects.publish(session, [event])
+    return [event]
+
+
+def discard(
+    session: Session, reply_id: int, *, actor: str, surface: Surface, now: datetime
+) -> list[DomainEvent]:
+    reply = _pending(session, reply_id)
+    reply.status = "discarded"
+    event = ReplyDiscarded(
+        case_id=reply.case_id, actor=actor, surface=surface, at=now, reply_id=reply_id
+    )
+    effects.publish(session, [event])
+    return [event]
+
+
+def _answered(session: Session, case_id: int, now: datetime) -> None:
+    """The customer has been answered: the first-response clock stops at the first one."""
+    case = get_case(session, case_id)
+    if case.first_response_at is None:
+        case.first_response_at = now
+    case.last_response_at = now
+    case.updated_at = now
+
+
+def facts(session: Session, reply_id: int, key: str) -> ReplyFacts:
+    reply = session.get(Reply, reply_id)
+    if reply is None:
+        raise InvalidTransition(0, f"reply {reply_id} does not exist.")
+    case = get_case(session, reply.case_id)
+    customer = session.get(Customer, case.customer_id)
+    latest_id = queries.latest_post_id(session, case_id=reply.case_id)
+    latest = session.get(Post, latest_id) if latest_id else None
+    return ReplyFacts(
+        reply_id=reply_id,
+        key=key,
+        case_id=reply.case_id,
+        source=case.source,
+        text=reply.text,
+        in_reply_to=latest.external_id if latest else None,
+        conversation_id=latest.conversation_id if latest else None,
+        customer_handle=latest.author_handle if latest else "",
+        customer_email=customer.email if customer else None,
+        subject=(latest.extra or {}).get("subject") if latest else None,
+    )
+
+
+def sent(
+    session: Session, reply_id: int, *, external_id: str | None, now: datetime
+) -> list[DomainEvent]:
+    reply = session.get(Reply, reply_id)
+    if reply is None:
+        return []
+    reply.status, reply.external_id, reply.sent_at = "sent", external_id, now
+    event = ReplySent(
+        case_id=reply.case_id,
+        actor=reply.author_id,
+        surface=Surface.WORKER,
+        at=now,
+        reply_id=reply_id,
+        text=reply.text,
+    )
+    effects.publish(session, [event])
+    return [event]
+
+
+def failed(session: Session, reply_id: int, *, error: str, now: datetime) -> list[DomainEvent]:
+    reply = session.get(Reply, reply_id)
+    if reply is None:
+        return []
+    reply.status, reply.error = "failed", error
+    event = ReplyFailed(
+        case_id=reply.case_id,
+        actor=reply.author_id,
+        surface=Surface.WORKER,
+        at=now,
+        reply_id=reply_id,
+        error=error,
+    )
+    effects.publish(session, [event])
+    return [event]
