@@ -82,9 +82,7 @@ def on_call(
     return current_shift(rotation, at).user_id if rotation is not None else None
 
 
-def on_call_next(
-    rotation: Rotation, overrides: Sequence[OncallOverride], after: datetime
-) -> Shift:
+def on_call_next(rotation: Rotation, overrides: Sequence[OncallOverride], after: datetime) -> Shift:
     """The next rotation shift, naming whoever will actually be on when it begins."""
     upcoming = current_shift(rotation, next_handoff(rotation, after))
     user = on_call(rotation, overrides, upcoming.start) or upcoming.user_id

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import date, time, timedelta
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -118,6 +119,12 @@ ZoneName = Annotated[str, AfterValidator(_check_zone)]
 WarnAt = Annotated[tuple[float, ...], AfterValidator(_check_fractions)]
 
 
+@cache
+def _holiday_table(country: str, subdivision: str | None) -> holiday_tables.HolidayBase:
+    """Shared per place and kept out of the models, so equal calendars stay equal."""
+    return holiday_tables.country_holidays(country, subdiv=subdivision)
+
+
 def _days_of(key: str) -> list[int]:
     days: list[int] = []
     for part in key.lower().replace(" ", "").split(","):
@@ -166,7 +173,7 @@ class HolidayRules(_Strict):
             raise ValueError("subdivision needs a country")
         if self.country:
             try:
-                holiday_tables.country_holidays(self.country, subdiv=self.subdivision)
+                _holiday_table(self.country, self.subdivision)
             except NotImplementedError as exc:
                 raise ValueError(f"no holiday table for this place: {exc}") from None
         return self
@@ -180,7 +187,6 @@ class Calendar(_Strict):
     holidays: HolidayRules = Field(default_factory=HolidayRules)
     _weekly: tuple[tuple[OpenSpan, ...], ...] = PrivateAttr(default=((),) * 7)
     _zone: ZoneInfo = PrivateAttr(default=ZoneInfo("UTC"))
-    _table: holiday_tables.HolidayBase | None = PrivateAttr(default=None)
 
     @field_validator("hours", mode="before")
     @classmethod
@@ -222,10 +228,6 @@ class Calendar(_Strict):
                 weekly[day] = _spans_of(spans)
         self._weekly = tuple(weekly)
         self._zone = ZoneInfo(self.timezone)
-        if self.holidays.country:
-            self._table = holiday_tables.country_holidays(
-                self.holidays.country, subdiv=self.holidays.subdivision
-            )
 
     @property
     def always_open(self) -> bool:
@@ -237,7 +239,10 @@ class Calendar(_Strict):
 
     def open_spans(self, day: date) -> tuple[OpenSpan, ...]:
         """The local opening spans of one date; empty on closed weekdays and holidays."""
-        if day in self.holidays.dates or (self._table is not None and day in self._table):
+        rules = self.holidays
+        if day in rules.dates or (
+            rules.country and day in _holiday_table(rules.country, rules.subdivision)
+        ):
             return ()
         return self._weekly[day.weekday()]
 
