@@ -2,8 +2,8 @@
 
 Mail is the least disciplined input there is: wrong or unknown charsets, missing
 parts, malformed headers. Everything is decoded with replacement characters rather
-than rejected; only a missing Message-ID is fatal, because without it the post can
-neither be deduplicated nor threaded.
+than rejected. What is fatal is what the case cannot do without: a Message-ID (no
+deduplication, no threading), a sender address (no one to answer) and any text.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ joins its case).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.posts import Author, IncomingPost
@@ -16,6 +17,9 @@ from handlers.channels.base import ParseError, clean_text
 from handlers.channels.htmltext import html_to_text
 
 CONTENT_TYPES = ("application/json",)
+
+# `user` or `user@host`: the handle a reply mentions, so nothing else may ride along in it.
+_ACCT = re.compile(r"^@?[A-Za-z0-9_][A-Za-z0-9_.-]*(@[A-Za-z0-9.-]+)?$")
 
 
 def _status(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -48,6 +52,8 @@ def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
     status, at = _status(fields.load_object(body))
     account = fields.obj(status, "account", at + "account")
     acct = fields.ident(account, "acct", at + "account.acct", required=True) or ""
+    if not _ACCT.match(acct):
+        raise ParseError(at + "account.acct", "is not a Mastodon account address")
     visibility = fields.text(status, "visibility", at + "visibility", limit=32)
     return IncomingPost(
         source=source,

@@ -112,6 +112,7 @@ def test_media_only_status_is_kept() -> None:
         (status(content="<p> </p>"), "content"),
         (status(account=None), "account"),
         (status(account={"id": "1"}), "account.acct"),
+        (status(account={"id": "1", "acct": "lena @everyone"}), "account.acct"),
         (status(id=None), "id"),
         (status(url="javascript:alert(1)"), "url"),
         (status(created_at=5), "created_at"),
