@@ -1,0 +1,100 @@
+"""Per-source settings in the YAML `sources:` map: how replies leave, and who must approve.
+
+Secrets never live in the YAML (it is committed, copied, pasted into tickets): a
+connector names the environment variable that holds each one, and the variable is
+read when the connector is built at start, so a missing one stops the process with
+its name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+Timeout = Annotated[float, Field(gt=0, le=120)]
+
+
+def _web_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+        raise ValueError("must be an http(s) URL")
+    return value.rstrip("/")
+
+
+WebUrl = Annotated[str, AfterValidator(_web_url)]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are mistakes (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookConnector(_Strict):
+    """POSTs each reply as signed JSON to an integration that delivers it."""
+
+    kind: Literal["webhook"]
+    url: WebUrl
+    secret_env: EnvName = "INGEST_SECRET"
+    timeout_seconds: Timeout = 10.0
+
+
+class MastodonConnector(_Strict):
+    """Posts the reply as a status from the brand's account, threaded under the customer's."""
+
+    kind: Literal["mastodon"]
+    base_url: WebUrl
+    token_env: EnvName = "MASTODON_TOKEN"
+    visibility: Literal["public", "unlisted", "private", "direct"] | None = None
+    """None keeps the account's default; a private customer post is always answered `direct`."""
+    timeout_seconds: Timeout = 10.0
+
+
+class EmailConnector(_Strict):
+    """Sends the reply over SMTP, threaded into the customer's mail conversation."""
+
+    kind: Literal["email"]
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username_env: EnvName | None = None
+    password_env: EnvName | None = None
+    from_address: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    from_name: str | None = None
+    timeout_seconds: Timeout = 20.0
+
+    @model_validator(mode="after")
+    def _login_is_whole(self) -> Self:
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("username_env and password_env go together (give both or neither)")
+        return self
+
+
+class XConnector(_Strict):
+    """Posts the reply with the X API v2 as the brand's account (user-context token)."""
+
+    kind: Literal["x"]
+    api_base: WebUrl = "https://api.x.com"
+    token_env: EnvName = "X_TOKEN"
+    timeout_seconds: Timeout = 10.0
+
+
+ConnectorConfig = Annotated[
+    WebhookConnector | MastodonConnector | EmailConnector | XConnector,
+    Field(discriminator="kind"),
+]
+
+
+class SourceConfig(_Strict):
+    """One entry under `sources:`; a source without `reply` can only be answered elsewhere."""
+
+    reply: ConnectorConfig | None = None
+    require_approval: bool = False
