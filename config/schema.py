@@ -8,6 +8,9 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from config.connectors import SourceConfig
+from config.sla import Policy, Rotation, SlaConfig
+
 ChannelId = Annotated[str, StringConstraints(pattern=r"^[CG][A-Z0-9]{2,}$")]
 UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
@@ -35,6 +38,25 @@ class Department(Strict):
     name: str
     channel: ChannelId
     managers: list[UserId] = Field(default_factory=list)
+    oncall: Rotation | None = None
+
+
+def default_sla() -> SlaConfig:
+    """Round-the-clock targets that suit a team starting out; override under `sla:`."""
+    targets = {
+        "urgent": ("15m", "30m", "4h"),
+        "high": ("1h", "2h", "1d"),
+        "normal": ("4h", "8h", "3d"),
+        "low": ("1d", "2d", "5d"),
+    }
+    return SlaConfig(
+        policies={
+            name: Policy.model_validate(
+                {"first_response": f, "next_response": n, "resolution": r}
+            )
+            for name, (f, n, r) in targets.items()
+        }
+    )
 
 
 class RoutingRule(Strict):
@@ -98,6 +120,8 @@ class CasebotConfig(Strict):
     pii: Pii = Field(default_factory=Pii)
     permissions: Permissions = Field(default_factory=Permissions)
     root_causes: list[Key] = Field(default_factory=list)
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    sla: SlaConfig = Field(default_factory=default_sla)
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Self:
@@ -111,6 +135,7 @@ class CasebotConfig(Strict):
                     f"routing[{i}] ('{rule.name}'): department '{rule.department}'"
                     " is not under departments"
                 )
+        self.sla.check_departments(self.departments)
         return self
 
     def managers_of(self, department: str) -> list[str]:
