@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import pii
+from bot import clocks, pii
 from bot.cases import get_case
 from bot.ids import format_case_id
 from config.schema import CasebotConfig
@@ -41,14 +41,17 @@ class CardView:
     posts: int
     earlier_cases: list[str]
     opened_at: datetime
+    sla: list[str]
+    breached: bool
 
 
-def card_view(session: Session, case_id: int, config: CasebotConfig) -> CardView:
+def card_view(session: Session, case_id: int, config: CasebotConfig, now: datetime) -> CardView:
     case = get_case(session, case_id)
     post = queries.first_post(session, case_id=case_id)
     customer = session.get(Customer, case.customer_id)
     department = config.departments[case.department]
     earlier = queries.earlier_cases(session, customer_id=case.customer_id, before_case=case_id)
+    sla_lines = clocks.card_lines(session, case, config, now)
     return CardView(
         case_id=case_id,
         ref=format_case_id(case_id),
@@ -70,4 +73,6 @@ def card_view(session: Session, case_id: int, config: CasebotConfig) -> CardView
         posts=queries.count_posts(session, case_id=case_id),
         earlier_cases=[format_case_id(c.id or 0) for c in earlier],
         opened_at=case.created_at,
+        sla=sla_lines,
+        breached=any("BREACHED" in line for line in sla_lines),
     )

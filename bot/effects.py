@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
+from bot import clocks
 from bot.events import CaseEscalated, DomainEvent
 from storage import outbox
 from storage.models import Event
@@ -53,7 +54,8 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
             )
         if event.changes_card and not outbox.has_pending(session, kind=CARD, case_id=event.case_id):
             outbox.enqueue(session, kind=CARD, key=_key(CARD), case_id=event.case_id, now=event.at)
-        if event.in_timeline:
+        clocks.apply(session, event)
+        if event.in_thread():
             outbox.enqueue(
                 session,
                 kind=TIMELINE,

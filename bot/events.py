@@ -26,6 +26,10 @@ class DomainEvent:
     surface: Surface
     at: datetime
 
+    def in_thread(self) -> bool:
+        """Whether the change gets a line in the card's thread."""
+        return self.in_timeline
+
     def data(self) -> dict[str, Any]:
         out = asdict(self)
         for common in ("case_id", "actor", "surface", "at"):
@@ -154,6 +158,40 @@ class ReplyFailed(DomainEvent):
     changes_card = False
     reply_id: int
     error: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlaWarning(DomainEvent):
+    """A reminder step fired for one clock: a warning at a fraction, or the breach.
+
+    Owned cases are handled by DMs alone; unowned ones also get a thread line, so the
+    channel sees that nobody has picked it up.
+    """
+
+    kind = "sla_warning"
+    clock: str
+    threshold: str
+    text: str
+    notified: list[str]
+    owned: bool
+
+    def in_thread(self) -> bool:
+        return not self.owned
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snoozed(DomainEvent):
+    kind = "snoozed"
+    changes_card = False
+    minutes: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TakenOver(DomainEvent):
+    kind = "taken_over"
+    owner: str
+    previous_owner: str | None
 
 
 class DomainError(Exception):

@@ -30,6 +30,7 @@ class ActionId(StrEnum):
     RESOLVE = "case_resolve"
     REOPEN = "case_reopen"
     WAIT = "case_wait"
+    TAKE_OVER = "case_take_over"
     APPROVE_REPLY = "reply_approve"
     DISCARD_REPLY = "reply_discard"
 

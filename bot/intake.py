@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import effects, priority, routing
-from bot.events import SYSTEM, CaseOpened, DomainEvent, PostAdded
+from bot.events import SYSTEM, CaseOpened, CustomerReturned, DomainEvent, PostAdded
 from bot.ids import Surface
 from bot.posts import IncomingPost
 from config.schema import CasebotConfig
@@ -101,7 +101,13 @@ def receive(
     events: list[DomainEvent]
     if case is not None:
         case.updated_at = now
-        events = [
+        events = []
+        if case.status == "waiting":
+            case.status = "open"
+            events.append(
+                CustomerReturned(case_id=case.id or 0, actor=SYSTEM, surface=Surface.INGEST, at=now)
+            )
+        events.append(
             PostAdded(
                 case_id=case.id or 0,
                 actor=SYSTEM,
@@ -109,7 +115,7 @@ def receive(
                 at=now,
                 post_id=row.id or 0,
             )
-        ]
+        )
     else:
         case, rule = _open_case(session, post, customer, now, config)
         events = [

@@ -51,9 +51,7 @@ def default_sla() -> SlaConfig:
     }
     return SlaConfig(
         policies={
-            name: Policy.model_validate(
-                {"first_response": f, "next_response": n, "resolution": r}
-            )
+            name: Policy.model_validate({"first_response": f, "next_response": n, "resolution": r})
             for name, (f, n, r) in targets.items()
         }
     )

@@ -62,6 +62,9 @@ class Case(SQLModel, table=True):
     card_ts: str | None = None
     root_cause: str | None = None
     escalations: int = 0
+    pauses: list[list[str | None]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
     claimed_at: datetime | None = _utc(nullable=True)
@@ -148,3 +151,66 @@ class Outbox(SQLModel, table=True):
     lease_until: datetime | None = _utc(nullable=True)
     sent_at: datetime | None = _utc(nullable=True)
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SlaClock(SQLModel, table=True):
+    """One run of one SLA clock of a case (`next_response` runs once per customer turn).
+
+    `next_due_at` is the next instant the sweep must look at this clock (a warning or the
+    breach), or NULL when nothing is pending; the sweep's indexed query reads only due
+    rows, so its cost grows with what is due, not with how many cases are open.
+    """
+
+    __tablename__ = "sla_clocks"
+    __table_args__ = (UniqueConstraint("case_id", "name", "run", name="uq_clock_case_name_run"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    name: str
+    run: int = 1
+    started_at: datetime = _utc(nullable=False)
+    stopped_at: datetime | None = _utc(nullable=True)
+    snoozed_until: datetime | None = _utc(nullable=True)
+    next_due_at: datetime | None = _utc(nullable=True, index=True)
+    sent: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder that was sent: the unique row is claimed in the same transaction that
+    queues the message, so each (clock run, threshold) is sent exactly once."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("clock_id", "threshold", name="uq_reminder_clock_threshold"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    clock_id: int = Field(foreign_key="sla_clocks.id", index=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    threshold: str
+    sent_to: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    at: datetime = _utc(nullable=False)
+
+
+class OncallOverride(SQLModel, table=True):
+    __tablename__ = "oncall_overrides"
+
+    id: int | None = Field(default=None, primary_key=True)
+    department: str = Field(index=True)
+    user_id: str
+    starts_at: datetime = _utc(nullable=False)
+    ends_at: datetime = _utc(nullable=False)
+    created_by: str
+
+
+class Handoff(SQLModel, table=True):
+    """An announced on-call handoff; unique per department and shift start."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (UniqueConstraint("department", "shift_start", name="uq_handoff_shift"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department: str
+    shift_start: datetime = _utc(nullable=False)
+    user_id: str
+    announced_at: datetime = _utc(nullable=False)

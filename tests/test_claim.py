@@ -85,11 +85,11 @@ def test_claim_and_unclaim_by_command(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", "*/case commands*"),
-        ("help", "*/case commands*"),
+        ("", "`/case claim ID`"),
+        ("help", "`/case unclaim ID`"),
         ("frobnicate 1", "Unknown command `frobnicate`."),
-        ("claim", "Usage: `/case claim ID"),
-        ("claim banana", "`banana` is not a case id."),
+        ("claim", "Which case? Give its id, like C-42.\nUsage: `/case claim ID`"),
+        ("claim banana", "`banana` is not a case id (try C-42 or 42)."),
         ('claim "1', "Unbalanced quotes"),
         ("claim 999", "There is no case C-999."),
         ("unclaim 1", "C-1: nobody owns it."),

@@ -44,6 +44,7 @@ def test_post_becomes_case_card_in_routed_channel(
                 {"type": "mrkdwn", "text": "Priority: rule 'billing-disputes'"},
                 {"type": "mrkdwn", "text": "Department: Billing"},
                 {"type": "mrkdwn", "text": "Tags: billing"},
+                {"type": "mrkdwn", "text": "⏱️ first response due in 1 h · resolution due in 1 d"},
             ],
         },
         {
@@ -56,7 +57,21 @@ def test_post_becomes_case_card_in_routed_channel(
                     "text": {"type": "plain_text", "text": "Claim"},
                     "style": "primary",
                     "value": '{"case":1}',
-                }
+                },
+                *[
+                    {
+                        "type": "button",
+                        "action_id": action,
+                        "text": {"type": "plain_text", "text": label},
+                        "value": '{"case":1}',
+                    }
+                    for action, label in [
+                        ("case_reply", "Reply…"),
+                        ("case_escalate", "Escalate…"),
+                        ("case_resolve", "Resolve…"),
+                        ("case_wait", "Waiting on customer"),
+                    ]
+                ],
             ],
         },
     ]

@@ -14,6 +14,7 @@ from bot.ids import ActionId
 
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
+CONTEXT_ELEMENTS = 10
 Block = dict[str, Any]
 Blocks = list[Block]
 PRIORITY_MARK = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪"}
@@ -55,7 +56,7 @@ def _status_line(view: CardView) -> str:
     return "🆕 Unclaimed"
 
 
-def _button(label: str, action: ActionId, value: str, style: str | None = None) -> Block:
+def button(label: str, action: ActionId, value: str, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
         "action_id": action.value,
@@ -72,17 +73,19 @@ def _card_buttons(view: CardView) -> list[Block]:
     Reopen on a resolved one."""
     value = case_value(view.case_id)
     if view.status == "resolved":
-        return [_button("Reopen", ActionId.REOPEN, value)]
+        return [button("Reopen", ActionId.REOPEN, value)]
     buttons = []
     if view.owner_id is None:
-        buttons.append(_button("Claim", ActionId.CLAIM, value, "primary"))
+        buttons.append(button("Claim", ActionId.CLAIM, value, "primary"))
+    elif view.breached:
+        buttons.append(button("Take over", ActionId.TAKE_OVER, value, "danger"))
     buttons += [
-        _button("Reply…", ActionId.REPLY, value),
-        _button("Escalate…", ActionId.ESCALATE, value),
-        _button("Resolve…", ActionId.RESOLVE, value),
+        button("Reply…", ActionId.REPLY, value),
+        button("Escalate…", ActionId.ESCALATE, value),
+        button("Resolve…", ActionId.RESOLVE, value),
     ]
     if view.status != "waiting":
-        buttons.append(_button("Waiting on customer", ActionId.WAIT, value))
+        buttons.append(button("Waiting on customer", ActionId.WAIT, value))
     return buttons
 
 
@@ -125,9 +128,16 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         context.append("Earlier cases: " + ", ".join(view.earlier_cases))
     if view.tags:
         context.append("Tags: " + ", ".join(escape(t) for t in view.tags))
+    if view.sla:
+        context.append("⏱️ " + " · ".join(escape(line) for line in view.sla))
     blocks = _card_head(view)
     blocks.append(
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(c, 300)} for c in context]}
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": clip(c, 300)} for c in context[:CONTEXT_ELEMENTS]
+            ],
+        }
     )
     blocks.append(
         {
@@ -197,6 +207,16 @@ def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
             return f"🗑️ {by} discarded the draft reply"
         case "reply_sent":
             return "✉️ Reply delivered to the customer"
+        case "sla_warning":
+            who = " ".join(f"<@{u}>" for u in data.get("notified", [])) or "nobody"
+            mark = "🚨" if data.get("threshold") == "breach" else "⏳"
+            return f"{mark} {escape(str(data['text']))} — nobody owns this case; told {who}"
+        case "taken_over":
+            return f"🛟 Taken over by {by}"
+        case "snoozed":
+            return _with_reason(
+                f"😴 {by} snoozed reminders for {data['minutes']} min", str(data.get("reason", ""))
+            )
         case "reply_failed":
             return f"⚠️ The reply could not be sent: {escape(str(data['error']))}"
         case _:
@@ -208,8 +228,8 @@ def approval_buttons(reply_id: int) -> Block:
     return {
         "type": "actions",
         "elements": [
-            _button("Approve & send", ActionId.APPROVE_REPLY, value, "primary"),
-            _button("Discard", ActionId.DISCARD_REPLY, value, "danger"),
+            button("Approve & send", ActionId.APPROVE_REPLY, value, "primary"),
+            button("Discard", ActionId.DISCARD_REPLY, value, "danger"),
         ],
     }
 

@@ -17,16 +17,18 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import cards
 from bot.clock import Clock
 from bot.effects import CARD, CARD_MOVED, DM, TIMELINE
 from bot.ids import format_case_id
-from bot.slack import blocks
+from bot.slack import blocks, reminders
+from bot.sweep import REMINDERS
 from config.schema import CasebotConfig
 from storage import outbox
 from storage.db import Database
-from storage.models import Case, Post
+from storage.models import Case, Post, SlaClock
 
 log = logging.getLogger("casebot.outbox")
 
@@ -116,7 +118,7 @@ def _post_once(
 def _deliver_card(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     assert row.case_id is not None
     with d.db.session() as session:
-        view = cards.card_view(session, row.case_id, d.config)
+        view = cards.card_view(session, row.case_id, d.config, d.clock.now())
         case = session.get(Case, row.case_id)
         card_channel, card_ts = (case.card_channel, case.card_ts) if case else (None, None)
     text, rendered = blocks.case_card(view)
@@ -177,7 +179,7 @@ def _deliver_card_moved(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     data = dict(row.payload["data"])
     _enrich(d, data)
     with d.db.session() as session:
-        view = cards.card_view(session, row.case_id, d.config)
+        view = cards.card_view(session, row.case_id, d.config, d.clock.now())
     text, rendered = blocks.moved_card(
         view,
         to_department=str(data.get("to_department_name", data["to_department"])),
@@ -207,7 +209,36 @@ def _deliver_dm(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     return {"channel": channel, "ts": ts}
 
 
+def _still_due(session: Session, item: dict[str, Any]) -> bool:
+    """Re-checked at send time: answered, resolved, paused or reassigned meanwhile → drop."""
+    clock = session.get(SlaClock, item["clock_id"])
+    case = session.get(Case, item["case_id"])
+    if clock is None or case is None or clock.stopped_at is not None:
+        return False
+    if case.status != "open":
+        return False
+    return not item["as_owner"] or case.owner_id == item["owner"]
+
+
+def _deliver_reminders(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    with d.db.session() as session:
+        items = [i for i in row.payload["items"] if _still_due(session, i)]
+        cards_at = {
+            int(i["case_id"]): (c.card_channel, c.card_ts)
+            for i in items
+            if (c := session.get(Case, i["case_id"])) and c.card_channel and c.card_ts
+        }
+    if not items:
+        return {"skipped": "nothing still due"}
+    links = {cid: link for cid, (ch, ts) in cards_at.items() if (link := _permalink(d, ch, ts))}
+    text, rendered = reminders.reminder_digest(items, links)
+    channel = d.client.conversations_open(users=str(row.payload["user"]))["channel"]["id"]
+    ts = _post_once(d, row, channel=channel, text=text, blocks=rendered)
+    return {"channel": channel, "ts": ts, "items": len(items)}
+
+
 DELIVERERS: dict[str, Deliverer] = {
+    REMINDERS: _deliver_reminders,
     CARD: _deliver_card,
     CARD_MOVED: _deliver_card_moved,
     TIMELINE: _deliver_timeline,

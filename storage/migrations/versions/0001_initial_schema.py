@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:16:38.365456
+Create Date: 2026-11-23
 """
 
 from collections.abc import Sequence
@@ -33,6 +33,27 @@ def upgrade() -> None:
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_email'), ['email'], unique=False)
 
+    op.create_table('handoffs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('shift_start', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('announced_at', storage.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('department', 'shift_start', name='uq_handoff_shift')
+    )
+    op.create_table('oncall_overrides',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('starts_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('oncall_overrides', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oncall_overrides_department'), ['department'], unique=False)
+
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('department', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -47,10 +68,13 @@ def upgrade() -> None:
     sa.Column('card_channel', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('card_ts', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('root_cause', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('escalations', sa.Integer(), nullable=False),
+    sa.Column('pauses', sa.JSON(), nullable=False),
     sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('claimed_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('first_response_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('last_response_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('resolved_at', storage.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -136,11 +160,76 @@ def upgrade() -> None:
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_posts_case_id'), ['case_id'], unique=False)
 
+    op.create_table('replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('approver_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('external_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', storage.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('replies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_replies_case_id'), ['case_id'], unique=False)
+
+    op.create_table('sla_clocks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('run', sa.Integer(), nullable=False),
+    sa.Column('started_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('stopped_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('snoozed_until', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('next_due_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('sent', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id', 'name', 'run', name='uq_clock_case_name_run')
+    )
+    with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sla_clocks_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sla_clocks_next_due_at'), ['next_due_at'], unique=False)
+
+    op.create_table('reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('clock_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('threshold', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('sent_to', sa.JSON(), nullable=False),
+    sa.Column('at', storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.ForeignKeyConstraint(['clock_id'], ['sla_clocks.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('clock_id', 'threshold', name='uq_reminder_clock_threshold')
+    )
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminders_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reminders_clock_id'), ['clock_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminders_clock_id'))
+        batch_op.drop_index(batch_op.f('ix_reminders_case_id'))
+
+    op.drop_table('reminders')
+    with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sla_clocks_next_due_at'))
+        batch_op.drop_index(batch_op.f('ix_sla_clocks_case_id'))
+
+    op.drop_table('sla_clocks')
+    with op.batch_alter_table('replies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_replies_case_id'))
+
+    op.drop_table('replies')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_posts_case_id'))
 
@@ -166,6 +255,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_conversation_key'))
 
     op.drop_table('cases')
+    with op.batch_alter_table('oncall_overrides', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oncall_overrides_department'))
+
+    op.drop_table('oncall_overrides')
+    op.drop_table('handoffs')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_email'))
 

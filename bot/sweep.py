@@ -1,0 +1,131 @@
+"""The SLA sweep: find clocks whose next instant has come, send each reminder once.
+
+One sweep is one transaction: the reminder rows (unique per clock run and threshold),
+the audit events and the outbox messages commit together, so a reminder is sent
+exactly once across restarts and across workers. Several people's reminders due in
+one sweep become one DM per person. After an outage, every threshold that passed is
+claimed but only the most severe is sent: stale warnings collapse, breaches still go.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import clocks, effects, sla
+from bot.events import SYSTEM, SlaWarning
+from bot.ids import Surface, format_case_id
+from bot.oncall_now import responders
+from config.schema import CasebotConfig
+from storage import clocks as clock_store
+from storage import outbox
+from storage.models import Case, Reminder, SlaClock
+
+REMINDERS = "reminders"
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    looked_at: int
+    reminders: int
+    dms: int
+
+
+def _recipients(
+    session: Session, case: Case, step: tuple[str, ...], config: CasebotConfig, now: datetime
+) -> list[str]:
+    people: list[str] = []
+    for who in step:
+        if who == "owner" and case.owner_id:
+            people.append(case.owner_id)
+        elif who == "oncall":
+            people += responders(session, config, case.department, now)
+        elif who == "manager":
+            people += config.managers_of(case.department)
+    return list(dict.fromkeys(people))
+
+
+def _visit(
+    session: Session,
+    row: SlaClock,
+    now: datetime,
+    config: CasebotConfig,
+    digest: dict[str, list[dict[str, Any]]],
+) -> bool:
+    """Look at one clock; returns whether a reminder fired."""
+    case = session.get(Case, row.case_id)
+    clock = clocks.model(row, case, config) if case and case.status != "resolved" else None
+    if case is None or clock is None:
+        row.next_due_at = None
+        return False
+    due = sla.due_thresholds(clock, now, row.sent, row.snoozed_until)
+    fired = False
+    if due:
+        worst = due[-1]
+        for threshold in due:
+            session.add(
+                Reminder(
+                    clock_id=row.id or 0, case_id=case.id or 0, threshold=threshold.name, at=now
+                )
+            )
+        row.sent = [*row.sent, *(t.name for t in due)]
+        owned = case.owner_id is not None
+        step = sla.audience(config.sla.reminders, worst, owned=owned)
+        people = _recipients(session, case, step, config, now)
+        text = sla.describe(clock, now)
+        for person in people:
+            digest[person].append(
+                {
+                    "case_id": case.id,
+                    "ref": format_case_id(case.id or 0),
+                    "clock_id": row.id,
+                    "threshold": worst.name,
+                    "breach": worst.is_breach,
+                    "text": text,
+                    "priority": case.priority,
+                    "owner": case.owner_id,
+                    "as_owner": person == case.owner_id,
+                }
+            )
+        effects.publish(
+            session,
+            [
+                SlaWarning(
+                    case_id=case.id or 0,
+                    actor=SYSTEM,
+                    surface=Surface.WORKER,
+                    at=now,
+                    clock=row.name,
+                    threshold=worst.name,
+                    text=text,
+                    notified=people,
+                    owned=owned,
+                )
+            ],
+        )
+        fired = True
+    row.next_due_at = sla.next_due_at(clock, row.sent, row.snoozed_until)
+    return fired
+
+
+def sweep(
+    session: Session, *, now: datetime, config: CasebotConfig, limit: int = BATCH
+) -> SweepResult:
+    rows = clock_store.claim_due(session, now=now, limit=limit)
+    digest: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    fired = sum(_visit(session, row, now, config, digest) for row in rows)
+    for person, items in digest.items():
+        outbox.enqueue(
+            session,
+            kind=REMINDERS,
+            key=f"{REMINDERS}:{person}:{uuid.uuid4()}",
+            now=now,
+            payload={"user": person, "items": items},
+        )
+    return SweepResult(looked_at=len(rows), reminders=fired, dms=len(digest))

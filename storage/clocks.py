@@ -1,0 +1,75 @@
+"""SLA clock rows: start, stop, and the sweep's due-work query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from storage.models import SlaClock
+
+
+def start(session: Session, *, case_id: int, name: str, at: datetime) -> SlaClock:
+    """A new run of the named clock; runs are numbered so each has its own reminders."""
+    last = session.exec(
+        select(func.max(SlaClock.run)).where(SlaClock.case_id == case_id, SlaClock.name == name)
+    ).one()
+    row = SlaClock(case_id=case_id, name=name, run=(last or 0) + 1, started_at=at, next_due_at=at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def stop(session: Session, *, case_id: int, names: Sequence[str] | None, at: datetime) -> None:
+    """Stop running clocks (all of them when `names` is None)."""
+    stmt = update(SlaClock).where(
+        col(SlaClock.case_id) == case_id, col(SlaClock.stopped_at).is_(None)
+    )
+    if names is not None:
+        stmt = stmt.where(col(SlaClock.name).in_(names))
+    session.execute(stmt.values(stopped_at=at, next_due_at=None))
+
+
+def touch(session: Session, *, case_id: int, at: datetime) -> None:
+    """Ask the sweep to look at the case's running clocks again (pause, resume, snooze)."""
+    session.execute(
+        update(SlaClock)
+        .where(col(SlaClock.case_id) == case_id, col(SlaClock.stopped_at).is_(None))
+        .values(next_due_at=at)
+    )
+
+
+def running(session: Session, *, case_id: int, name: str) -> bool:
+    return (
+        session.exec(
+            select(SlaClock.id).where(
+                SlaClock.case_id == case_id,
+                SlaClock.name == name,
+                col(SlaClock.stopped_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def for_case(session: Session, *, case_id: int, running_only: bool) -> list[SlaClock]:
+    stmt = select(SlaClock).where(SlaClock.case_id == case_id)
+    if running_only:
+        stmt = stmt.where(col(SlaClock.stopped_at).is_(None))
+    return list(session.exec(stmt.order_by(col(SlaClock.id))))
+
+
+def claim_due(session: Session, *, now: datetime, limit: int) -> list[SlaClock]:
+    """Clocks whose next instant has come, oldest first. On PostgreSQL a concurrent sweep
+    skips rows another holds; on SQLite the sweep's transaction is the single writer."""
+    stmt = (
+        select(SlaClock)
+        .where(col(SlaClock.next_due_at).is_not(None), col(SlaClock.next_due_at) <= now)
+        .order_by(col(SlaClock.next_due_at))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.exec(stmt))
