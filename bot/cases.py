@@ -22,6 +22,7 @@ from bot.events import (
     DomainEvent,
     InvalidTransition,
     NoteAdded,
+    TakenOver,
     WaitingOnCustomer,
 )
 from bot.ids import Surface
@@ -188,3 +189,18 @@ def _open(session: Session, case_id: int) -> Case:
     if case.status == "resolved":
         raise InvalidTransition(case_id, "it is resolved; reopen it first.")
     return case
+
+
+def take_over(
+    session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
+) -> list[DomainEvent]:
+    """Anyone may rescue a breached case from its owner (the breach DM offers this)."""
+    case = _open(session, case_id)
+    if case.owner_id == actor:
+        raise InvalidTransition(case_id, "you already own it.")
+    previous = case.owner_id
+    case.owner_id, case.claimed_at, case.updated_at = actor, now, now
+    event = TakenOver(
+        case_id=case_id, actor=actor, surface=surface, at=now, owner=actor, previous_owner=previous
+    )
+    return _commit(session, [event])

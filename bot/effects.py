@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -73,3 +75,10 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 now=event.at,
                 payload={"user": user, "event": event.kind, "actor": event.actor, "data": data},
             )
+
+
+def audit(
+    session: Session, *, kind: str, actor: str, surface: str, at: datetime, data: dict[str, Any]
+) -> None:
+    """An audit row for a change that is not about one case (an on-call override)."""
+    session.add(Event(case_id=None, kind=kind, actor=actor, surface=surface, at=at, data=data))

@@ -202,6 +202,16 @@ class DomainError(Exception):
 
 
 @dataclass
+class Refused(DomainError):
+    """A request that names something that does not exist or does not fit."""
+
+    message: str
+
+    def user_message(self) -> str:
+        return self.message
+
+
+@dataclass
 class CaseNotFound(DomainError):
     case_id: int
 

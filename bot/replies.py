@@ -19,6 +19,7 @@ from bot.events import (
     DomainEvent,
     InvalidTransition,
     NotAllowed,
+    Refused,
     ReplyApproved,
     ReplyDiscarded,
     ReplyFailed,
@@ -48,6 +49,7 @@ class ReplyFacts:
     customer_handle: str
     customer_email: str | None
     subject: str | None
+    private: bool
 
 
 def _queue(session: Session, reply: Reply, now: datetime) -> None:
@@ -164,7 +166,7 @@ def _answered(session: Session, case_id: int, now: datetime) -> None:
 def facts(session: Session, reply_id: int, key: str) -> ReplyFacts:
     reply = session.get(Reply, reply_id)
     if reply is None:
-        raise InvalidTransition(0, f"reply {reply_id} does not exist.")
+        raise Refused(f"Reply {reply_id} does not exist.")
     case = get_case(session, reply.case_id)
     customer = session.get(Customer, case.customer_id)
     latest_id = queries.latest_post_id(session, case_id=reply.case_id)
@@ -180,6 +182,7 @@ def facts(session: Session, reply_id: int, key: str) -> ReplyFacts:
         customer_handle=latest.author_handle if latest else "",
         customer_email=customer.email if customer else None,
         subject=(latest.extra or {}).get("subject") if latest else None,
+        private=bool(latest and (latest.extra or {}).get("visibility") in ("direct", "private")),
     )
 
 

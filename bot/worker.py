@@ -10,23 +10,44 @@ it, because each run catches up on everything due anyway.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.deps import Deps
+from bot.handoffs import announce_handoffs
+from bot.replies import REPLY
 from bot.slack.client import make_client
 from bot.slack.outbox import Delivery, deliver_due
+from bot.sweep import BATCH, SweepResult, sweep
+from handlers.channels.delivery import reply_deliverer
+from handlers.channels.replies import build_connectors
 
 log = logging.getLogger("casebot.worker")
 
 OUTBOX_SECONDS = 1.0
 
 
-def delivery(deps: Deps) -> Delivery:
+def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
+    """The outbox deliverer; customer-reply connectors are built here, so a missing
+    connector secret stops the worker at start with one line naming the variable."""
     client = make_client(deps.settings.slack_bot_token, deps.settings.slack_api_url)
-    return Delivery(db=deps.db, client=client, config=deps.config, clock=deps.clock)
+    connectors = build_connectors(deps.config.sources, os.environ if env is None else env)
+    return Delivery(
+        db=deps.db,
+        client=client,
+        config=deps.config,
+        clock=deps.clock,
+        extra={REPLY: reply_deliverer(connectors)},
+    )
+
+
+def sweep_once(deps: Deps) -> SweepResult:
+    with deps.db.session() as session:
+        return sweep(session, now=deps.clock.now(), config=deps.config)
 
 
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
@@ -35,6 +56,19 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     def drain_outbox() -> None:
         while deliver_due(d) > 0:
             pass
+
+    def sweep_slas() -> None:
+        while sweep_once(deps).looked_at >= BATCH:
+            pass
+
+    def handoffs() -> None:
+        with deps.db.session() as session:
+            announce_handoffs(session, config=deps.config, now=deps.clock.now())
+
+    scheduler.add_job(
+        sweep_slas, "interval", id="sla_sweep", seconds=deps.settings.sla_sweep_seconds
+    )
+    scheduler.add_job(handoffs, "interval", id="oncall_handoffs", seconds=60)
 
     scheduler.add_job(
         drain_outbox,

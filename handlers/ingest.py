@@ -6,7 +6,6 @@ got a 202 can forget the post.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
@@ -18,20 +17,14 @@ from flask.typing import ResponseReturnValue
 from bot import intake
 from bot.deps import Deps
 from bot.ids import format_case_id
-from handlers.channels import normalized
-from handlers.channels.base import ParseError
+from handlers.channels import registry
+from handlers.channels.base import ParseError, sign
 
 log = logging.getLogger("casebot.ingest")
 
 MAX_BODY = 1024 * 1024
 REPLAY_WINDOW_SECONDS = 300
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-
-
-def signature(secret: str, body: bytes, timestamp: str | None = None) -> str:
-    """`sha256=<hex>` over the body, or over `<timestamp>.<body>` when a timestamp is sent."""
-    signed = f"{timestamp}.".encode() + body if timestamp else body
-    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def _verified(req: Request, secret: str, body: bytes, now: datetime) -> bool:
@@ -42,7 +35,7 @@ def _verified(req: Request, secret: str, body: bytes, now: datetime) -> bool:
             return False
         if abs(now.timestamp() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
             return False
-    return hmac.compare_digest(given.encode(), signature(secret, body, timestamp).encode())
+    return hmac.compare_digest(given.encode(), sign(secret, body, timestamp).encode())
 
 
 def _error(status: int, message: str, field: str | None = None) -> ResponseReturnValue:
@@ -66,10 +59,14 @@ def register(web: Flask, deps: Deps) -> None:
             return _error(413, f"body larger than {MAX_BODY} bytes")
         if not secret or not _verified(request, secret, body, deps.clock.now()):
             return _error(401, "bad or missing X-Casebot-Signature")
-        if request.mimetype not in normalized.CONTENT_TYPES:
-            return _error(415, f"content type {request.mimetype or '(none)'} not accepted")
+        parse = registry.parser_for(source, request.content_type)
+        if parse is None:
+            accepted = ", ".join(registry.accepted_types(source))
+            return _error(
+                415, f"content type {request.mimetype or '(none)'} not accepted; use {accepted}"
+            )
         try:
-            post = normalized.parse(source, body)
+            post = parse(source, body, request.content_type or "")
         except ParseError as exc:
             return _error(400, str(exc), exc.field)
 

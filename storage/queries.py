@@ -108,3 +108,14 @@ def set_case_fields(
     result = session.execute(stmt.values(**values).execution_options(synchronize_session=False))
     session.expire_all()
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def open_cases(session: Session, *, department: str, limit: int) -> list[Case]:
+    return list(
+        session.exec(
+            select(Case)
+            .where(Case.department == department, Case.status != "resolved")
+            .order_by(col(Case.id))
+            .limit(limit)
+        )
+    )

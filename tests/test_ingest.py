@@ -190,7 +190,7 @@ def test_bad_signature_is_401_and_stores_nothing(http: FlaskClient, worker: Deli
 def test_malformed_body_is_400_naming_the_field(
     http: FlaskClient, worker: Delivery, body: bytes, field: str
 ) -> None:
-    resp = post_json(http, "twitter", body)
+    resp = post_json(http, "web", body)
     assert resp.status_code == 400
     assert resp.get_json()["field"] == field
     assert drain(worker) == 0

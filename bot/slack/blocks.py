@@ -7,6 +7,7 @@ customer text has `&`, `<` and `>` escaped before it goes anywhere near a messag
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.cards import CardView
@@ -246,3 +247,32 @@ def notice(event: str, actor: str, data: dict[str, Any], ref: str, link: str | N
     if event == "assigned":
         return f"👉 {_who(actor)} assigned {ref} to you." + open_link
     return f"{ref}: {timeline_line(event, actor, data)}" + open_link
+
+
+def _slack_time(iso: str) -> str:
+    """A time every reader sees in their own zone (Slack's date token), UTC as fallback."""
+    at = datetime.fromisoformat(iso)
+    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def message(template: str, data: dict[str, Any]) -> str:
+    """Texts of standalone messages (not tied to one case's thread)."""
+    match template:
+        case "handoff":
+            return (
+                f"🔄 On call for *{escape(str(data['department']))}* now: <@{data['user']}>"
+                f" until {_slack_time(str(data['until']))}."
+            )
+        case "handoff_dm":
+            risky = data.get("at_risk") or []
+            head = (
+                f"🔄 You are on call for *{escape(str(data['department']))}* until"
+                f" {_slack_time(str(data['until']))}."
+            )
+            if not risky:
+                return head + " No open case has a running clock."
+            lines = "\n".join(f"• *{i['ref']}*: {escape(str(i['text']))}" for i in risky)
+            return f"{head} Cases you inherit, soonest due first:\n{lines}"
+        case _:
+            raise ValueError(f"unknown message template {template!r}")

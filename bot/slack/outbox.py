@@ -22,6 +22,7 @@ from sqlmodel import Session
 from bot import cards
 from bot.clock import Clock
 from bot.effects import CARD, CARD_MOVED, DM, TIMELINE
+from bot.handoffs import MESSAGE
 from bot.ids import format_case_id
 from bot.slack import blocks, reminders
 from bot.sweep import REMINDERS
@@ -57,7 +58,12 @@ class Deferred(Exception):
 
 
 class RetryLater(Exception):
-    """A transient failure outside Slack (a customer channel's 5xx, a timeout)."""
+    """A transient failure outside Slack (a customer channel's 5xx, a timeout); `after`
+    is the remote's own Retry-After when it gave one."""
+
+    def __init__(self, message: str, after: timedelta | None = None) -> None:
+        super().__init__(message)
+        self.after = after
 
 
 class GiveUp(Exception):
@@ -237,7 +243,18 @@ def _deliver_reminders(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     return {"channel": channel, "ts": ts, "items": len(items)}
 
 
+def _deliver_message(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    """A standalone message to a channel or, with `user`, a DM."""
+    text = blocks.message(str(row.payload["template"]), dict(row.payload["data"]))
+    channel = row.payload.get("channel")
+    if not channel:
+        channel = d.client.conversations_open(users=str(row.payload["user"]))["channel"]["id"]
+    ts = _post_once(d, row, channel=str(channel), text=text)
+    return {"channel": channel, "ts": ts}
+
+
 DELIVERERS: dict[str, Deliverer] = {
+    MESSAGE: _deliver_message,
     REMINDERS: _deliver_reminders,
     CARD: _deliver_card,
     CARD_MOVED: _deliver_card_moved,
@@ -286,10 +303,9 @@ def deliver_due(d: Delivery, *, limit: int = 50) -> int:
                 )
             continue
         except RetryLater as exc:
+            at = now + exc.after if exc.after else _retry_at(now, row.attempt, None)
             with d.db.session() as session:
-                outbox.mark_retry(
-                    session, row_id=row.id, at=_retry_at(now, row.attempt, None), error=str(exc)
-                )
+                outbox.mark_retry(session, row_id=row.id, at=at, error=str(exc))
             continue
         except GiveUp as exc:
             log.warning("outbox.gave_up", extra={"row": row.id, "kind": row.kind})

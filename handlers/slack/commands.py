@@ -6,14 +6,16 @@ the outbox, so the channel sees them whoever made them and from wherever.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import cases, escalation, replies
+from bot import cases, escalation, oncall_now, replies
 from bot.deps import Deps
-from bot.events import InvalidTransition
+from bot.events import Refused
 from bot.ids import Surface, format_case_id
+from bot.slack.blocks import escape
 from handlers.slack import grammar
 from handlers.slack.answers import answer
 from handlers.slack.grammar import (
@@ -23,6 +25,8 @@ from handlers.slack.grammar import (
     Escalate,
     Help,
     Note,
+    Oncall,
+    OncallOverride,
     Reopen,
     Reply,
     Resolve,
@@ -39,8 +43,23 @@ def department_of(deps: Deps, key: str | None, channel_id: str | None) -> str | 
         for dept_key, dept in deps.config.departments.items():
             if dept.channel == channel_id:
                 return dept_key
-        raise InvalidTransition(0, f"<#{channel_id}> is not a department channel.")
+        raise Refused(f"<#{channel_id}> is not a department channel.")
     return key
+
+
+def slack_time(at: datetime) -> str:
+    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def oncall_line(answer: oncall_now.OnCallAnswer) -> str:
+    people = " ".join(f"<@{u}>" for u in answer.now) or "nobody (no rotation, no managers)"
+    line = f"*{escape(answer.name)}*: {people}"
+    if not answer.from_rotation and answer.now:
+        line += " (managers: no rotation or override)"
+    if answer.next_user and answer.next_at:
+        line += f" · next: <@{answer.next_user}> from {slack_time(answer.next_at)}"
+    return line
 
 
 def run(deps: Deps, cmd: Command, user: str) -> str | None:
@@ -80,6 +99,19 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
             case Note(case_id=cid, text=text):
                 cases.note(s, cid, text=text, **common)
                 return f"Note added to {format_case_id(cid)} (internal only)."
+            case Oncall(department=key, channel_id=ch):
+                dept = department_of(deps, key, ch)
+                keys = [dept] if dept else list(deps.config.departments)
+                return "\n".join(oncall_line(oncall_now.who(s, deps.config, k, now)) for k in keys)
+            case OncallOverride(department=key, channel_id=ch, user_id=who, duration=span):
+                dept = department_of(deps, key, ch) or ""
+                until = oncall_now.override(
+                    s, deps.config, department=dept, user=who, duration=span, **common
+                )
+                return (
+                    f"<@{who}> is on call for {deps.config.departments[dept].name}"
+                    f" until {slack_time(until)}."
+                )
             case Reply(case_id=cid, text=text):
                 [event] = replies.request(s, cid, text=text, config=deps.config, **common)
                 if getattr(event, "needs_approval", False):

@@ -8,11 +8,11 @@ import pytest
 
 from config.connectors import MastodonConnector, WebhookConnector, XConnector
 from handlers.channels.base import ReplyError, ReplyReceipt
+from handlers.channels.base import sign as signature
 from handlers.channels.mastodon_reply import MastodonReplies, addressed
 from handlers.channels.replies import ReplyConnector
 from handlers.channels.webhook import WebhookReplies
 from handlers.channels.x import XReplies
-from handlers.ingest import signature
 from tests.channels.remotes import Answer, HttpRemote, free_port
 from tests.channels.replies_data import CUSTOMER_EMAIL, TOKEN, reply
 
