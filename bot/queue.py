@@ -1,0 +1,244 @@
+"""The read side of the workflow: case lists, App Home and one case's history.
+
+Fills the plain data of `bot.listing` from the database; `bot.slack.views` renders it.
+Customer text is masked here, as on the card, so no surface shows more than the card
+does. Timeline lines are plain text: the renderer escapes them, so people are written
+`@U123`, never as a mention that would ping them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import pii
+from bot.cases import get_case
+from bot.events import DomainError
+from bot.ids import format_case_id
+from bot.listing import (
+    CaseDetail,
+    CasePage,
+    CaseSummary,
+    HomeContent,
+    ListQuery,
+    ListScope,
+    TimelineEntry,
+)
+from config.schema import CasebotConfig
+from storage import listing
+from storage.models import Case, Customer, Event, Post
+
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+@dataclass
+class UnknownDepartment(DomainError):
+    """A list asked for a department the config does not have (a stale or forged value)."""
+
+    known: tuple[str, ...]
+
+    def user_message(self) -> str:
+        return f"There is no such department; use one of: {', '.join(self.known)}."
+
+
+def case_page(
+    session: Session,
+    query: ListQuery,
+    user: str,
+    config: CasebotConfig,
+    now: datetime,
+    *,
+    page_size: int,
+) -> CasePage:
+    """One page of `/case list` for `user` (whose cases `mine` means).
+
+    `page_size` belongs to the renderer, which must fit a page into one message.
+    `now` is the reading time the SLA texts will be relative to.
+    """
+    if query.department is not None and query.department not in config.departments:
+        raise UnknownDepartment(tuple(config.departments))
+    scope, department = query.scope.value, query.department
+    rows = listing.find_cases(
+        session,
+        scope=scope,
+        user=user,
+        department=department,
+        offset=(query.page - 1) * page_size,
+        limit=page_size,
+    )
+    total = listing.count_cases(session, scope=scope, user=user, department=department)
+    return CasePage(query=query, cases=_summaries(session, rows, config), total=total)
+
+
+def home_content(
+    session: Session, user: str, config: CasebotConfig, now: datetime, *, limit: int
+) -> HomeContent:
+    """The App Home of `user`: their open cases, one department's queue, the urgent ones.
+
+    The queue shown is the first department `user` manages, else the one with the most
+    unclaimed cases (where help is needed most), else the default department. Each group
+    holds at most `limit` cases; the renderer shows fewer and counts the rest.
+    """
+    department = _home_department(session, user, config)
+    mine = listing.find_cases(session, scope=ListScope.MINE.value, user=user, limit=limit)
+    queue = listing.find_cases(
+        session, scope=ListScope.UNCLAIMED.value, department=department, limit=limit
+    )
+    breaching = listing.find_cases(session, scope=ListScope.BREACHING.value, limit=limit)
+    summaries = _summaries(session, [*mine, *queue, *breaching], config)
+    by_id = {s.case_id: s for s in summaries}
+
+    def pick(rows: Sequence[Case]) -> tuple[CaseSummary, ...]:
+        return tuple(by_id[row.id] for row in rows if row.id is not None)
+
+    return HomeContent(
+        mine=pick(mine),
+        queue=pick(queue),
+        queue_department=department,
+        queue_department_name=config.departments[department].name,
+        breaching=pick(breaching),
+    )
+
+
+def _home_department(session: Session, user: str, config: CasebotConfig) -> str:
+    for key, department in config.departments.items():
+        if user in department.managers:
+            return key
+    busiest = listing.busiest_department(session)
+    return busiest if busiest in config.departments else config.default_department
+
+
+def case_detail(session: Session, case_id: int, config: CasebotConfig, now: datetime) -> CaseDetail:
+    """`/case show`: the case line, its whole opening post (masked), tags and timeline.
+
+    `now` is the reading time the SLA text will be relative to.
+    """
+    case = get_case(session, case_id)
+    post = listing.first_posts(session, case_ids=[case_id]).get(case_id)
+    customer = session.get(Customer, case.customer_id)
+    timeline = tuple(_entry(e) for e in listing.case_events(session, case_id=case_id))
+    return CaseDetail(
+        summary=_summary(case, customer, post, config),
+        text=pii.mask(post.text, config.pii.mask) if post else "",
+        tags=tuple(case.tags),
+        timeline=timeline,
+    )
+
+
+def _summaries(
+    session: Session, rows: Sequence[Case], config: CasebotConfig
+) -> tuple[CaseSummary, ...]:
+    """List lines for `rows`, with customers and opening posts read in two queries."""
+    customers = listing.customers_by_id(session, ids={row.customer_id for row in rows})
+    posts = listing.first_posts(session, case_ids=[row.id for row in rows if row.id is not None])
+    return tuple(
+        _summary(row, customers.get(row.customer_id), posts.get(row.id or 0), config)
+        for row in rows
+    )
+
+
+def _summary(
+    case: Case, customer: Customer | None, post: Post | None, config: CasebotConfig
+) -> CaseSummary:
+    department = config.departments.get(case.department)
+    author = (post.author_name or post.author_handle) if post else ""
+    return CaseSummary(
+        case_id=case.id or 0,
+        ref=format_case_id(case.id or 0),
+        priority=case.priority,
+        status=case.status,
+        owner_id=case.owner_id,
+        department=department.name if department else case.department,
+        customer=(customer.name if customer else "") or author,
+        excerpt=pii.mask(post.text, config.pii.mask) if post else "",
+        sla_text=None,
+        url=None,
+    )
+
+
+def _entry(event: Event) -> TimelineEntry:
+    actor = event.actor if _SLACK_USER.match(event.actor) else None
+    return TimelineEntry(
+        at=event.at, actor=actor, line=timeline_text(event.kind, event.actor, event.data)
+    )
+
+
+def _who(user: str) -> str:
+    return f"@{user}" if user else "nobody"
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    """A field of a stored event as text; audit rows outlive the code that wrote them."""
+    value = data.get(key)
+    return "" if value is None else str(value)
+
+
+def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> str:
+    """One plain-text line for an audit event, shown after who did it and when.
+
+    The actor is named only when the line is about someone else (a claim for another
+    person); otherwise the renderer already shows them.
+    """
+    match kind:
+        case "opened":
+            line = f"Opened in {_text(data, 'department')}, {_text(data, 'priority')} priority"
+            rule = _text(data, "rule")
+            return f"{line} (rule {rule})" if rule else line
+        case "post_added":
+            return "The customer wrote again"
+        case "claimed":
+            owner = _text(data, "owner")
+            return "Claimed" if owner in ("", actor) else f"Claimed for {_who(owner)}"
+        case "unclaimed":
+            previous = _text(data, "previous_owner")
+            if previous in ("", actor):
+                return "Gave it back to the queue"
+            return f"Took it from {_who(previous)} back to the queue"
+        case "assigned":
+            previous = _text(data, "previous_owner")
+            line = f"Assigned to {_who(_text(data, 'owner'))}"
+            return f"{line} (was {_who(previous)})" if previous else line
+        case "escalated":
+            return _escalated(data)
+        case "resolved":
+            parts = ["Resolved"]
+            if root_cause := _text(data, "root_cause"):
+                parts.append(f"root cause: {root_cause}")
+            if note := _text(data, "note"):
+                parts.append(note)
+            return " · ".join(parts)
+        case "reopened":
+            return "Reopened"
+        case "waiting":
+            return "Waiting on the customer; SLA clocks paused"
+        case "resumed":
+            return "The customer wrote back; SLA clocks resumed"
+        case "note":
+            return f"Note: {_text(data, 'text')}"
+        case "reply_requested":
+            pending = " (needs a second person's approval)" if data.get("needs_approval") else ""
+            return f"Wrote a reply{pending}: {_text(data, 'text')}"
+        case "reply_approved":
+            return f"Approved reply #{_text(data, 'reply_id')}"
+        case "reply_discarded":
+            return f"Discarded reply #{_text(data, 'reply_id')}"
+        case "reply_sent":
+            return f"Reply sent to the customer: {_text(data, 'text')}"
+        case "reply_failed":
+            return f"Reply #{_text(data, 'reply_id')} failed: {_text(data, 'error')}"
+    return kind.replace("_", " ").capitalize()
+
+
+def _escalated(data: Mapping[str, Any]) -> str:
+    source, target = _text(data, "from_department"), _text(data, "to_department")
+    person = _text(data, "to_user")
+    line = f"Escalated from {source} to {target}" if target != source else "Escalated"
+    if person:
+        line += f" ({_who(person)})" if target != source else f" to {_who(person)}"
+    reason = _text(data, "reason")
+    return f"{line}: {reason}" if reason else line

@@ -1,0 +1,36 @@
+"""Slack events: App Home is rendered afresh each time someone opens it.
+
+Publishing a Home tab is a read-only render for one person, so it is called directly
+rather than through the outbox: if it fails, the next open simply renders it again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import queue
+from bot.deps import Deps
+from bot.listing import HomeContent
+from bot.slack.views import HOME_GROUP_SIZE, home_view
+
+HOME_FETCH = 4 * HOME_GROUP_SIZE
+"""Cases read per Home group: a page is shown, the rest are counted ("and 40 more"), and
+a deeper queue is summed up as "and 75 more", a floor, rather than read whole."""
+
+
+def home_content(deps: Deps, user: str) -> HomeContent:
+    with deps.db.session() as session:
+        return queue.home_content(session, user, deps.config, deps.clock.now(), limit=HOME_FETCH)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") != "home":
+            return
+        user = event["user"]
+        view = home_view(home_content(deps, user), deps.config.slash_command)
+        client.views_publish(user_id=user, view=view)
