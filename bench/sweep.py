@@ -360,6 +360,18 @@ class ClaimCapture:
             self.sql = (statement, params)
 
 
+def round_trip_ms(engine: Engine, n: int = 300) -> float:
+    """Median `SELECT 1` through the same engine: the floor under every statement, so a
+    reader can tell per-statement cost from machine load (the bench box is shared)."""
+    times = []
+    with engine.connect() as conn:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            conn.exec_driver_sql("SELECT 1").all()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
 def scaling(backend: str) -> list[str]:
     out = []
     with database(backend) as url:
@@ -368,6 +380,7 @@ def scaling(backend: str) -> list[str]:
         seeder = Seeder(db.engine, config, random.Random(7))
         timer, capture = DbTimer(db.engine), ClaimCapture(db.engine)
         db.ping()
+        print(f"{backend}: SELECT 1 round trip {round_trip_ms(db.engine):.3f} ms (median)")
         seeded = 0
         for size in SIZES:
             t0 = time.perf_counter()
@@ -467,7 +480,7 @@ def lateness(backend: str) -> str:
             took[now] = time.perf_counter() - t0
         late, done = [], []
         with deps.db.session() as session:
-            for reminder in session.query(Reminder):  # type: ignore[attr-defined]
+            for reminder in session.scalars(select(Reminder)).all():
                 row = session.get(SlaClock, reminder.clock_id)
                 case = session.get(Case, reminder.case_id)
                 assert row is not None and case is not None
