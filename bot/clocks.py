@@ -107,13 +107,14 @@ def model(row: SlaClock, case: Case, config: CasebotConfig) -> sla.Clock | None:
     )
 
 
+def describe_rows(
+    rows: list[SlaClock], case: Case, config: CasebotConfig, now: datetime
+) -> list[str]:
+    return [sla.describe(c, now) for row in rows if (c := model(row, case, config)) is not None]
+
+
 def card_lines(session: Session, case: Case, config: CasebotConfig, now: datetime) -> list[str]:
     """One line per clock that matters now: running, paused or breached ones."""
-    lines = []
-    for row in store.for_case(
-        session, case_id=case.id or 0, running_only=case.status != "resolved"
-    ):
-        clock = model(row, case, config)
-        if clock is not None:
-            lines.append(sla.describe(clock, now))
-    return lines
+    running_only = case.status != "resolved"
+    rows = store.for_case(session, case_id=case.id or 0, running_only=running_only)
+    return describe_rows(rows, case, config, now)

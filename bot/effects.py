@@ -26,6 +26,24 @@ TIMELINE = "timeline"
 DM = "dm"
 
 
+CARD_PENDING = "casebot.card_pending"
+
+
+def _card_pending(session: Session, case_id: int) -> bool:
+    """Whether a card refresh already waits for the case; answers are remembered for the
+    session (a batch, like the sweep, may fill this in advance with `prefetch_cards`)."""
+    known: dict[int, bool] = session.info.setdefault(CARD_PENDING, {})
+    if case_id not in known:
+        known[case_id] = outbox.has_pending(session, kind=CARD, case_id=case_id)
+    return known[case_id]
+
+
+def prefetch_cards(session: Session, case_ids: list[int]) -> None:
+    pending = outbox.cases_with_pending(session, kind=CARD, case_ids=case_ids)
+    known: dict[int, bool] = session.info.setdefault(CARD_PENDING, {})
+    known.update({cid: cid in pending for cid in case_ids})
+
+
 def _key(kind: str) -> str:
     return f"{kind}:{uuid.uuid4()}"
 
@@ -54,8 +72,9 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 now=event.at,
                 payload={"actor": event.actor, "data": data},
             )
-        if event.changes_card and not outbox.has_pending(session, kind=CARD, case_id=event.case_id):
+        if event.changes_card and not _card_pending(session, event.case_id):
             outbox.enqueue(session, kind=CARD, key=_key(CARD), case_id=event.case_id, now=event.at)
+            session.info.setdefault(CARD_PENDING, {})[event.case_id] = True
         clocks.apply(session, event)
         if event.in_thread():
             outbox.enqueue(

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import pii
+from bot import clocks, pii
 from bot.cases import get_case
 from bot.events import DomainError
 from bot.ids import format_case_id
@@ -30,6 +30,7 @@ from bot.listing import (
     TimelineEntry,
 )
 from config.schema import CasebotConfig
+from storage import clocks as clock_store
 from storage import listing
 from storage.models import Case, Customer, Event, Post
 
@@ -72,7 +73,7 @@ def case_page(
         limit=page_size,
     )
     total = listing.count_cases(session, scope=scope, user=user, department=department)
-    return CasePage(query=query, cases=_summaries(session, rows, config), total=total)
+    return CasePage(query=query, cases=_summaries(session, rows, config, now), total=total)
 
 
 def home_content(
@@ -90,7 +91,7 @@ def home_content(
         session, scope=ListScope.UNCLAIMED.value, department=department, limit=limit
     )
     breaching = listing.find_cases(session, scope=ListScope.BREACHING.value, limit=limit)
-    summaries = _summaries(session, [*mine, *queue, *breaching], config)
+    summaries = _summaries(session, [*mine, *queue, *breaching], config, now)
     by_id = {s.case_id: s for s in summaries}
 
     def pick(rows: Sequence[Case]) -> tuple[CaseSummary, ...]:
@@ -123,7 +124,9 @@ def case_detail(session: Session, case_id: int, config: CasebotConfig, now: date
     customer = session.get(Customer, case.customer_id)
     timeline = tuple(_entry(e) for e in listing.case_events(session, case_id=case_id))
     return CaseDetail(
-        summary=_summary(case, customer, post, config),
+        summary=_summary(
+            case, customer, post, config, clocks.card_lines(session, case, config, now)
+        ),
         text=pii.mask(post.text, config.pii.mask) if post else "",
         tags=tuple(case.tags),
         timeline=timeline,
@@ -131,19 +134,31 @@ def case_detail(session: Session, case_id: int, config: CasebotConfig, now: date
 
 
 def _summaries(
-    session: Session, rows: Sequence[Case], config: CasebotConfig
+    session: Session, rows: Sequence[Case], config: CasebotConfig, now: datetime
 ) -> tuple[CaseSummary, ...]:
     """List lines for `rows`, with customers and opening posts read in two queries."""
     customers = listing.customers_by_id(session, ids={row.customer_id for row in rows})
-    posts = listing.first_posts(session, case_ids=[row.id for row in rows if row.id is not None])
+    ids = [row.id for row in rows if row.id is not None]
+    posts = listing.first_posts(session, case_ids=ids)
+    running = clock_store.running_for_cases(session, case_ids=ids)
     return tuple(
-        _summary(row, customers.get(row.customer_id), posts.get(row.id or 0), config)
+        _summary(
+            row,
+            customers.get(row.customer_id),
+            posts.get(row.id or 0),
+            config,
+            clocks.describe_rows(running.get(row.id or 0, []), row, config, now),
+        )
         for row in rows
     )
 
 
 def _summary(
-    case: Case, customer: Customer | None, post: Post | None, config: CasebotConfig
+    case: Case,
+    customer: Customer | None,
+    post: Post | None,
+    config: CasebotConfig,
+    sla_lines: list[str],
 ) -> CaseSummary:
     department = config.departments.get(case.department)
     author = (post.author_name or post.author_handle) if post else ""
@@ -156,7 +171,7 @@ def _summary(
         department=department.name if department else case.department,
         customer=(customer.name if customer else "") or author,
         excerpt=pii.mask(post.text, config.pii.mask) if post else "",
-        sla_text=None,
+        sla_text=" · ".join(sla_lines) or None,
         url=None,
     )
 
@@ -231,6 +246,14 @@ def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> str:
             return f"Reply sent to the customer: {_text(data, 'text')}"
         case "reply_failed":
             return f"Reply #{_text(data, 'reply_id')} failed: {_text(data, 'error')}"
+        case "sla_warning":
+            told = ", ".join(_who(u) for u in data.get("notified") or []) or "nobody"
+            return f"SLA: {_text(data, 'text')} (told {told})"
+        case "snoozed":
+            return f"Snoozed reminders for {_text(data, 'minutes')} min"
+        case "taken_over":
+            previous = data.get("previous_owner")
+            return f"Took it over from {_who(previous)}" if previous else "Took it over"
     return kind.replace("_", " ").capitalize()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from bot.ids import Surface, format_case_id
 from bot.oncall_now import responders
 from config.schema import CasebotConfig
 from storage import clocks as clock_store
-from storage import outbox
+from storage import outbox, queries
 from storage.models import Case, Reminder, SlaClock
 
 REMINDERS = "reminders"
@@ -37,29 +37,37 @@ class SweepResult:
     dms: int
 
 
-def _recipients(
-    session: Session, case: Case, step: tuple[str, ...], config: CasebotConfig, now: datetime
-) -> list[str]:
-    people: list[str] = []
-    for who in step:
-        if who == "owner" and case.owner_id:
-            people.append(case.owner_id)
-        elif who == "oncall":
-            people += responders(session, config, case.department, now)
-        elif who == "manager":
-            people += config.managers_of(case.department)
-    return list(dict.fromkeys(people))
+@dataclass
+class _Batch:
+    """What one sweep reads once and shares across clocks."""
+
+    session: Session
+    now: datetime
+    config: CasebotConfig
+    cases: dict[int, Case]
+    digest: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    oncall: dict[str, list[str]] = field(default_factory=dict)
+
+    def recipients(self, case: Case, step: tuple[str, ...]) -> list[str]:
+        people: list[str] = []
+        for who in step:
+            if who == "owner" and case.owner_id:
+                people.append(case.owner_id)
+            elif who == "oncall":
+                if case.department not in self.oncall:
+                    self.oncall[case.department] = responders(
+                        self.session, self.config, case.department, self.now
+                    )
+                people += self.oncall[case.department]
+            elif who == "manager":
+                people += self.config.managers_of(case.department)
+        return list(dict.fromkeys(people))
 
 
-def _visit(
-    session: Session,
-    row: SlaClock,
-    now: datetime,
-    config: CasebotConfig,
-    digest: dict[str, list[dict[str, Any]]],
-) -> bool:
+def _visit(batch: _Batch, row: SlaClock) -> bool:
     """Look at one clock; returns whether a reminder fired."""
-    case = session.get(Case, row.case_id)
+    session, now, config, digest = batch.session, batch.now, batch.config, batch.digest
+    case = batch.cases.get(row.case_id)
     clock = clocks.model(row, case, config) if case and case.status != "resolved" else None
     if case is None or clock is None:
         row.next_due_at = None
@@ -77,7 +85,7 @@ def _visit(
         row.sent = [*row.sent, *(t.name for t in due)]
         owned = case.owner_id is not None
         step = sla.audience(config.sla.reminders, worst, owned=owned)
-        people = _recipients(session, case, step, config, now)
+        people = batch.recipients(case, step)
         text = sla.describe(clock, now)
         for person in people:
             digest[person].append(
@@ -118,9 +126,12 @@ def sweep(
     session: Session, *, now: datetime, config: CasebotConfig, limit: int = BATCH
 ) -> SweepResult:
     rows = clock_store.claim_due(session, now=now, limit=limit)
-    digest: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    fired = sum(_visit(session, row, now, config, digest) for row in rows)
-    for person, items in digest.items():
+    case_ids = sorted({row.case_id for row in rows})
+    batch = _Batch(session, now, config, queries.cases_by_id(session, ids=case_ids))
+    effects.prefetch_cards(session, case_ids)
+    with session.no_autoflush:
+        fired = sum(_visit(batch, row) for row in rows)
+    for person, items in batch.digest.items():
         outbox.enqueue(
             session,
             kind=REMINDERS,
@@ -128,4 +139,4 @@ def sweep(
             now=now,
             payload={"user": person, "items": items},
         )
-    return SweepResult(looked_at=len(rows), reminders=fired, dms=len(digest))
+    return SweepResult(looked_at=len(rows), reminders=fired, dms=len(batch.digest))

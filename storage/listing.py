@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func
+from sqlalchemy import ColumnElement, case, exists, func
 from sqlmodel import Session, col, select
 
-from storage.models import Case, Customer, Event, Post
+from storage.models import Case, Customer, Event, Post, Reminder, SlaClock
 
 RESOLVED = "resolved"
 WAITING = "waiting"
@@ -25,13 +25,17 @@ SCOPES = ("mine", "open", "unclaimed", "breaching")
 
 
 def _breaching() -> tuple[list[ColumnElement[bool]], list[ColumnElement[Any]]]:
-    """Which cases are at risk, and in what order: the one place the SLA engine changes.
+    """Cases at risk: a clock still running has already sent a warning or its breach.
 
-    Until each case's next due time is stored, age stands in for it: the oldest case is
-    the nearest to any deadline. Cases waiting on the customer are left out because
-    their clocks are paused.
+    Oldest first (the nearest to any deadline). Cases waiting on the customer are left
+    out because their clocks are paused.
     """
-    filters = [col(Case.status) != RESOLVED, col(Case.status) != WAITING]
+    warned = (
+        exists()
+        .where(col(Reminder.clock_id) == col(SlaClock.id))
+        .where(col(SlaClock.case_id) == col(Case.id), col(SlaClock.stopped_at).is_(None))
+    )
+    filters = [col(Case.status) != RESOLVED, col(Case.status) != WAITING, warned]
     return filters, [col(Case.created_at), col(Case.id)]
 
 

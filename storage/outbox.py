@@ -66,6 +66,21 @@ def has_pending(session: Session, *, kind: str, case_id: int) -> bool:
     )
 
 
+def cases_with_pending(session: Session, *, kind: str, case_ids: list[int]) -> set[int]:
+    """`has_pending` for many cases in one query."""
+    if not case_ids:
+        return set()
+    rows = session.exec(
+        select(Outbox.case_id).where(
+            Outbox.kind == kind,
+            col(Outbox.case_id).in_(case_ids),
+            Outbox.status == "pending",
+            col(Outbox.lease_until).is_(None),
+        )
+    )
+    return {cid for cid in rows if cid is not None}
+
+
 def claim_due(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
     """Lease up to `limit` due rows. On PostgreSQL concurrent workers skip each other's
     locked rows; on SQLite the transaction already holds the single write lock."""

@@ -119,3 +119,9 @@ def open_cases(session: Session, *, department: str, limit: int) -> list[Case]:
             .limit(limit)
         )
     )
+
+
+def cases_by_id(session: Session, *, ids: list[int]) -> dict[int, Case]:
+    if not ids:
+        return {}
+    return {c.id or 0: c for c in session.exec(select(Case).where(col(Case.id).in_(ids)))}

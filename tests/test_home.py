@@ -17,7 +17,7 @@ from bot.deps import Deps
 from bot.listing import ListQuery, ListScope
 from bot.slack import views
 from bot.slack.outbox import Delivery
-from handlers.slack import events, listing
+from handlers.slack import listing
 from tests.conftest import drain, post_json, sample_post
 from tests.fakes.slack_api import SlackStandIn
 from tests.slackreq import SlackClientSim, signed_headers
@@ -26,10 +26,7 @@ ANA = "U0ANA0001"
 
 
 @pytest.fixture
-def app(web: WebApp, deps: Deps) -> WebApp:
-    """The app with the read-side listeners (bot/app.py wires them in production)."""
-    events.register(web.bolt, deps)
-    listing.register(web.bolt, deps)
+def app(web: WebApp) -> WebApp:
     return web
 
 

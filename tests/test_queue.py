@@ -16,6 +16,7 @@ from bot.events import DomainEvent
 from bot.ids import Surface
 from bot.listing import CaseSummary, ListQuery, ListScope
 from bot.posts import Author, IncomingPost
+from bot.sweep import sweep
 from config.schema import CasebotConfig, RoutingRule
 from storage.db import Database
 
@@ -106,8 +107,12 @@ def test_scopes_follow_owner_and_status(five: World) -> None:
 
 
 def test_breaching_is_oldest_first_and_skips_paused_cases(five: World) -> None:
+    assert five.refs(ListScope.BREACHING) == [], "no clock has warned yet"
     five.act(cases.wait_on_customer, 1)
     five.act(cases.resolve, 3, config=five.config)
+    five.clock.advance(timedelta(days=1))
+    with five.db.session() as s:
+        sweep(s, now=five.clock.now(), config=five.config)
     assert five.refs(ListScope.BREACHING) == ["C-2", "C-4", "C-5"]
 
 
@@ -149,7 +154,7 @@ def test_list_lines_mask_customer_text(world: World) -> None:
         department="Customer Support",
         customer="Jane Doe",
         excerpt=line.excerpt,
-        sla_text=None,
+        sla_text="first response due in 4 h · resolution due in 3 d",
         url=None,
     )
     assert "jane.doe@" not in line.excerpt and "7946 0958" not in line.excerpt
@@ -191,6 +196,9 @@ def home(world: World, user: str, limit: int = BIG) -> Any:
 def test_home_shows_my_cases_my_queue_and_the_oldest(five: World) -> None:
     five.act(cases.claim, 1)
     five.act(cases.wait_on_customer, 1)
+    five.clock.advance(timedelta(days=1))
+    with five.db.session() as s:
+        sweep(s, now=five.clock.now(), config=five.config)
     content = home(five, ANA)
     assert [c.ref for c in content.mine] == ["C-1"]
     assert (content.queue_department, content.queue_department_name) == ("billing", "Billing")
@@ -209,6 +217,9 @@ def test_home_falls_back_to_the_default_department_and_bounds_groups(world: Worl
     assert home(world, ANA).queue_department == "support"
     for _ in range(4):
         world.post("[billing] again")
+    world.clock.advance(timedelta(days=1))
+    with world.db.session() as s:
+        sweep(s, now=world.clock.now(), config=world.config)
     content = home(world, ANA, limit=3)
     assert content.queue_department == "billing"
     assert (len(content.queue), len(content.breaching)) == (3, 3)
@@ -238,10 +249,17 @@ def test_reads_cost_the_same_few_queries_for_any_page_size(
         world.page(ListScope.OPEN)
         home(world, ANA)
         costs.append(len([q for q in statements if q.lstrip().upper().startswith("SELECT")]))
-    assert costs[0] == costs[1] <= 10
+    assert costs[0] == costs[1] <= 12
 
 
 LINES: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "sla_warning",
+        {"text": "first response due in 5 min", "notified": [BEN]},
+        f"SLA: first response due in 5 min (told @{BEN})",
+    ),
+    ("snoozed", {"minutes": 30, "reason": ""}, "Snoozed reminders for 30 min"),
+    ("taken_over", {"owner": ANA, "previous_owner": BEN}, f"Took it over from @{BEN}"),
     (
         "opened",
         {"department": "pr", "priority": "urgent", "rule": None},

@@ -15,8 +15,9 @@ from bot import cases, escalation, oncall_now, replies
 from bot.deps import Deps
 from bot.events import Refused
 from bot.ids import Surface, format_case_id
+from bot.listing import ListQuery
 from bot.slack.blocks import escape
-from handlers.slack import grammar
+from handlers.slack import grammar, listing
 from handlers.slack.answers import answer
 from handlers.slack.grammar import (
     Assign,
@@ -24,12 +25,14 @@ from handlers.slack.grammar import (
     Command,
     Escalate,
     Help,
+    ListCases,
     Note,
     Oncall,
     OncallOverride,
     Reopen,
     Reply,
     Resolve,
+    Show,
     Unclaim,
     Wait,
 )
@@ -129,11 +132,24 @@ def register(app: App, deps: Deps) -> None:
         ack()
         user = command["user_id"]
 
-        def work() -> str | None:
-            try:
-                cmd = grammar.parse(command.get("text", ""), slash, known_tags=tags)
-            except grammar.UsageError as exc:
-                return str(exc)
-            return run(deps, cmd, user)
-
-        answer(respond, work)
+        try:
+            cmd = grammar.parse(command.get("text", ""), slash, known_tags=tags)
+        except grammar.UsageError as exc:
+            message = str(exc)
+            answer(respond, lambda: message)
+            return
+        match cmd:
+            case ListCases(scope=scope, department=key, channel_id=ch, page=page):
+                listing.respond_with_blocks(
+                    respond,
+                    lambda: listing.list_answer(
+                        deps, user, ListQuery(scope, department_of(deps, key, ch), page)
+                    ),
+                    replace_original=False,
+                )
+            case Show(case_id=cid):
+                listing.respond_with_blocks(
+                    respond, lambda: listing.show_answer(deps, cid), replace_original=False
+                )
+            case _:
+                answer(respond, lambda: run(deps, cmd, user))
