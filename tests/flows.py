@@ -40,7 +40,7 @@ def workflow_config(reply_url: str, *, permissions: dict[str, Any] | None = None
     }
     if permissions:
         raw["permissions"] = {**raw["permissions"], **permissions}
-    return parse_config(yaml.safe_dump(raw), "workflow-test-config")
+    return parse_config(yaml.safe_dump(raw, sort_keys=False), "workflow-test-config")
 
 
 def open_case(
