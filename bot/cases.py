@@ -111,7 +111,9 @@ def assign(
     event = CaseAssigned(
         case_id=case_id, actor=actor, surface=surface, at=now, owner=to, previous_owner=previous
     )
-    return _commit(session, [event])
+    # The new owner may not be watching the channel: they get a DM saying so.
+    effects.publish(session, [event], notify=[to] if to != actor else [])
+    return [event]
 
 
 def resolve(

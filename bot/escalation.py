@@ -43,15 +43,19 @@ def escalate(
     if target == case.department and (user is None or user == case.owner_id):
         raise InvalidTransition(case_id, f"it is already with {config.departments[target].name}.")
 
-    from_department, from_channel, from_ts = case.department, case.card_channel, case.card_ts
+    from_department = case.department
     moves = target != from_department
+    # The card stays recorded on the case until the target's card is posted (the card
+    # deliverer posts anew when the department's channel differs), so thread lines
+    # queued before this escalation still find a thread. A recorded card outside the
+    # department's channel is already a pointer from an earlier escalation.
+    live = case.card_channel == config.departments[from_department].channel
+    from_channel, from_ts = (case.card_channel, case.card_ts) if live else (None, None)
     case.department = target
     case.owner_id = user
     case.claimed_at = now if user else None
     case.escalations += 1
     case.updated_at = now
-    if moves:
-        case.card_channel, case.card_ts = None, None
     event = CaseEscalated(
         case_id=case_id,
         actor=actor,

@@ -128,7 +128,8 @@ def _deliver_card(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
         case = session.get(Case, row.case_id)
         card_channel, card_ts = (case.card_channel, case.card_ts) if case else (None, None)
     text, rendered = blocks.case_card(view)
-    if card_ts and card_channel:
+    # A card in another channel was left behind by an escalation: post a fresh one here.
+    if card_ts and card_channel == view.channel:
         d.client.chat_update(channel=card_channel, ts=card_ts, text=text, blocks=rendered)
         return {"channel": card_channel, "ts": card_ts}
     ts = _post_once(d, row, channel=view.channel, text=text, blocks=rendered, unfurl_links=False)
