@@ -20,8 +20,7 @@ from bot.events import (
     CustomerReturned,
     DomainEvent,
     PostAdded,
-    ReplyApproved,
-    ReplyRequested,
+    ReplySent,
     WaitingOnCustomer,
 )
 from config.schema import CasebotConfig
@@ -40,7 +39,7 @@ def apply(session: Session, event: DomainEvent) -> None:
         case CaseOpened():
             store.start(session, case_id=case_id, name=FIRST, at=at)
             store.start(session, case_id=case_id, name=RESOLUTION, at=at)
-        case ReplyRequested(needs_approval=False) | ReplyApproved():
+        case ReplySent():
             store.stop(session, case_id=case_id, names=[FIRST, NEXT], at=at)
         case PostAdded():
             case = session.get(Case, case_id)

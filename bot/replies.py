@@ -2,7 +2,8 @@
 
 A reply is a row with a status; it goes out through the outbox (retried, never
 doubled) and, when the source requires it, only after a second person approved it.
-The first reply that goes out stops the first-response clock.
+The first reply that reaches the customer stops the first-response clock; one that
+fails does not count as an answer.
 """
 
 from __future__ import annotations
@@ -102,7 +103,6 @@ def request(
     session.flush()
     if not needs_approval:
         _queue(session, reply, now)
-        _answered(session, case_id, now)
     event = ReplyRequested(
         case_id=case_id,
         actor=actor,
@@ -134,7 +134,6 @@ def approve(
         raise NotAllowed("A second person must approve this reply, not its author.")
     reply.approver_id = actor
     _queue(session, reply, now)
-    _answered(session, reply.case_id, now)
     event = ReplyApproved(
         case_id=reply.case_id, actor=actor, surface=surface, at=now, reply_id=reply_id
     )
@@ -193,6 +192,7 @@ def sent(
     if reply is None:
         return []
     reply.status, reply.external_id, reply.sent_at = "sent", external_id, now
+    _answered(session, reply.case_id, now)
     event = ReplySent(
         case_id=reply.case_id,
         actor=reply.author_id,

@@ -81,14 +81,21 @@ def cases_with_pending(session: Session, *, kind: str, case_ids: list[int]) -> s
     return {cid for cid in rows if cid is not None}
 
 
-def claim_due(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
+def claim_due(
+    session: Session, *, now: datetime, limit: int, unordered: tuple[str, ...] = ()
+) -> list[Claimed]:
     """Lease up to `limit` due rows. On PostgreSQL concurrent workers skip each other's
-    locked rows; on SQLite the transaction already holds the single write lock."""
+    locked rows; on SQLite the transaction already holds the single write lock.
+
+    Rows of the `unordered` kinds (customer replies) neither wait for nor hold up the
+    case's other rows: a customer channel's outage must not freeze the Slack card.
+    """
     older = aliased(Outbox)
     blocked_by_older = exists().where(
         older.case_id == Outbox.case_id,
         older.id < Outbox.id,
         older.status == "pending",
+        older.kind.not_in(unordered),
     )
     stmt = (
         select(Outbox)
@@ -96,7 +103,11 @@ def claim_due(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
             Outbox.status == "pending",
             col(Outbox.next_attempt_at) <= now,
             or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
-            or_(col(Outbox.case_id).is_(None), ~blocked_by_older),
+            or_(
+                col(Outbox.case_id).is_(None),
+                col(Outbox.kind).in_(unordered),
+                ~blocked_by_older,
+            ),
         )
         .order_by(col(Outbox.id))
         .limit(limit)

@@ -398,11 +398,6 @@ def test_client_error_is_not_retried_and_the_thread_says_so(
     assert audit(deps)[-1] == ("reply_failed", ANA, "worker")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the first-response clock stops when a reply is queued, not when it goes out"
-    " (bot/clocks.py stops it on ReplyRequested/ReplyApproved)",
-)
 def test_a_reply_that_never_went_out_does_not_count_as_an_answer(
     deps: Deps,
     http: FlaskClient,

@@ -184,8 +184,6 @@ def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
             line = _with_reason(f"⤴️ Escalated to {target}{person} by {by}", str(data["reason"]))
             if data.get("permalink"):
                 line += f"\n<{data['permalink']}|Earlier thread>"
-            if data.get("responders"):
-                line += "\ncc " + " ".join(f"<@{u}>" for u in data["responders"])
             return line
         case "resolved":
             cause = f" ({escape(str(data['root_cause']))})" if data.get("root_cause") else ""

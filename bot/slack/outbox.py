@@ -284,7 +284,9 @@ def _retry_at(now: datetime, attempt: int, err: SlackApiError | None) -> datetim
 def deliver_due(d: Delivery, *, limit: int = 50) -> int:
     """Deliver what is due now; returns how many rows were sent."""
     with d.db.session() as session:
-        claimed = outbox.claim_due(session, now=d.clock.now(), limit=limit)
+        claimed = outbox.claim_due(
+            session, now=d.clock.now(), limit=limit, unordered=tuple(d.extra)
+        )
     sent = 0
     for row in claimed:
         deliverer = DELIVERERS.get(row.kind) or d.extra.get(row.kind)
