@@ -110,7 +110,7 @@ def test_breaching_is_oldest_first_and_skips_paused_cases(five: World) -> None:
     assert five.refs(ListScope.BREACHING) == [], "no clock has warned yet"
     five.act(cases.wait_on_customer, 1)
     five.act(cases.resolve, 3, config=five.config)
-    five.clock.advance(timedelta(days=1))
+    five.clock.advance(timedelta(days=3))
     with five.db.session() as s:
         sweep(s, now=five.clock.now(), config=five.config)
     assert five.refs(ListScope.BREACHING) == ["C-2", "C-4", "C-5"]
@@ -196,7 +196,7 @@ def home(world: World, user: str, limit: int = BIG) -> Any:
 def test_home_shows_my_cases_my_queue_and_the_oldest(five: World) -> None:
     five.act(cases.claim, 1)
     five.act(cases.wait_on_customer, 1)
-    five.clock.advance(timedelta(days=1))
+    five.clock.advance(timedelta(days=3))
     with five.db.session() as s:
         sweep(s, now=five.clock.now(), config=five.config)
     content = home(five, ANA)
@@ -217,7 +217,7 @@ def test_home_falls_back_to_the_default_department_and_bounds_groups(world: Worl
     assert home(world, ANA).queue_department == "support"
     for _ in range(4):
         world.post("[billing] again")
-    world.clock.advance(timedelta(days=1))
+    world.clock.advance(timedelta(days=3))
     with world.db.session() as s:
         sweep(s, now=world.clock.now(), config=world.config)
     content = home(world, ANA, limit=3)

@@ -318,6 +318,9 @@ def test_server_error_is_retried_with_the_same_key_and_sent_once(
     assert len(remote.requests) == 1
     assert _reply(deps).status == "queued"
     assert DELIVERED not in thread_texts(slack, card)
+    assert f"📝 Note from <@{ANA}>:\n> told them" in thread_texts(slack, card), (
+        "the customer channel's outage does not hold up the case's Slack messages"
+    )
 
     for _ in range(2):
         clock.advance(timedelta(minutes=6))
