@@ -14,7 +14,7 @@ import json
 import re
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,8 +24,10 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import create_app
 from bot.clock import ManualClock
 from bot.deps import Deps
+from bot.handoffs import announce_handoffs
 from bot.slack.outbox import deliver_due
 from bot.slack.standin import Message, SlackStandIn
+from bot.sweep import sweep
 from bot.worker import delivery
 from config.load import load_config
 from config.settings import Settings
@@ -34,8 +36,17 @@ from storage.migrate import upgrade
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "casebot.example.yaml"
 SIGNING = "demo-signing-secret"
+DEMO_START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+"""A Monday morning, so the demo reads the same every time it runs."""
 INGEST = "demo-ingest-secret"
-PEOPLE = {"U0ANA0001": "ana", "U0BEN0002": "ben", "U0SUPMGR01": "sam (support manager)"}
+PEOPLE = {
+    "U0ANA0001": "ana",
+    "U0BEN0002": "ben",
+    "U0SUPMGR01": "sam (support manager)",
+    "U0BILMGR01": "bo (billing manager)",
+    "U0PRONE001": "pat",
+    "U0PRTWO002": "kai",
+}
 CHANNEL_NAMES = {
     "C0SUPPORT01": "#support",
     "C0BILLING01": "#billing",
@@ -89,6 +100,7 @@ def _display(text: str) -> str:
     """Show mrkdwn roughly as Slack renders it."""
     text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + PEOPLE.get(m.group(1), m.group(1)), text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]+)>", r"\1", text)
     return html.unescape(text)
 
 
@@ -100,7 +112,11 @@ def _render(message: Message) -> list[str]:
         elif block["type"] == "context":
             lines.append("  " + " | ".join(_display(e["text"]) for e in block["elements"]))
         elif block["type"] == "actions":
-            lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+            labels = [
+                e["text"]["text"] if "text" in e else e["placeholder"]["text"]
+                for e in block["elements"]
+            ]
+            lines.append("  " + "  ".join(f"[{label}]" for label in labels))
     return lines or [_display(message.text)]
 
 
@@ -163,7 +179,7 @@ def run_demo() -> None:
             ingest_secret=INGEST,
         )
         db = Database(url)
-        clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+        clock = ManualClock(DEMO_START)
         deps = Deps(settings=settings, config=load_config(CONFIG), db=db, clock=clock)
         http = create_app(deps, process_before_response=True).flask.test_client()
         worker = delivery(deps)
@@ -188,6 +204,20 @@ def run_demo() -> None:
         user.command("U0BEN0002", "claim C-2")
         user.command("U0BEN0002", "claim 42")
         user.command("U0ANA0001", "frobnicate")
+        user.command("U0ANA0001", "note C-1 Refund of 19.99 issued in the payment system")
+        user.command("U0BEN0002", 'escalate C-2 billing "they were charged for the redelivery"')
+        user.command("U0ANA0001", "resolve C-1 double-charge refunded, apologised")
+        user.command("U0SUPMGR01", "oncall pr")
+        while deliver_due(worker):
+            pass
+
+        print("\n== Three hours later (the clock is accelerated); the worker sweeps SLAs")
+        clock.advance(timedelta(hours=3))
+        with db.session() as session:
+            result = sweep(session, now=clock.now(), config=deps.config)
+            handoffs = announce_handoffs(session, config=deps.config, now=clock.now())
+        print(f"  sweep: {result.reminders} reminder(s) fired in {result.dms} DM(s)")
+        print(f"  on-call handoffs announced: {handoffs}")
         while deliver_due(worker):
             pass
 
@@ -207,5 +237,15 @@ def run_demo() -> None:
         for target, body in slack.responses:
             who = PEOPLE.get(target.rsplit("-", 1)[-1], target)
             print(f"  to {who}: {_display(body.get('text', ''))}")
+
+        print("\n== Direct messages from Casebot")
+        for channel, messages in sorted(slack.messages.items()):
+            if not channel.startswith("D"):
+                continue
+            who = PEOPLE.get("U" + channel[1:], "U" + channel[1:])
+            for dm in messages:
+                print(f"  to {who}:")
+                for line in _render(dm):
+                    print("    " + line.replace("\n", "\n    "))
         db.dispose()
     slack.stop()
