@@ -249,3 +249,18 @@ def test_business_hours_policy_warns_only_inside_business_hours(
     assert _dms(slack, MANAGER) == [], "no page at night for a business-hours policy"
     _tick(deps, clock, worker, 60 * 9)  # Tuesday 09:00 UTC = 10:00 Berlin: 50% reached
     assert len(_dms(slack, MANAGER)) == 1
+
+
+def test_readme_worked_example_of_business_hours() -> None:
+    """The README's worked example, computed by the code that runs in production."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot import calendar
+    from config.load import load_config
+
+    berlin = ZoneInfo("Europe/Berlin")
+    office = load_config(EXAMPLE_CONFIG).sla.calendar("office")
+    start = datetime(2026, 11, 27, 16, 0, tzinfo=berlin)
+    due = calendar.add_business_time(office, start, timedelta(days=1))
+    assert due == datetime(2026, 12, 2, 16, 0, tzinfo=berlin)
