@@ -37,8 +37,8 @@ def apply(session: Session, event: DomainEvent) -> None:
     at, case_id = event.at, event.case_id
     match event:
         case CaseOpened():
-            store.start(session, case_id=case_id, name=FIRST, at=at)
-            store.start(session, case_id=case_id, name=RESOLUTION, at=at)
+            store.start(session, case_id=case_id, name=FIRST, at=at, first=True)
+            store.start(session, case_id=case_id, name=RESOLUTION, at=at, first=True)
         case ReplySent():
             store.stop(session, case_id=case_id, names=[FIRST, NEXT], at=at)
         case PostAdded():

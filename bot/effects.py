@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import clocks
-from bot.events import CaseEscalated, DomainEvent
+from bot.events import CaseEscalated, CaseOpened, DomainEvent
 from storage import outbox
 from storage.models import Event
 
@@ -52,6 +52,8 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
     """Record `events`; `notify` are people to DM about them (one DM each, all events)."""
     events = list(events)
     for event in events:
+        if isinstance(event, CaseOpened):
+            session.info.setdefault(CARD_PENDING, {})[event.case_id] = False
         data = event.data()
         session.add(
             Event(

@@ -11,14 +11,18 @@ from sqlmodel import Session, col, select
 from storage.models import SlaClock
 
 
-def start(session: Session, *, case_id: int, name: str, at: datetime) -> SlaClock:
-    """A new run of the named clock; runs are numbered so each has its own reminders."""
-    last = session.exec(
-        select(func.max(SlaClock.run)).where(SlaClock.case_id == case_id, SlaClock.name == name)
-    ).one()
+def start(
+    session: Session, *, case_id: int, name: str, at: datetime, first: bool = False
+) -> SlaClock:
+    """A new run of the named clock; runs are numbered so each has its own reminders.
+    `first` skips looking up earlier runs (a case that was just opened has none)."""
+    last = None
+    if not first:
+        last = session.exec(
+            select(func.max(SlaClock.run)).where(SlaClock.case_id == case_id, SlaClock.name == name)
+        ).one()
     row = SlaClock(case_id=case_id, name=name, run=(last or 0) + 1, started_at=at, next_due_at=at)
     session.add(row)
-    session.flush()
     return row
 
 
