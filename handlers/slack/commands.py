@@ -88,7 +88,7 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
                 escalation.escalate(
                     s, cid, department=dept, user=to, reason=why, config=deps.config, **common
                 )
-                where = deps.config.departments[dept].name if dept else f"<@{to}>"
+                where = escape(deps.config.departments[dept].name) if dept else f"<@{to}>"
                 return f"{format_case_id(cid)} escalated to {where}."
             case Resolve(case_id=cid, tag=tag, note=text):
                 cases.resolve(s, cid, root_cause=tag, note=text, config=deps.config, **common)
@@ -112,7 +112,7 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
                     s, deps.config, department=dept, user=who, duration=span, **common
                 )
                 return (
-                    f"<@{who}> is on call for {deps.config.departments[dept].name}"
+                    f"<@{who}> is on call for {escape(deps.config.departments[dept].name)}"
                     f" until {slack_time(until)}."
                 )
             case Reply(case_id=cid, text=text):
