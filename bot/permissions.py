@@ -6,6 +6,13 @@ from __future__ import annotations
 from bot.events import NotAllowed
 from config.schema import Audience, CasebotConfig
 
+WHAT = {
+    "assign": "assign cases",
+    "reopen": "reopen cases",
+    "summary": "see summaries",
+    "override": "override on-call",
+}
+
 
 def require(config: CasebotConfig, user: str, action: str) -> None:
     """Raise `NotAllowed` unless `user` may do `action` (`assign`, `reopen`, `summary`,
@@ -14,5 +21,5 @@ def require(config: CasebotConfig, user: str, action: str) -> None:
         audience = Audience.MANAGERS
     else:
         audience = getattr(config.permissions, action, Audience.EVERYONE)
-    if audience is Audience.MANAGERS and not config.is_manager(user):
-        raise NotAllowed(f"Only managers and admins may {action} here.")
+    if audience == Audience.MANAGERS and not config.is_manager(user):
+        raise NotAllowed(f"Only managers and admins may {WHAT.get(action, action)} here.")

@@ -51,7 +51,7 @@ def test_override_is_for_managers_and_changes_who_is_paged(
     deps: Deps, slack: SlackStandIn, user: SlackClientSim, clock: ManualClock
 ) -> None:
     user.command(f"oncall override pr <@{ANA}> 4h", user=ANA)
-    assert _answer(slack) == "Only managers and admins may override here."
+    assert _answer(slack) == "Only managers and admins may override on-call here."
     user.command(f"oncall override pr <@{ANA}> 4h", user=SUPPORT_MANAGER)
     assert _answer(slack).startswith(f"<@{ANA}> is on call for PR &amp; Social until <!date^")
     user.command("oncall pr")

@@ -115,7 +115,7 @@ def test_assign_for_managers_only_refuses_agents(
     open_case(http, worker)
     user.command(f"assign 1 <@{BEN}>", user=ANA)
     drain(worker)
-    assert answers(slack) == ["Only managers and admins may assign here."]
+    assert answers(slack) == ["Only managers and admins may assign cases here."]
     assert thread_texts(slack, only_card(slack, SUPPORT)) == []
     assert [kind for kind, _, _ in audit(deps)] == ["opened"]
 
@@ -448,7 +448,7 @@ def test_reopen_for_managers_only(
     user.command("reopen 1", user=SUPPORT_MGR)
     assert answers(slack) == [
         "C-1 resolved.",
-        "Only managers and admins may reopen here.",
+        "Only managers and admins may reopen cases here.",
         "C-1 is open again.",
     ]
 

@@ -11,11 +11,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import cases, escalation, oncall_now, replies
+from bot import cases, escalation, oncall_now, replies, summary
 from bot.deps import Deps
 from bot.events import Refused
 from bot.ids import Surface, format_case_id
 from bot.listing import ListQuery
+from bot.slack import summary as summary_text
 from bot.slack.blocks import escape
 from handlers.slack import grammar, listing
 from handlers.slack.answers import answer
@@ -33,6 +34,7 @@ from handlers.slack.grammar import (
     Reply,
     Resolve,
     Show,
+    Summary,
     Unclaim,
     Wait,
 )
@@ -115,6 +117,12 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
                     f"<@{who}> is on call for {escape(deps.config.departments[dept].name)}"
                     f" until {slack_time(until)}."
                 )
+            case Summary(period=period, department=key, channel_id=ch):
+                dept = department_of(deps, key, ch)
+                numbers = summary.summarize(
+                    s, period=period.value, department=dept, actor=user, config=deps.config, now=now
+                )
+                return summary_text.render(numbers, deps.config)
             case Reply(case_id=cid, text=text):
                 [event] = replies.request(s, cid, text=text, config=deps.config, **common)
                 if getattr(event, "needs_approval", False):

@@ -1,0 +1,59 @@
+"""`/case summary` as a short mrkdwn message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.sla import format_duration
+from bot.slack.blocks import escape
+from bot.summary import Summary
+from config.schema import CasebotConfig
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def _span(value: timedelta | None) -> str:
+    return "n/a" if value is None else format_duration(value)
+
+
+def _trend(now: int, before: int) -> str:
+    if now > before:
+        return f"↑ from {before}"
+    if now < before:
+        return f"↓ from {before}"
+    return "= as before"
+
+
+def render(summary: Summary, config: CasebotConfig) -> str:
+    scope = (
+        escape(config.departments[summary.department].name)
+        if summary.department
+        else "all departments"
+    )
+    since = summary.since.strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"*Summary — {scope}, {summary.period}* (since {since})",
+        f"New {summary.new} · open {summary.open} · resolved {summary.resolved}"
+        f" · breached {summary.breached}",
+        f"SLA met: first response {_pct(summary.first_response_met)},"
+        f" resolution {_pct(summary.resolution_met)}",
+        f"First response: median {_span(summary.first_response_median)},"
+        f" p90 {_span(summary.first_response_p90)}",
+        f"Resolution: median {_span(summary.resolution_median)},"
+        f" p90 {_span(summary.resolution_p90)}",
+    ]
+    if summary.backlog_by_department:
+        parts = [
+            f"{escape(config.departments[d].name) if d in config.departments else escape(d)} {n}"
+            for d, n in summary.backlog_by_department
+        ]
+        lines.append("Backlog by department: " + ", ".join(parts))
+    if summary.backlog_by_owner:
+        parts = [f"{f'<@{o}>' if o else 'unclaimed'} {n}" for o, n in summary.backlog_by_owner]
+        lines.append("Backlog by owner: " + ", ".join(parts))
+    if summary.top_causes:
+        parts = [f"{escape(t)} {n} ({_trend(n, b)})" for t, n, b in summary.top_causes]
+        lines.append("Top root causes: " + ", ".join(parts))
+    return "\n".join(lines)
