@@ -74,7 +74,7 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 now=event.at,
                 payload={"actor": event.actor, "data": data},
             )
-        if event.changes_card and not _card_pending(session, event.case_id):
+        if event.refreshes_card() and not _card_pending(session, event.case_id):
             outbox.enqueue(session, kind=CARD, key=_key(CARD), case_id=event.case_id, now=event.at)
             session.info.setdefault(CARD_PENDING, {})[event.case_id] = True
         clocks.apply(session, event)

@@ -30,6 +30,10 @@ class DomainEvent:
         """Whether the change gets a line in the card's thread."""
         return self.in_timeline
 
+    def refreshes_card(self) -> bool:
+        """Whether the card must be re-rendered."""
+        return self.changes_card
+
     def data(self) -> dict[str, Any]:
         out = asdict(self)
         for common in ("case_id", "actor", "surface", "at"):
@@ -177,6 +181,11 @@ class SlaWarning(DomainEvent):
 
     def in_thread(self) -> bool:
         return not self.owned
+
+    def refreshes_card(self) -> bool:
+        """Only a breach changes what the card shows (it is marked BREACHED); a warning
+        is news for people, not for the card."""
+        return self.threshold == "breach"
 
 
 @dataclass(frozen=True, kw_only=True)
