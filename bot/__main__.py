@@ -1,4 +1,4 @@
-"""`python -m bot web | worker | serve | migrate | check | demo`."""
+"""`python -m bot web | worker | serve | migrate | check | demo | report`."""
 
 from __future__ import annotations
 
@@ -51,30 +51,43 @@ def cmd_check() -> None:
     sys.exit(run_check(_deps()))
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from bot import report
+
+    deps = _deps()
+    print(
+        report.render(report.build(deps, since=args.since, now=deps.clock.now()), args.format),
+        end="",
+    )
+
+
 def cmd_demo() -> None:
     from bot.demo import run_demo
 
     run_demo()
 
 
-COMMANDS: dict[str, Callable[[], None]] = {
-    "web": lambda: _web(with_worker=False),
-    "serve": lambda: _web(with_worker=True),
-    "worker": cmd_worker,
-    "migrate": cmd_migrate,
-    "check": cmd_check,
-    "demo": cmd_demo,
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "web": lambda _: _web(with_worker=False),
+    "serve": lambda _: _web(with_worker=True),
+    "worker": lambda _: cmd_worker(),
+    "migrate": lambda _: cmd_migrate(),
+    "check": lambda _: cmd_check(),
+    "demo": lambda _: cmd_demo(),
+    "report": cmd_report,
 }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("command", choices=sorted(COMMANDS))
+    parser.add_argument("--since", default="7d", help="report: how far back (30m, 7d, …)")
+    parser.add_argument("--format", default="csv", choices=("csv", "json"), help="report format")
     args = parser.parse_args(argv)
     quiet = "WARNING" if args.command == "demo" else "INFO"
     logs.setup(os.environ.get("LOG_LEVEL", quiet))
     try:
-        COMMANDS[args.command]()
+        COMMANDS[args.command](args)
     except ConfigError as exc:
         print(f"casebot: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -80,10 +80,33 @@ def summarize(
     config: CasebotConfig,
     now: datetime,
 ) -> Summary:
+    """`/case summary` for one of the named periods, for whom the config allows."""
     permissions.require(config, actor, "summary")
+    since, until = window(period, now)
+    return compute(
+        session,
+        period=period,
+        since=since,
+        until=until,
+        department=department,
+        config=config,
+        now=now,
+    )
+
+
+def compute(
+    session: Session,
+    *,
+    period: str,
+    since: datetime,
+    until: datetime,
+    department: str | None,
+    config: CasebotConfig,
+    now: datetime,
+) -> Summary:
+    """The numbers for any window (the report CLI passes `--since`)."""
     if department is not None and department not in config.departments:
         raise Refused(f"There is no department '{department}' ({', '.join(config.departments)}).")
-    since, until = window(period, now)
     previous_since = since - (until - since)
     created = store.created_between(session, since=since, until=until, department=department)
     resolved = store.resolved_between(session, since=since, until=until, department=department)

@@ -76,3 +76,35 @@ def test_summary_for_managers_only_when_configured(
     assert _answer(slack) == "Only managers and admins may see summaries here."
     user.command("summary", user="U0SUPMGR01")
     assert _answer(slack).startswith("*Summary — all departments, today*")
+
+
+def test_report_exports_the_same_numbers_as_csv_and_json(
+    deps: Deps, http: FlaskClient, user: SlackClientSim, clock: ManualClock
+) -> None:
+    import csv
+    import io
+    import json
+
+    from bot import report
+
+    post_json(http, "web", sample_post(1, "Question"))
+    post_json(http, "web", sample_post(2, "I want a refund"))
+    clock.advance(timedelta(hours=1))
+    user.command("resolve 1 app-bug fixed")
+    summaries = report.build(deps, since="7d", now=clock.now())
+    rows = list(csv.DictReader(io.StringIO(report.render(summaries, "csv"))))
+    assert [r["department"] for r in rows] == ["all", "support", "billing", "logistics", "pr"]
+    assert (rows[0]["new"], rows[0]["resolved"], rows[0]["open"]) == ("2", "1", "1")
+    assert rows[1]["resolution_median_s"] == "3600"
+    assert rows[1]["top_root_causes"] == "app-bug:1"
+    assert rows[2]["new"] == "1"
+    data = json.loads(report.render(summaries, "json"))
+    assert data[0]["resolved"] == 1 and data[0]["detail"]["top_causes"] == [["app-bug", 1, 0]]
+
+
+def test_report_refuses_a_bad_since(deps: Deps) -> None:
+    from bot import report
+    from config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--since"):
+        report.build(deps, since="last week", now=deps.clock.now())
