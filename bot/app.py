@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from flask import Flask, jsonify, request
@@ -18,6 +20,9 @@ from storage import outbox
 
 log = logging.getLogger("casebot.app")
 MAX_REQUEST_BYTES = 1024 * 1024 + 4096
+LISTENER_THREADS = int(os.environ.get("WEB_THREADS", "8"))
+"""As many listener threads as gunicorn request threads: a request is acked only once a
+listener thread picks it up, so fewer would queue acks behind slow listeners."""
 
 
 @dataclass
@@ -37,6 +42,7 @@ def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
         process_before_response=process_before_response,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
     commands.register(bolt, deps)
     actions.register(bolt, deps)

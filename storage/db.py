@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READONLY = "casebot_readonly"
 
 
 def make_engine(url: str) -> Engine:
@@ -42,7 +43,8 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = conn.get_execution_options().get(READONLY, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -53,6 +55,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._readonly = self.engine.execution_options(**{READONLY: True})
 
     @property
     def is_sqlite(self) -> bool:
@@ -68,6 +71,14 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads. On SQLite it does not take the write lock
+        (WAL readers never block writers), so lists and renders do not queue behind
+        claims; nothing is committed."""
+        with Session(self._readonly, expire_on_commit=False) as session:
+            yield session
 
     def ping(self) -> bool:
         try:

@@ -123,7 +123,7 @@ def _post_once(
 
 def _deliver_card(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     assert row.case_id is not None
-    with d.db.session() as session:
+    with d.db.read() as session:
         view = cards.card_view(session, row.case_id, d.config, d.clock.now())
         case = session.get(Case, row.case_id)
         card_channel, card_ts = (case.card_channel, case.card_ts) if case else (None, None)

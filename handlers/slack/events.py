@@ -22,7 +22,7 @@ a deeper queue is summed up as "and 75 more", a floor, rather than read whole.""
 
 
 def home_content(deps: Deps, user: str) -> HomeContent:
-    with deps.db.session() as session:
+    with deps.db.read() as session:
         return queue.home_content(session, user, deps.config, deps.clock.now(), limit=HOME_FETCH)
 
 

@@ -39,7 +39,7 @@ class StalePage(DomainError):
 
 def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
     """A page of `/case list` as (fallback text, blocks); `user` is whose cases `mine` means."""
-    with deps.db.session() as session:
+    with deps.db.read() as session:
         page = queue.case_page(
             session,
             query,
@@ -53,7 +53,7 @@ def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
 
 def show_answer(deps: Deps, case_id: int) -> Answer:
     """`/case show` as (fallback text, blocks); raises `CaseNotFound` for an unknown id."""
-    with deps.db.session() as session:
+    with deps.db.read() as session:
         detail = queue.case_detail(session, case_id, deps.config, deps.clock.now())
     return views.case_detail(detail)
 
