@@ -119,7 +119,9 @@ class Post(SQLModel, table=True):
     conversation_id: str | None = None
     in_reply_to: str | None = None
     language: str | None = None
-    extra: dict[str, Any] = Field(default_factory=_empty_dict, sa_column=Column(JSON, nullable=False))
+    extra: dict[str, Any] = Field(
+        default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     posted_at: datetime = _utc(nullable=False)
     received_at: datetime = _utc(nullable=False)
 
@@ -135,7 +137,9 @@ class Event(SQLModel, table=True):
     actor: str
     surface: str
     at: datetime = _utc(nullable=False)
-    data: dict[str, Any] = Field(default_factory=_empty_dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(
+        default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class Outbox(SQLModel, table=True):
@@ -152,7 +156,9 @@ class Outbox(SQLModel, table=True):
     key: str = Field(unique=True)
     kind: str
     case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
-    payload: dict[str, Any] = Field(default_factory=_empty_dict, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(
+        default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     status: str = "pending"
     attempts: int = 0
     last_error: str | None = None
@@ -160,7 +166,9 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: datetime = _utc(nullable=False)
     lease_until: datetime | None = _utc(nullable=True)
     sent_at: datetime | None = _utc(nullable=True)
-    result: dict[str, Any] = Field(default_factory=_empty_dict, sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] = Field(
+        default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class SlaClock(SQLModel, table=True):

@@ -66,6 +66,18 @@ def has_pending(session: Session, *, kind: str, case_id: int) -> bool:
     )
 
 
+def unsent(session: Session, *, kind: str, case_id: int) -> bool:
+    """Whether a row of this kind for the case is still to be delivered (leased or not)."""
+    return (
+        session.exec(
+            select(Outbox.id).where(
+                Outbox.kind == kind, Outbox.case_id == case_id, Outbox.status == "pending"
+            )
+        ).first()
+        is not None
+    )
+
+
 def cases_with_pending(session: Session, *, kind: str, case_ids: list[int]) -> set[int]:
     """`has_pending` for many cases in one query."""
     if not case_ids:

@@ -131,3 +131,29 @@ def test_two_workers_draining_at_once_send_each_message_once(
     assert len(slack.channel("C0SUPPORT01")) == 30
     with deps.db.session() as s:
         assert count(s, Outbox, Outbox.status == "sent") == 30
+
+
+def test_a_deleted_card_is_posted_again_on_the_next_change(
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
+) -> None:
+    post_json(http, "web", sample_post(1))
+    drain(worker)
+    slack.messages["C0SUPPORT01"].clear()
+    user.command("claim 1")
+    drain(worker)
+    [card] = slack.channel("C0SUPPORT01")
+    assert "Owner: <@U0ANA0001>" in str(card.blocks)
+    assert [m.text for m in slack.thread("C0SUPPORT01", card.ts)] == ["🙋 Claimed by <@U0ANA0001>"]
+
+
+def test_thread_lines_of_a_card_that_failed_for_good_are_parked_not_retried_forever(
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
+) -> None:
+    slack.fail("chat.postMessage", Fault(error="not_in_channel"))
+    post_json(http, "web", sample_post(1))
+    user.command("claim 1")
+    drain(worker)
+    drain(worker)
+    with deps.db.session() as s:
+        assert count(s, Outbox, Outbox.status == "failed") == 2
+        assert count(s, Outbox, Outbox.status == "pending") == 0

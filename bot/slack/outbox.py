@@ -53,6 +53,10 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+CARD_GONE = frozenset({"message_not_found", "cant_update_message"})
+"""Someone deleted the card (or it can no longer be edited): post it again."""
+
+
 class Deferred(Exception):
     """The row cannot go yet (its card is not posted); try again soon, no attempt used."""
 
@@ -130,8 +134,13 @@ def _deliver_card(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     text, rendered = blocks.case_card(view)
     # A card in another channel was left behind by an escalation: post a fresh one here.
     if card_ts and card_channel == view.channel:
-        d.client.chat_update(channel=card_channel, ts=card_ts, text=text, blocks=rendered)
-        return {"channel": card_channel, "ts": card_ts}
+        try:
+            d.client.chat_update(channel=card_channel, ts=card_ts, text=text, blocks=rendered)
+            return {"channel": card_channel, "ts": card_ts}
+        except SlackApiError as exc:
+            if exc.response.get("error") not in CARD_GONE:
+                raise
+            log.warning("outbox.card_gone", extra={"case": row.case_id, "ts": card_ts})
     ts = _post_once(d, row, channel=view.channel, text=text, blocks=rendered, unfurl_links=False)
     with d.db.session() as session:
         case = session.get(Case, row.case_id)
@@ -146,6 +155,8 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     with d.db.session() as session:
         case = session.get(Case, row.case_id)
         if case is None or not case.card_ts or not case.card_channel:
+            if case is None or not outbox.unsent(session, kind=CARD, case_id=row.case_id):
+                raise GiveUp("the case's card could not be posted, so its thread cannot be")
             raise Deferred("card not posted yet")
         channel, thread_ts = case.card_channel, case.card_ts
         if post_id := data.get("post_id"):
