@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,8 +17,6 @@ from sqlmodel import select
 from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.slack.outbox import Delivery
-from bot.worker import delivery
-from config.schema import CasebotConfig
 from storage.models import Case, Outbox, Reply, SlaClock
 from tests.channels.remotes import Answer, HttpRemote, Request
 from tests.conftest import INGEST_SECRET, START, count, drain
@@ -34,7 +31,6 @@ from tests.flows import (
     only_card,
     open_case,
     thread_texts,
-    workflow_config,
 )
 from tests.slackforms import block_action, response_json, send, view_submission
 from tests.slackreq import SlackClientSim
@@ -42,23 +38,6 @@ from tests.slackreq import SlackClientSim
 pytestmark = pytest.mark.both_db
 
 DELIVERED = "✉️ Reply delivered to the customer"
-
-
-@pytest.fixture
-def remote() -> Iterator[HttpRemote]:
-    server = HttpRemote().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config(remote: HttpRemote) -> CasebotConfig:
-    return workflow_config(remote.url)
-
-
-@pytest.fixture
-def worker(deps: Deps) -> Delivery:
-    return delivery(deps, env={"INGEST_SECRET": INGEST_SECRET})
 
 
 def _verified(req: Request) -> dict[str, object]:

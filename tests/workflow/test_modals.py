@@ -8,7 +8,6 @@ the field (`response_action: errors`) and changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,10 +17,8 @@ from bot.deps import Deps
 from bot.listing import SnoozeChoice
 from bot.slack import views as render
 from bot.slack.outbox import Delivery
-from bot.worker import delivery
-from config.schema import CasebotConfig
 from tests.channels.remotes import HttpRemote
-from tests.conftest import INGEST_SECRET, drain
+from tests.conftest import drain
 from tests.fakes.slack_api import SlackStandIn
 from tests.flows import (
     ANA,
@@ -39,7 +36,6 @@ from tests.flows import (
     only_card,
     open_case,
     thread_texts,
-    workflow_config,
 )
 from tests.slackforms import block_action, response_json, send, view_submission
 from tests.slackreq import SlackClientSim
@@ -52,23 +48,6 @@ DEPARTMENTS = [
     ("logistics", "Logistics"),
     ("pr", "PR & Social"),
 ]
-
-
-@pytest.fixture
-def remote() -> Iterator[HttpRemote]:
-    server = HttpRemote().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config(remote: HttpRemote) -> CasebotConfig:
-    return workflow_config(remote.url)
-
-
-@pytest.fixture
-def worker(deps: Deps) -> Delivery:
-    return delivery(deps, env={"INGEST_SECRET": INGEST_SECRET})
 
 
 def _click(

@@ -4,7 +4,6 @@ Bolt app, the worker's outbox into the Slack stand-in, assertions on what Slack 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,11 +13,9 @@ from sqlmodel import select
 from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.slack.outbox import Delivery
-from bot.worker import delivery
-from config.schema import CasebotConfig
 from storage.models import Case, Outbox, Reply, SlaClock
 from tests.channels.remotes import HttpRemote
-from tests.conftest import INGEST_SECRET, count, drain, post_json, sample_post
+from tests.conftest import count, drain, post_json, sample_post
 from tests.fakes.slack_api import SlackStandIn
 from tests.flows import (
     ANA,
@@ -37,30 +34,12 @@ from tests.flows import (
     only_card,
     open_case,
     thread_texts,
-    workflow_config,
 )
 from tests.slackreq import SlackClientSim
 
 pytestmark = pytest.mark.both_db
 
 EARLIER = "<https://acme.slack.com/archives/{}/p{}|Earlier thread>"
-
-
-@pytest.fixture
-def remote() -> Iterator[HttpRemote]:
-    server = HttpRemote().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config(remote: HttpRemote, request: pytest.FixtureRequest) -> CasebotConfig:
-    return workflow_config(remote.url, permissions=getattr(request, "param", None))
-
-
-@pytest.fixture
-def worker(deps: Deps) -> Delivery:
-    return delivery(deps, env={"INGEST_SECRET": INGEST_SECRET})
 
 
 def _earlier(channel: str, ts: str) -> str:
