@@ -95,6 +95,7 @@ def receive(
     case = queries.open_case_for_thread(
         session,
         source=post.source,
+        customer_id=customer.id or 0,
         conversation_key=_conversation_key(post),
         in_reply_to=post.in_reply_to,
     )

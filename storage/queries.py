@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Case, Customer, CustomerIdentity, Post
+from storage.models import Case, Customer, CustomerIdentity, Post, Reply
 
 
 def find_post(session: Session, *, source: str, external_id: str) -> Post | None:
@@ -36,22 +36,36 @@ def find_customer_by_email(session: Session, *, email: str) -> Customer | None:
 
 
 def open_case_for_thread(
-    session: Session, *, source: str, conversation_key: str | None, in_reply_to: str | None
+    session: Session,
+    *,
+    source: str,
+    customer_id: int,
+    conversation_key: str | None,
+    in_reply_to: str | None,
 ) -> Case | None:
-    """The open case a follow-up belongs to: a reply to a known post, or the same thread."""
+    """The open case of this customer a follow-up belongs to: a reply to one of the
+    case's posts or to our reply, or the same thread.
+
+    Always the same customer: on X every reply under a brand's post shares one
+    conversation id, and two people there are two cases.
+    """
+    mine = (Case.customer_id == customer_id, Case.status != "resolved")
     if in_reply_to:
         case = session.exec(
             select(Case)
             .join(Post, col(Post.case_id) == col(Case.id))
-            .where(Post.source == source, Post.external_id == in_reply_to)
-            .where(Case.status != "resolved")
+            .where(Post.source == source, Post.external_id == in_reply_to, *mine)
+        ).first() or session.exec(
+            select(Case)
+            .join(Reply, col(Reply.case_id) == col(Case.id))
+            .where(Case.source == source, Reply.external_id == in_reply_to, *mine)
         ).first()
         if case:
             return case
     if conversation_key:
         return session.exec(
             select(Case)
-            .where(Case.conversation_key == conversation_key, Case.status != "resolved")
+            .where(Case.conversation_key == conversation_key, *mine)
             .order_by(col(Case.id).desc())
         ).first()
     return None

@@ -104,9 +104,9 @@ def test_follow_up_in_same_conversation_joins_the_case_thread(
 ) -> None:
     post_json(http, "twitter", sample_post(1, "Parcel lost", conversation_id="t-9"))
     drain(worker)
-    resp = post_json(
-        http, "twitter", sample_post(2, "Still nothing <!here>", conversation_id="t-9")
-    )
+    again = sample_post(2, "Still nothing <!here>", conversation_id="t-9")
+    again["author"] = sample_post(1)["author"]
+    resp = post_json(http, "twitter", again)
     assert resp.get_json()["case"] == "C-1"
     drain(worker)
     [card] = slack.channel("C0LOGISTIC1")
@@ -249,3 +249,12 @@ def test_healthz_reports_database(http: FlaskClient) -> None:
     resp = http.get("/healthz")
     assert resp.status_code == 200
     assert resp.get_json()["database"] == "ok"
+
+
+def test_two_customers_in_one_public_thread_are_two_cases(http: FlaskClient) -> None:
+    """On X every reply under a brand's post shares one conversation id."""
+    first = post_json(http, "twitter", sample_post(1, "Late parcel", conversation_id="brand-1"))
+    other = post_json(http, "twitter", sample_post(2, "Me too!", conversation_id="brand-1"))
+    reply_to_other = sample_post(3, "Same here", in_reply_to="p1")
+    third = post_json(http, "twitter", reply_to_other)
+    assert [r.get_json()["case"] for r in (first, other, third)] == ["C-1", "C-2", "C-3"]

@@ -126,7 +126,9 @@ def test_resolved_or_paused_cases_get_no_reminder(
     user.command("wait 2")
     _tick(deps, clock, worker, 30)
     assert _dms(slack, MANAGER) == []
-    post_json(http, "web", sample_post(3, "I am back", in_reply_to="p2"))
+    back = sample_post(3, "I am back", in_reply_to="p2")
+    back["author"] = sample_post(2)["author"]
+    assert post_json(http, "web", back).get_json()["case"] == "C-2"
     drain(worker)
     _tick(deps, clock, worker, 5)
     assert len(_dms(slack, MANAGER)) == 1, "the customer's message resumed the clock"

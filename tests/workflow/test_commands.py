@@ -458,7 +458,9 @@ def test_wait_pauses_the_clocks_until_the_customer_writes(
     ]
     assert audit(deps)[-1] == ("waiting", ANA, "command")
 
-    post_json(http, "web", sample_post(2, "Any news?", conversation_id="conv-1"))
+    follow_up = sample_post(2, "Any news?", conversation_id="conv-1")
+    follow_up["author"] = sample_post(1)["author"]
+    post_json(http, "web", follow_up)
     drain(worker)
     card = only_card(slack, SUPPORT)
     assert "⏸️ Waiting on customer" not in blocks_text(card)
