@@ -51,15 +51,18 @@ def open_case_for_thread(
     """
     mine = (Case.customer_id == customer_id, Case.status != "resolved")
     if in_reply_to:
-        case = session.exec(
-            select(Case)
-            .join(Post, col(Post.case_id) == col(Case.id))
-            .where(Post.source == source, Post.external_id == in_reply_to, *mine)
-        ).first() or session.exec(
-            select(Case)
-            .join(Reply, col(Reply.case_id) == col(Case.id))
-            .where(Case.source == source, Reply.external_id == in_reply_to, *mine)
-        ).first()
+        case = (
+            session.exec(
+                select(Case)
+                .join(Post, col(Post.case_id) == col(Case.id))
+                .where(Post.source == source, Post.external_id == in_reply_to, *mine)
+            ).first()
+            or session.exec(
+                select(Case)
+                .join(Reply, col(Reply.case_id) == col(Case.id))
+                .where(Case.source == source, Reply.external_id == in_reply_to, *mine)
+            ).first()
+        )
         if case:
             return case
     if conversation_key:
