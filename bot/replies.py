@@ -158,7 +158,6 @@ def _answered(session: Session, case_id: int, now: datetime) -> None:
     case = get_case(session, case_id)
     if case.first_response_at is None:
         case.first_response_at = now
-    case.last_response_at = now
     case.updated_at = now
 
 

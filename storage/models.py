@@ -79,7 +79,6 @@ class Case(SQLModel, table=True):
     updated_at: datetime = _utc(nullable=False)
     claimed_at: datetime | None = _utc(nullable=True)
     first_response_at: datetime | None = _utc(nullable=True)
-    last_response_at: datetime | None = _utc(nullable=True)
     resolved_at: datetime | None = _utc(nullable=True)
 
 
@@ -206,7 +205,6 @@ class Reminder(SQLModel, table=True):
     clock_id: int = Field(foreign_key="sla_clocks.id", index=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     threshold: str
-    sent_to: list[str] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
     at: datetime = _utc(nullable=False)
 
 

@@ -247,9 +247,9 @@ def notice(event: str, actor: str, data: dict[str, Any], ref: str, link: str | N
     return f"{ref}: {timeline_line(event, actor, data)}" + open_link
 
 
-def _slack_time(iso: str) -> str:
+def slack_time(at: datetime | str) -> str:
     """A time every reader sees in their own zone (Slack's date token), UTC as fallback."""
-    at = datetime.fromisoformat(iso)
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
     fallback = at.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
@@ -260,13 +260,13 @@ def message(template: str, data: dict[str, Any]) -> str:
         case "handoff":
             return (
                 f"🔄 On call for *{escape(str(data['department']))}* now: <@{data['user']}>"
-                f" until {_slack_time(str(data['until']))}."
+                f" until {slack_time(str(data['until']))}."
             )
         case "handoff_dm":
             risky = data.get("at_risk") or []
             head = (
                 f"🔄 You are on call for *{escape(str(data['department']))}* until"
-                f" {_slack_time(str(data['until']))}."
+                f" {slack_time(str(data['until']))}."
             )
             if not risky:
                 return head + " No open case has a running clock."

@@ -6,7 +6,6 @@ the outbox, so the channel sees them whoever made them and from wherever.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,6 +15,7 @@ from bot.deps import Deps
 from bot.events import Refused
 from bot.ids import Surface, format_case_id
 from bot.listing import ListQuery
+from bot.slack import blocks, oncall_text
 from bot.slack import summary as summary_text
 from bot.slack.blocks import escape
 from handlers.slack import grammar, listing
@@ -50,21 +50,6 @@ def department_of(deps: Deps, key: str | None, channel_id: str | None) -> str | 
                 return dept_key
         raise Refused(f"<#{channel_id}> is not a department channel.")
     return key
-
-
-def slack_time(at: datetime) -> str:
-    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
-def oncall_line(answer: oncall_now.OnCallAnswer) -> str:
-    people = " ".join(f"<@{u}>" for u in answer.now) or "nobody (no rotation, no managers)"
-    line = f"*{escape(answer.name)}*: {people}"
-    if not answer.from_rotation and answer.now:
-        line += " (managers: no rotation or override)"
-    if answer.next_user and answer.next_at:
-        line += f" · next: <@{answer.next_user}> from {slack_time(answer.next_at)}"
-    return line
 
 
 def run(deps: Deps, cmd: Command, user: str) -> str | None:
@@ -107,7 +92,9 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
             case Oncall(department=key, channel_id=ch):
                 dept = department_of(deps, key, ch)
                 keys = [dept] if dept else list(deps.config.departments)
-                return "\n".join(oncall_line(oncall_now.who(s, deps.config, k, now)) for k in keys)
+                return "\n".join(
+                    oncall_text.line(oncall_now.who(s, deps.config, k, now)) for k in keys
+                )
             case OncallOverride(department=key, channel_id=ch, user_id=who, duration=span):
                 dept = department_of(deps, key, ch) or ""
                 until = oncall_now.override(
@@ -115,7 +102,7 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
                 )
                 return (
                     f"<@{who}> is on call for {escape(deps.config.departments[dept].name)}"
-                    f" until {slack_time(until)}."
+                    f" until {blocks.slack_time(until)}."
                 )
             case Summary(period=period, department=key, channel_id=ch):
                 dept = department_of(deps, key, ch)

@@ -74,7 +74,6 @@ def upgrade() -> None:
     sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('claimed_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('first_response_at', storage.types.UTCDateTime(), nullable=True),
-    sa.Column('last_response_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('resolved_at', storage.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -200,7 +199,6 @@ def upgrade() -> None:
     sa.Column('clock_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('threshold', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('sent_to', sa.JSON(), nullable=False),
     sa.Column('at', storage.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.ForeignKeyConstraint(['clock_id'], ['sla_clocks.id'], ),
