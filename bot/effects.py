@@ -34,7 +34,7 @@ def _card_pending(session: Session, case_id: int) -> bool:
     session (a batch, like the sweep, may fill this in advance with `prefetch_cards`)."""
     known: dict[int, bool] = session.info.setdefault(CARD_PENDING, {})
     if case_id not in known:
-        known[case_id] = outbox.has_pending(session, kind=CARD, case_id=case_id)
+        known[case_id] = bool(outbox.cases_with_pending(session, kind=CARD, case_ids=[case_id]))
     return known[case_id]
 
 

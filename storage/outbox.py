@@ -51,46 +51,20 @@ def enqueue(
     )
 
 
-def has_pending(session: Session, *, kind: str, case_id: int) -> bool:
-    """Whether an undelivered, not-yet-started row of this kind waits for the case."""
-    return (
-        session.exec(
-            select(Outbox.id).where(
-                Outbox.kind == kind,
-                Outbox.case_id == case_id,
-                Outbox.status == "pending",
-                col(Outbox.lease_until).is_(None),
-            )
-        ).first()
-        is not None
-    )
-
-
-def unsent(session: Session, *, kind: str, case_id: int) -> bool:
-    """Whether a row of this kind for the case is still to be delivered (leased or not)."""
-    return (
-        session.exec(
-            select(Outbox.id).where(
-                Outbox.kind == kind, Outbox.case_id == case_id, Outbox.status == "pending"
-            )
-        ).first()
-        is not None
-    )
-
-
-def cases_with_pending(session: Session, *, kind: str, case_ids: list[int]) -> set[int]:
-    """`has_pending` for many cases in one query."""
+def cases_with_pending(
+    session: Session, *, kind: str, case_ids: list[int], include_leased: bool = False
+) -> set[int]:
+    """Which of the cases have an undelivered row of this kind. By default only rows no
+    worker has started count (a card refresh not yet rendered covers later changes);
+    `include_leased` also counts rows being delivered right now."""
     if not case_ids:
         return set()
-    rows = session.exec(
-        select(Outbox.case_id).where(
-            Outbox.kind == kind,
-            col(Outbox.case_id).in_(case_ids),
-            Outbox.status == "pending",
-            col(Outbox.lease_until).is_(None),
-        )
+    stmt = select(Outbox.case_id).where(
+        Outbox.kind == kind, col(Outbox.case_id).in_(case_ids), Outbox.status == "pending"
     )
-    return {cid for cid in rows if cid is not None}
+    if not include_leased:
+        stmt = stmt.where(col(Outbox.lease_until).is_(None))
+    return {cid for cid in session.exec(stmt) if cid is not None}
 
 
 def claim_due(

@@ -90,10 +90,15 @@ def _card_buttons(view: CardView) -> list[Block]:
     return buttons
 
 
-def _card_head(view: CardView) -> Blocks:
+def _customer(view: CardView) -> str:
     who = escape(view.customer_name or view.customer_handle or "unknown customer")
     if view.customer_handle and view.customer_handle != view.customer_name:
         who += f" ({escape(view.customer_handle)})"
+    return who
+
+
+def _card_head(view: CardView) -> Blocks:
+    who = _customer(view)
     source = escape(view.source)
     if view.url and view.url.startswith(("https://", "http://")):
         source = f"<{escape(view.url)}|{source}>"
@@ -106,12 +111,8 @@ def _card_head(view: CardView) -> Blocks:
 
 
 def _fallback(view: CardView) -> str:
-    who = escape(view.customer_name or view.customer_handle or "unknown customer")
-    if view.customer_handle and view.customer_handle != view.customer_name:
-        who += f" ({escape(view.customer_handle)})"
-    return clip(
-        f"{view.ref} [{view.priority}] from {who}: {escape(view.text)}", FALLBACK_TEXT_LIMIT
-    )
+    text = f"{view.ref} [{view.priority}] from {_customer(view)}: {escape(view.text)}"
+    return clip(text, FALLBACK_TEXT_LIMIT)
 
 
 def case_card(view: CardView) -> tuple[str, Blocks]:

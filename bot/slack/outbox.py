@@ -155,7 +155,9 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     with d.db.session() as session:
         case = session.get(Case, row.case_id)
         if case is None or not case.card_ts or not case.card_channel:
-            if case is None or not outbox.unsent(session, kind=CARD, case_id=row.case_id):
+            if case is None or not outbox.cases_with_pending(
+                session, kind=CARD, case_ids=[row.case_id], include_leased=True
+            ):
                 raise GiveUp("the case's card could not be posted, so its thread cannot be")
             raise Deferred("card not posted yet")
         channel, thread_ts = case.card_channel, case.card_ts
