@@ -7,8 +7,6 @@ row. Prints posts/s and per-request latency percentiles for SQLite and PostgreSQ
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import statistics
 import sys
@@ -17,6 +15,7 @@ import time
 from bench.common import database, make_deps
 from bot.app import create_app
 from bot.slack.standin import SlackStandIn
+from handlers.channels.base import sign
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 
@@ -37,7 +36,7 @@ def run(backend: str) -> None:
                     "conversation_id": f"t{i}",
                 }
             ).encode()
-            sig = "sha256=" + hmac.new(b"bench", body, hashlib.sha256).hexdigest()
+            sig = sign("bench", body)
             t0 = time.perf_counter()
             resp = http.post(
                 "/ingest/twitter",

@@ -7,30 +7,26 @@ API stand-in through the real WebClient. Only Slack itself and the clock are sta
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import json
 import re
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
-
-from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_app
 from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.handoffs import announce_handoffs
 from bot.slack.outbox import deliver_due
+from bot.slack.simulate import SlackUser
 from bot.slack.standin import Message, SlackStandIn
 from bot.sweep import sweep
 from bot.worker import delivery
 from config.load import load_config
 from config.settings import Settings
+from handlers.channels.base import sign
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -120,50 +116,20 @@ def _render(message: Message) -> list[str]:
     return lines or [_display(message.text)]
 
 
-class _Slack:
-    """Sends what Slack's servers would send: signed commands and clicks."""
+class _Person:
+    """Demo people: each says what they do and gets answers at their own response_url."""
 
-    def __init__(self, http: Any, response_url: str) -> None:
-        self.http = http
-        self.response_url = response_url
+    def __init__(self, slack: SlackUser) -> None:
+        self.slack = slack
 
-    def _post(self, body: str) -> None:
-        ts = str(int(time.time()))
-        sig = SignatureVerifier(SIGNING).generate_signature(timestamp=ts, body=body)
-        headers = {
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": sig,
-            "Content-Type": "application/x-www-form-urlencoded",
-        }
-        self.http.post("/slack/events", data=body, headers=headers)
-
-    def command(self, user: str, text: str) -> None:
+    def types(self, user: str, text: str) -> None:
         print(f"  {PEOPLE[user]} types: /case {text}")
-        self._post(
-            urlencode(
-                {
-                    "command": "/case",
-                    "text": text,
-                    "user_id": user,
-                    "channel_id": "C0SUPPORT01",
-                    "team_id": "T1",
-                    "response_url": f"{self.response_url}-{user}",
-                    "trigger_id": "t",
-                }
-            )
-        )
+        self.slack.command(text, user=user, response_url=f"{self.slack.response_url}-{user}")
 
-    def click(self, user: str, action_id: str, value: str) -> None:
+    def clicks(self, user: str, action_id: str, value: str) -> None:
         print(f"  {PEOPLE[user]} clicks [{action_id.removeprefix('case_').title()}] on {value}")
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user},
-            "team": {"id": "T1"},
-            "response_url": f"{self.response_url}-{user}",
-            "trigger_id": "t",
-            "actions": [{"action_id": action_id, "value": value, "type": "button"}],
-        }
-        self._post(urlencode({"payload": json.dumps(payload)}))
+        url = f"{self.slack.response_url}-{user}"
+        self.slack.click(action_id, value, user=user, response_url=url)
 
 
 def run_demo() -> None:
@@ -183,12 +149,12 @@ def run_demo() -> None:
         deps = Deps(settings=settings, config=load_config(CONFIG), db=db, clock=clock)
         http = create_app(deps, process_before_response=True).flask.test_client()
         worker = delivery(deps)
-        user = _Slack(http, slack.response_url("demo"))
+        user = _Person(SlackUser(http, slack.response_url("demo"), secret=SIGNING))
 
         print("== Customers post; integrations sign and POST them to /ingest/{source}")
         for source, post in [*POSTS, POSTS[0]]:
             body = json.dumps(post).encode()
-            sig = "sha256=" + hmac.new(INGEST.encode(), body, hashlib.sha256).hexdigest()
+            sig = sign(INGEST, body)
             resp = http.post(
                 f"/ingest/{source}",
                 data=body,
@@ -199,15 +165,15 @@ def run_demo() -> None:
         print(f"  worker delivered {sent} message(s) from the outbox")
 
         print("\n== Agents act from Slack")
-        user.click("U0ANA0001", "case_claim", '{"case":1}')
-        user.click("U0BEN0002", "case_claim", '{"case":1}')
-        user.command("U0BEN0002", "claim C-2")
-        user.command("U0BEN0002", "claim 42")
-        user.command("U0ANA0001", "frobnicate")
-        user.command("U0ANA0001", "note C-1 Refund of 19.99 issued in the payment system")
-        user.command("U0BEN0002", 'escalate C-2 billing "they were charged for the redelivery"')
-        user.command("U0ANA0001", "resolve C-1 double-charge refunded, apologised")
-        user.command("U0SUPMGR01", "oncall pr")
+        user.clicks("U0ANA0001", "case_claim", '{"case":1}')
+        user.clicks("U0BEN0002", "case_claim", '{"case":1}')
+        user.types("U0BEN0002", "claim C-2")
+        user.types("U0BEN0002", "claim 42")
+        user.types("U0ANA0001", "frobnicate")
+        user.types("U0ANA0001", "note C-1 Refund of 19.99 issued in the payment system")
+        user.types("U0BEN0002", 'escalate C-2 billing "they were charged for the redelivery"')
+        user.types("U0ANA0001", "resolve C-1 double-charge refunded, apologised")
+        user.types("U0SUPMGR01", "oncall pr")
         while deliver_due(worker):
             pass
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +21,7 @@ from bot.worker import delivery
 from config.load import load_config
 from config.schema import CasebotConfig
 from config.settings import Settings
+from handlers.channels.base import sign as channel_sign
 from storage.db import Database
 from tests import databases
 from tests.fakes.slack_api import SlackStandIn
@@ -138,8 +137,8 @@ def drain(d: Delivery) -> int:
     return total
 
 
-def sign(body: bytes, secret: str = INGEST_SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(body: bytes, secret: str = INGEST_SECRET, timestamp: str | None = None) -> str:
+    return channel_sign(secret, body, timestamp)
 
 
 def post_json(
