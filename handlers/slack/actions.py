@@ -145,7 +145,7 @@ def register(app: App, deps: Deps) -> None:
         return render.snooze_modal(case_id, format_case_id(case_id))
 
     def _card(case_id: int) -> cards.CardView:
-        with deps.db.session() as session:
+        with deps.db.read() as session:
             return cards.card_view(session, case_id, deps.config, now())
 
     open_modal(ActionId.ESCALATE.value, escalate_view)
