@@ -52,6 +52,7 @@ def apply(session: Session, event: DomainEvent) -> None:
             _resume(session, case_id, at)
         case CaseResolved():
             store.stop(session, case_id=case_id, names=None, at=at)
+            _end_pause(session, case_id, at)
         case CaseReopened():
             store.start(session, case_id=case_id, name=RESOLUTION, at=at)
         case CaseEscalated(from_department=src, to_department=dst) if src != dst:
@@ -69,10 +70,18 @@ def _pause(session: Session, case_id: int, at: datetime) -> None:
 
 
 def _resume(session: Session, case_id: int, at: datetime) -> None:
-    case = session.get(Case, case_id)
-    if case is not None and case.pauses and case.pauses[-1][1] is None:
-        case.pauses = [*case.pauses[:-1], [case.pauses[-1][0], at.isoformat()]]
+    if _end_pause(session, case_id, at):
         store.touch(session, case_id=case_id, at=at)
+
+
+def _end_pause(session: Session, case_id: int, at: datetime) -> bool:
+    """Close the open pause, if any. A resolve ends the wait too: otherwise the pause
+    would outlive it and hold the clocks of a reopened case that waits on nobody."""
+    case = session.get(Case, case_id)
+    if case is None or not case.pauses or case.pauses[-1][1] is not None:
+        return False
+    case.pauses = [*case.pauses[:-1], [case.pauses[-1][0], at.isoformat()]]
+    return True
 
 
 def pauses(case: Case) -> tuple[sla.Pause, ...]:

@@ -1,0 +1,43 @@
+"""The card's SLA line across the lifecycle: wait, resolve, reopen, and resolve again."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from bot.slack.outbox import Delivery
+from tests.conftest import drain
+from tests.fakes.slack_api import Message, SlackStandIn
+from tests.flows import ANA, SUPPORT, blocks_text, button_ids, only_card, open_case
+from tests.slackreq import SlackClientSim
+
+pytestmark = pytest.mark.both_db
+
+
+def sla_line(card: Message) -> str:
+    """The card's clock line (the context element that starts with the stopwatch)."""
+    [line] = [
+        element["text"]
+        for block in card.blocks or []
+        if block["type"] == "context"
+        for element in block["elements"]
+        if element["text"].startswith("⏱️")
+    ]
+    return str(line)
+
+
+def test_a_pause_ends_with_the_resolve_so_a_reopened_case_runs_again(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
+) -> None:
+    open_case(http, worker)
+    for command in ("wait 1", "resolve 1", "reopen 1"):
+        user.command(command, user=ANA)
+    drain(worker)
+
+    card = only_card(slack, SUPPORT)
+    text = blocks_text(card)
+    assert "🆕 Unclaimed" in text
+    assert "case_wait" in button_ids(card)
+    assert "paused" not in text
+    assert sla_line(card).startswith("⏱️ resolution due ")
+
