@@ -122,7 +122,10 @@ def describe_rows(
 
 
 def card_lines(session: Session, case: Case, config: CasebotConfig, now: datetime) -> list[str]:
-    """One line per clock that matters now: running, paused or breached ones."""
+    """One line per clock that matters now: the running ones of an open case; of a
+    resolved case each clock's latest run (a reopened case has several, and only the
+    last one says how it ended)."""
     running_only = case.status != "resolved"
     rows = store.for_case(session, case_id=case.id or 0, running_only=running_only)
-    return describe_rows(rows, case, config, now)
+    latest = {row.name: row for row in rows}
+    return describe_rows(list(latest.values()), case, config, now)

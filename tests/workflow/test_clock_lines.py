@@ -41,3 +41,14 @@ def test_a_pause_ends_with_the_resolve_so_a_reopened_case_runs_again(
     assert "paused" not in text
     assert sla_line(card).startswith("⏱️ resolution due ")
 
+
+def test_a_resolved_card_shows_each_clock_once_however_often_it_was_reopened(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
+) -> None:
+    open_case(http, worker)
+    user.command("reply 1 On its way", user=ANA)
+    for command in ("resolve 1", "reopen 1", "resolve 1", "reopen 1", "resolve 1"):
+        user.command(command, user=ANA)
+    drain(worker)
+
+    assert sla_line(only_card(slack, SUPPORT)) == "⏱️ first response met · resolution met"
