@@ -115,17 +115,30 @@ def model(row: SlaClock, case: Case, config: CasebotConfig) -> sla.Clock | None:
     )
 
 
+def readings(
+    rows: list[SlaClock], case: Case, config: CasebotConfig, now: datetime
+) -> list[sla.ClockReading]:
+    return [sla.read(c, now) for row in rows if (c := model(row, case, config)) is not None]
+
+
 def describe_rows(
     rows: list[SlaClock], case: Case, config: CasebotConfig, now: datetime
 ) -> list[str]:
-    return [sla.describe(c, now) for row in rows if (c := model(row, case, config)) is not None]
+    return [r.text for r in readings(rows, case, config, now)]
 
 
-def card_lines(session: Session, case: Case, config: CasebotConfig, now: datetime) -> list[str]:
-    """One line per clock that matters now: the running ones of an open case; of a
+def card_readings(
+    session: Session, case: Case, config: CasebotConfig, now: datetime
+) -> list[sla.ClockReading]:
+    """One reading per clock that matters now: the running ones of an open case; of a
     resolved case each clock's latest run (a reopened case has several, and only the
     last one says how it ended)."""
     running_only = case.status != "resolved"
     rows = store.for_case(session, case_id=case.id or 0, running_only=running_only)
     latest = {row.name: row for row in rows}
-    return describe_rows(list(latest.values()), case, config, now)
+    return readings(list(latest.values()), case, config, now)
+
+
+def card_lines(session: Session, case: Case, config: CasebotConfig, now: datetime) -> list[str]:
+    """`card_readings` as plain text (`/case show`)."""
+    return [r.text for r in card_readings(session, case, config, now)]
