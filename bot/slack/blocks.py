@@ -133,8 +133,9 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         context.append("Tags: " + ", ".join(escape(t) for t in view.tags))
     context = [clip(c, 300) for c in context]
     if view.sla:
-        # Not clipped to 300: date tokens are long, and half a token breaks the line.
-        context.append(clip("⏱️ " + " · ".join(sla_line(r) for r in view.sla), 3000))
+        # Only Slack's own text limit: date tokens are long, and half a token breaks the line.
+        line = "⏱️ " + " · ".join(sla_line(r) for r in view.sla)
+        context.append(clip(line, SECTION_TEXT_LIMIT))
     blocks = _card_head(view)
     blocks.append(
         {
