@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot import clocks, pii
 from bot.cases import get_case
 from bot.ids import format_case_id
+from bot.sla import ClockReading, ClockState
 from config.schema import CasebotConfig
 from storage import queries
 from storage.models import Customer
@@ -41,7 +42,8 @@ class CardView:
     posts: int
     earlier_cases: list[str]
     opened_at: datetime
-    sla: list[str]
+    sla: list[ClockReading]
+    """As data, so the renderer can show due instants in each reader's own zone."""
     breached: bool
 
 
@@ -51,7 +53,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
     customer = session.get(Customer, case.customer_id)
     department = config.departments[case.department]
     earlier = queries.earlier_cases(session, customer_id=case.customer_id, before_case=case_id)
-    sla_lines = clocks.card_lines(session, case, config, now)
+    readings = clocks.card_readings(session, case, config, now)
     return CardView(
         case_id=case_id,
         ref=format_case_id(case_id),
@@ -73,6 +75,6 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         posts=queries.count_posts(session, case_id=case_id),
         earlier_cases=[format_case_id(c.id or 0) for c in earlier],
         opened_at=case.created_at,
-        sla=sla_lines,
-        breached=any("BREACHED" in line for line in sla_lines),
+        sla=readings,
+        breached=any(r.state is ClockState.BREACHED for r in readings),
     )

@@ -52,6 +52,7 @@ def apply(session: Session, event: DomainEvent) -> None:
             _resume(session, case_id, at)
         case CaseResolved():
             store.stop(session, case_id=case_id, names=None, at=at)
+            _end_pause(session, case_id, at)
         case CaseReopened():
             store.start(session, case_id=case_id, name=RESOLUTION, at=at)
         case CaseEscalated(from_department=src, to_department=dst) if src != dst:
@@ -69,10 +70,18 @@ def _pause(session: Session, case_id: int, at: datetime) -> None:
 
 
 def _resume(session: Session, case_id: int, at: datetime) -> None:
-    case = session.get(Case, case_id)
-    if case is not None and case.pauses and case.pauses[-1][1] is None:
-        case.pauses = [*case.pauses[:-1], [case.pauses[-1][0], at.isoformat()]]
+    if _end_pause(session, case_id, at):
         store.touch(session, case_id=case_id, at=at)
+
+
+def _end_pause(session: Session, case_id: int, at: datetime) -> bool:
+    """Close the open pause, if any. A resolve ends the wait too: otherwise the pause
+    would outlive it and hold the clocks of a reopened case that waits on nobody."""
+    case = session.get(Case, case_id)
+    if case is None or not case.pauses or case.pauses[-1][1] is not None:
+        return False
+    case.pauses = [*case.pauses[:-1], [case.pauses[-1][0], at.isoformat()]]
+    return True
 
 
 def pauses(case: Case) -> tuple[sla.Pause, ...]:
@@ -106,14 +115,30 @@ def model(row: SlaClock, case: Case, config: CasebotConfig) -> sla.Clock | None:
     )
 
 
+def readings(
+    rows: list[SlaClock], case: Case, config: CasebotConfig, now: datetime
+) -> list[sla.ClockReading]:
+    return [sla.read(c, now) for row in rows if (c := model(row, case, config)) is not None]
+
+
 def describe_rows(
     rows: list[SlaClock], case: Case, config: CasebotConfig, now: datetime
 ) -> list[str]:
-    return [sla.describe(c, now) for row in rows if (c := model(row, case, config)) is not None]
+    return [r.text for r in readings(rows, case, config, now)]
+
+
+def card_readings(
+    session: Session, case: Case, config: CasebotConfig, now: datetime
+) -> list[sla.ClockReading]:
+    """One reading per clock that matters now: the running ones of an open case; of a
+    resolved case each clock's latest run (a reopened case has several, and only the
+    last one says how it ended)."""
+    running_only = case.status != "resolved"
+    rows = store.for_case(session, case_id=case.id or 0, running_only=running_only)
+    latest = {row.name: row for row in rows}
+    return readings(list(latest.values()), case, config, now)
 
 
 def card_lines(session: Session, case: Case, config: CasebotConfig, now: datetime) -> list[str]:
-    """One line per clock that matters now: running, paused or breached ones."""
-    running_only = case.status != "resolved"
-    rows = store.for_case(session, case_id=case.id or 0, running_only=running_only)
-    return describe_rows(rows, case, config, now)
+    """`card_readings` as plain text (`/case show`)."""
+    return [r.text for r in card_readings(session, case, config, now)]

@@ -44,6 +44,14 @@ def prefetch_cards(session: Session, case_ids: list[int]) -> None:
     known.update({cid: cid in pending for cid in case_ids})
 
 
+def refresh_card(session: Session, case_id: int, at: datetime) -> None:
+    """Queue a re-render of the case's card, unless one already waits: it will render
+    whatever the state is when it is delivered, so one covers any number of changes."""
+    if not _card_pending(session, case_id):
+        outbox.enqueue(session, kind=CARD, key=_key(CARD), case_id=case_id, now=at)
+        session.info.setdefault(CARD_PENDING, {})[case_id] = True
+
+
 def _key(kind: str) -> str:
     return f"{kind}:{uuid.uuid4()}"
 
@@ -74,9 +82,8 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 now=event.at,
                 payload={"actor": event.actor, "data": data},
             )
-        if event.refreshes_card() and not _card_pending(session, event.case_id):
-            outbox.enqueue(session, kind=CARD, key=_key(CARD), case_id=event.case_id, now=event.at)
-            session.info.setdefault(CARD_PENDING, {})[event.case_id] = True
+        if event.refreshes_card():
+            refresh_card(session, event.case_id, event.at)
         clocks.apply(session, event)
         if event.in_thread():
             outbox.enqueue(

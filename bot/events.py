@@ -169,10 +169,13 @@ class SlaWarning(DomainEvent):
     """A reminder step fired for one clock: a warning at a fraction, or the breach.
 
     Owned cases are handled by DMs alone; unowned ones also get a thread line, so the
-    channel sees that nobody has picked it up.
+    channel sees that nobody has picked it up. The reminder is news for people; the card
+    is re-rendered by the sweep when the threshold is crossed, which a snooze or closed
+    hours may have put well before the reminder.
     """
 
     kind = "sla_warning"
+    changes_card = False
     clock: str
     threshold: str
     text: str
@@ -181,11 +184,6 @@ class SlaWarning(DomainEvent):
 
     def in_thread(self) -> bool:
         return not self.owned
-
-    def refreshes_card(self) -> bool:
-        """Only a breach changes what the card shows (it is marked BREACHED); a warning
-        is news for people, not for the card."""
-        return self.threshold == "breach"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -36,8 +36,9 @@ COLUMNS = (
 )
 
 
-def _seconds(value: timedelta | None) -> float | None:
-    return None if value is None else round(value.total_seconds())
+def _seconds(value: timedelta | None) -> int | None:
+    """The summary's times are whole seconds already (see `bot.summary`)."""
+    return None if value is None else int(value.total_seconds())
 
 
 def _pct(value: float | None) -> float | None:

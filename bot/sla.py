@@ -234,6 +234,28 @@ def next_due_at(
     return min(times, default=None)
 
 
+def crossed(clock: Clock, now: datetime, shown: Collection[str] = ()) -> list[Threshold]:
+    """Thresholds reached by `now` that the card has not been re-rendered for.
+
+    Unlike reminders, crossings are never deferred (by a snooze or closed hours): the
+    card's relative words must follow the clock whether or not anyone is told.
+    """
+    known = clock.as_of(now)
+    if known.stopped_at is not None:
+        return []
+    return [
+        t for t in known.thresholds() if t.name not in shown and t.at is not None and t.at <= now
+    ]
+
+
+def next_crossing(clock: Clock, shown: Collection[str] = ()) -> datetime | None:
+    """When the clock next crosses a threshold the card has not been re-rendered for."""
+    if clock.stopped_at is not None or clock.is_paused:
+        return None
+    times = [t.at for t in clock.thresholds() if t.name not in shown and t.at is not None]
+    return min(times, default=None)
+
+
 def audience(reminders: Reminders, threshold: Threshold, *, owned: bool) -> tuple[Recipient, ...]:
     """Who hears a step; an unowned case has no owner, so its on-call hears it instead."""
     if threshold.is_breach:
@@ -307,16 +329,54 @@ def clock_label(name: str) -> str:
     return name.replace("_", " ")
 
 
-def describe(clock: Clock, now: datetime) -> str:
-    """The card's line for a clock: due in, paused, BREACHED ago, met or missed."""
-    label, known, state = clock_label(clock.name), clock.as_of(now), clock.state(now)
+@dataclass(frozen=True)
+class ClockReading:
+    """One clock read at one instant, as data rather than words: a renderer that can show
+    `due_at` as a time each reader sees in their own zone (the card) does so; plain-text
+    surfaces use `text`, which is true at the instant it was read."""
+
+    name: str
+    state: ClockState
+    due_at: datetime | None
+    """None while a pause holds the clock short of its window."""
+    remaining: timedelta | None
+    """Real time from the reading (from the stop, for a stopped clock) to `due_at`;
+    negative once overdue. None when `due_at` is."""
+    business_hours: bool
+    """The window counts opening hours only: while the calendar is closed the real time
+    left shrinks but no threshold is crossed, so nothing re-renders relative words."""
+
+    @property
+    def label(self) -> str:
+        return clock_label(self.name)
+
+    @property
+    def text(self) -> str:
+        """Plain words: due in, paused, BREACHED ago, met or missed."""
+        label, left = self.label, self.remaining
+        if self.state is ClockState.MET:
+            return f"{label} met"
+        if self.state is ClockState.PAUSED or left is None:
+            return f"{label} paused — waiting on customer"
+        if self.state is ClockState.MISSED:
+            return f"{label} missed by {format_duration(-left)}"
+        if self.state is ClockState.BREACHED:
+            return f"{label} BREACHED {format_duration(-left)} ago"
+        return f"{label} due in {format_duration(left)}"
+
+
+def read(clock: Clock, now: datetime) -> ClockReading:
+    known = clock.as_of(now)
     due = known.due_at()
-    if state is ClockState.MET:
-        return f"{label} met"
-    if state is ClockState.PAUSED or due is None:
-        return f"{label} paused — waiting on customer"
-    if state is ClockState.MISSED:
-        return f"{label} missed by {format_duration((known.stopped_at or now) - due)}"
-    if state is ClockState.BREACHED:
-        return f"{label} BREACHED {format_duration(now - due)} ago"
-    return f"{label} due in {format_duration(due - now)}"
+    return ClockReading(
+        name=clock.name,
+        state=clock.state(now),
+        due_at=due,
+        remaining=None if due is None else due - (known.stopped_at or now),
+        business_hours=not clock.window.calendar.always_open,
+    )
+
+
+def describe(clock: Clock, now: datetime) -> str:
+    """The plain-text line for a clock at `now` (reminders, lists, handoff briefings)."""
+    return read(clock, now).text

@@ -3,8 +3,10 @@ root causes that keep coming back (with their trend against the previous period)
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -48,12 +50,32 @@ def window(period: str, now: datetime) -> tuple[datetime, datetime]:
     return now - span, now
 
 
+def nearest_rank(values: Sequence[float], percent: int) -> float:
+    """The nearest-rank percentile: the value at rank ⌈percent/100 · n⌉ of the sorted
+    values, i.e. the smallest value that `percent` % of them do not exceed. It is always
+    an observed value, never an interpolation (integer arithmetic: no float rounding)."""
+    if not values or not 0 < percent <= 100:
+        raise ValueError("nearest_rank needs values and a percent in (0, 100]")
+    rank = (percent * len(values) + 99) // 100
+    return sorted(values)[rank - 1]
+
+
+def _whole_seconds(seconds: float) -> timedelta:
+    """Times are reported in whole seconds, cut down (like the card's durations), here
+    once, so the Slack text, the CSV and the JSON cannot round differently."""
+    return timedelta(seconds=math.floor(seconds))
+
+
 def _quantiles(values: list[timedelta]) -> tuple[timedelta | None, timedelta | None]:
+    """The median (the middle value; the mean of the two middle ones for an even count)
+    and the nearest-rank 90th percentile."""
     if not values:
         return None, None
-    seconds = sorted(v.total_seconds() for v in values)
-    p90 = seconds[min(len(seconds) - 1, round(0.9 * (len(seconds) - 1)))]
-    return timedelta(seconds=statistics.median(seconds)), timedelta(seconds=p90)
+    seconds = [v.total_seconds() for v in values]
+    return (
+        _whole_seconds(statistics.median(seconds)),
+        _whole_seconds(nearest_rank(seconds, 90)),
+    )
 
 
 def _compliance(

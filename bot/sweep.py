@@ -1,4 +1,5 @@
-"""The SLA sweep: find clocks whose next instant has come, send each reminder once.
+"""The SLA sweep: find clocks whose next instant has come, send each reminder once, and
+re-render the card of each case whose clock crossed a threshold (once per sweep).
 
 One sweep is one transaction: the reminder rows (unique per clock run and threshold),
 the audit events and the outbox messages commit together, so a reminder is sent
@@ -72,6 +73,9 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
     if case is None or clock is None:
         row.next_due_at = None
         return False
+    if crossed := sla.crossed(clock, now, row.card_steps):
+        row.card_steps = [*row.card_steps, *(t.name for t in crossed)]
+        effects.refresh_card(session, case.id or 0, now)
     due = sla.due_thresholds(clock, now, row.sent, row.snoozed_until)
     fired = False
     if due:
@@ -118,7 +122,11 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
             ],
         )
         fired = True
-    row.next_due_at = sla.next_due_at(clock, row.sent, row.snoozed_until)
+    times = (
+        sla.next_due_at(clock, row.sent, row.snoozed_until),
+        sla.next_crossing(clock, row.card_steps),
+    )
+    row.next_due_at = min((t for t in times if t is not None), default=None)
     return fired
 
 

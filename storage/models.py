@@ -173,9 +173,10 @@ class Outbox(SQLModel, table=True):
 class SlaClock(SQLModel, table=True):
     """One run of one SLA clock of a case (`next_response` runs once per customer turn).
 
-    `next_due_at` is the next instant the sweep must look at this clock (a warning or the
-    breach), or NULL when nothing is pending; the sweep's indexed query reads only due
-    rows, so its cost grows with what is due, not with how many cases are open.
+    `next_due_at` is the next instant the sweep must look at this clock (a reminder, or a
+    threshold the card must be re-rendered at), or NULL when nothing is pending; the
+    sweep's indexed query reads only due rows, so its cost grows with what is due, not
+    with how many cases are open.
     """
 
     __tablename__ = "sla_clocks"
@@ -190,6 +191,11 @@ class SlaClock(SQLModel, table=True):
     snoozed_until: datetime | None = _utc(nullable=True)
     next_due_at: datetime | None = _utc(nullable=True, index=True)
     sent: list[str] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
+    card_steps: list[str] = Field(
+        default_factory=_empty_list, sa_column=Column(JSON, nullable=False)
+    )
+    """Thresholds whose crossing the card has been re-rendered for. Unlike `sent`, a
+    snooze or closed hours never defer these: the card's words follow the clock."""
 
 
 class Reminder(SQLModel, table=True):

@@ -16,13 +16,16 @@ from bot.sla import (
     Threshold,
     Window,
     audience,
+    crossed,
     describe,
     due_thresholds,
     format_duration,
+    next_crossing,
     next_due_at,
     ola_clock_name,
     ola_window,
     policy_for,
+    read,
     send_at,
 )
 from config.sla import Calendar, Reminders, SlaConfig
@@ -193,6 +196,66 @@ def test_warnings_wait_for_business_hours_breach_does_not() -> None:
     assert next_due_at(c, sent={BREACH}, snoozed_until=berlin(2026, 11, 20, 18, 0)) == (
         berlin(2026, 11, 23, 9, 0)
     )
+
+
+def test_card_crossings_are_never_deferred_by_a_snooze() -> None:
+    c = clock()
+    snooze = T0 + 3 * H
+    assert due_thresholds(c, T0 + 50 * MIN, sent={"warn50"}, snoozed_until=snooze) == []
+    assert [t.name for t in crossed(c, T0 + 50 * MIN, shown={"warn50"})] == ["warn80"]
+    assert next_crossing(c, shown={"warn50"}) == T0 + 48 * MIN
+    assert next_crossing(c, shown={"warn50", "warn80", BREACH}) is None
+    assert [t.name for t in crossed(c, T0 + 2 * H)] == ["warn50", "warn80", BREACH]
+
+
+def test_card_crossings_are_never_deferred_by_closed_hours() -> None:
+    """50 % of a 2 h window opened Monday 16:00 is used at closing time: the warning waits
+    for Tuesday morning, the card is re-rendered at 17:00."""
+    c = clock(2 * H, OFFICE, start=berlin(2026, 11, 23, 16, 0))
+    [warn50, *_] = c.thresholds()
+    assert warn50.at == berlin(2026, 11, 23, 17, 0)
+    assert send_at(warn50, OFFICE) == berlin(2026, 11, 24, 9, 0)
+    assert next_crossing(c) == berlin(2026, 11, 23, 17, 0)
+    assert [t.name for t in crossed(c, berlin(2026, 11, 23, 17, 0))] == ["warn50"]
+
+
+def test_stopped_or_paused_clocks_cross_nothing_more() -> None:
+    assert crossed(clock(stopped_at=T0 + 10 * MIN), T0 + 2 * H) == []
+    assert next_crossing(clock(stopped_at=T0 + 10 * MIN)) is None
+    paused = clock(pauses=(Pause(T0 + 40 * MIN),))
+    assert next_crossing(paused, shown={"warn50"}) is None
+    assert [t.name for t in crossed(paused, T0 + 2 * H)] == ["warn50"], "crossed before"
+
+
+def test_a_reading_carries_the_due_instant_as_data() -> None:
+    running = read(clock(), T0 + 18 * MIN)
+    assert (running.state, running.due_at, running.remaining) == (
+        ClockState.RUNNING,
+        T0 + H,
+        42 * MIN,
+    )
+    assert not running.business_hours
+    assert read(clock(window=4 * H, calendar=OFFICE), T0).business_hours
+    missed = read(clock(stopped_at=T0 + 65 * MIN), T0 + 2 * H)
+    assert (missed.state, missed.remaining) == (ClockState.MISSED, -5 * MIN)
+    held = read(clock(pauses=(Pause(T0 + 20 * MIN),)), T0 + H)
+    assert (held.state, held.due_at, held.remaining) == (ClockState.PAUSED, None, None)
+
+
+def test_the_card_line_shows_deadlines_as_date_tokens() -> None:
+    from bot.slack.blocks import sla_line
+
+    due = "<!date^1795431600^{date_short_pretty} {time}|2026-11-23 11:00 UTC>"
+    assert sla_line(read(clock(), T0 + 18 * MIN)) == f"first response due {due} (in 42 min)"
+    assert sla_line(read(clock(), T0 + 72 * MIN)) == f"first response BREACHED (was due {due})"
+    office = clock(window=H, calendar=OFFICE)  # 11:00-12:00 Berlin: the same instant
+    assert sla_line(read(office, T0)) == f"first response due {due}", "no relative words"
+    paused = read(clock(pauses=(Pause(T0 + 20 * MIN),)), T0 + H)
+    assert sla_line(paused) == "first response paused — waiting on customer"
+    assert sla_line(read(clock(stopped_at=T0 + 65 * MIN), T0 + 2 * H)) == (
+        "first response missed by 5 min"
+    )
+    assert sla_line(read(clock(stopped_at=T0 + MIN), T0 + 2 * H)) == "first response met"
 
 
 def test_audience_widens_and_unowned_goes_to_oncall() -> None:

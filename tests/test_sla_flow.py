@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -246,7 +246,10 @@ def test_business_hours_policy_warns_only_inside_business_hours(
     clock.advance(timedelta(hours=7))  # Monday 16:00 UTC = 17:00 Berlin: the office closed
     _open(http, worker)
     [card] = slack.channel(SUPPORT)
-    assert "first response due in 18 h" in str(card.blocks), "due Tuesday 11:00 Berlin"
+    tuesday_11_berlin = int(datetime(2026, 11, 24, 10, 0, tzinfo=UTC).timestamp())
+    due = f"<!date^{tuesday_11_berlin}^{{date_short_pretty}} {{time}}|2026-11-24 10:00 UTC>"
+    assert f"first response due {due} ·" in str(card.blocks), "18 h from now, in real time"
+    assert "(in " not in str(card.blocks), "real time left would shrink overnight unseen"
     _tick(deps, clock, worker, 60 * 8)
     assert _dms(slack, MANAGER) == [], "no page at night for a business-hours policy"
     _tick(deps, clock, worker, 60 * 9)  # Tuesday 09:00 UTC = 10:00 Berlin: 50% reached
@@ -255,7 +258,6 @@ def test_business_hours_policy_warns_only_inside_business_hours(
 
 def test_readme_worked_example_of_business_hours() -> None:
     """The README's worked example, computed by the code that runs in production."""
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from bot import calendar

@@ -108,3 +108,46 @@ def test_report_refuses_a_bad_since(deps: Deps) -> None:
 
     with pytest.raises(ConfigError, match="--since"):
         report.build(deps, since="last week", now=deps.clock.now())
+
+
+def test_median_and_p90_are_one_definition_rounded_alike_in_slack_csv_and_json(
+    deps: Deps, http: FlaskClient, slack: SlackStandIn, user: SlackClientSim, clock: ManualClock
+) -> None:
+    """Six resolutions of 1.5 … 11.5 s: the nearest-rank p90 is the 6th (11.5 s), the
+    median 3.75 s; every output shows them cut to whole seconds (11 s, 3 s)."""
+    import csv
+    import io
+    import json
+
+    from bot import report
+
+    for n in range(1, 7):
+        post_json(http, "web", sample_post(n, f"Question {n}"))
+    for n, after in enumerate([1.5, 1.0, 1.0, 0.5, 1.5, 6.0], start=1):
+        clock.advance(timedelta(seconds=after))
+        user.command(f"resolve {n}")
+
+    user.command("summary today")
+    assert "Resolution: median 3 s, p90 11 s" in _answer(slack)
+    summaries = report.build(deps, since="1d", now=clock.now())
+    [row, *_] = csv.DictReader(io.StringIO(report.render(summaries, "csv")))
+    assert (row["resolution_median_s"], row["resolution_p90_s"]) == ("3", "11")
+    [first, *_] = json.loads(report.render(summaries, "json"))
+    assert (first["resolution_median_s"], first["resolution_p90_s"]) == (3, 11)
+    assert (first["detail"]["resolution_median"], first["detail"]["resolution_p90"]) == (
+        "0:00:03",
+        "0:00:11",
+    )
+
+
+def test_nearest_rank_percentile() -> None:
+    from bot.summary import nearest_rank
+
+    assert nearest_rank([10.5, 0.5, 1.5, 2.5, 3.5, 5.5], 90) == 10.5, "rank ⌈5.4⌉ = 6"
+    assert nearest_rank(list(range(1, 11)), 90) == 9, "rank 9 exactly, no float drift"
+    assert nearest_rank(list(range(1, 21)), 90) == 18
+    assert nearest_rank([1, 2, 3, 4], 50) == 2
+    assert nearest_rank([7.0], 90) == 7.0
+    assert nearest_rank([3, 1, 2], 100) == 3
+    with pytest.raises(ValueError):
+        nearest_rank([], 90)

@@ -7,11 +7,12 @@ customer text has `&`, `<` and `>` escaped before it goes anywhere near a messag
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.cards import CardView
 from bot.ids import ActionId
+from bot.sla import ClockReading, ClockState, format_duration
 
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
@@ -130,15 +131,16 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         context.append("Earlier cases: " + ", ".join(view.earlier_cases))
     if view.tags:
         context.append("Tags: " + ", ".join(escape(t) for t in view.tags))
+    context = [clip(c, 300) for c in context]
     if view.sla:
-        context.append("⏱️ " + " · ".join(escape(line) for line in view.sla))
+        # Only Slack's own text limit: date tokens are long, and half a token breaks the line.
+        line = "⏱️ " + " · ".join(sla_line(r) for r in view.sla)
+        context.append(clip(line, SECTION_TEXT_LIMIT))
     blocks = _card_head(view)
     blocks.append(
         {
             "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": clip(c, 300)} for c in context[:CONTEXT_ELEMENTS]
-            ],
+            "elements": [{"type": "mrkdwn", "text": c} for c in context[:CONTEXT_ELEMENTS]],
         }
     )
     blocks.append(
@@ -149,6 +151,27 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         }
     )
     return _fallback(view), blocks
+
+
+def sla_line(reading: ClockReading) -> str:
+    """A clock on the card, true whenever it is read, not only when it was rendered.
+
+    Deadlines are date tokens (each reader's own zone). The relative words beside them
+    are refreshed by the sweep at every threshold, so they are at most one threshold
+    old; they are left out where nothing would refresh them: after a breach, and on
+    business-hours windows, whose real time left also shrinks overnight.
+    """
+    label, due, left = escape(reading.label), reading.due_at, reading.remaining
+    if reading.state is ClockState.MET:
+        return f"{label} met"
+    if reading.state is ClockState.PAUSED or due is None or left is None:
+        return f"{label} paused — waiting on customer"
+    if reading.state is ClockState.MISSED:
+        return f"{label} missed by {format_duration(-left)}"
+    if reading.state is ClockState.BREACHED:
+        return f"{label} BREACHED (was due {slack_time(due)})"
+    relative = "" if reading.business_hours else f" (in {format_duration(left)})"
+    return f"{label} due {slack_time(due)}{relative}"
 
 
 def moved_card(view: CardView, *, to_department: str, by: str) -> tuple[str, Blocks]:
@@ -250,7 +273,7 @@ def notice(event: str, actor: str, data: dict[str, Any], ref: str, link: str | N
 
 def slack_time(at: datetime | str) -> str:
     """A time every reader sees in their own zone (Slack's date token), UTC as fallback."""
-    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    at = (datetime.fromisoformat(at) if isinstance(at, str) else at).astimezone(UTC)
     fallback = at.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
