@@ -3,7 +3,8 @@
 Validates the environment and config (loading them already did), the reply connectors'
 secrets, the database and its schema, and, with a bot token, asks Slack whether the
 token works and every configured channel exists with the bot in it. The processes run
-the same checks at start (`startup_problem`), so `check` passes exactly what they accept.
+the same `connector_problem` and `database_problem` at start (bot/cli.py), so `check`
+refuses what they refuse.
 """
 
 from __future__ import annotations
