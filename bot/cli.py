@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
@@ -120,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, run: Callable[[argparse.Namespace], None], text: str) -> Any:
+    def add(
+        name: str, run: Callable[[argparse.Namespace], None], text: str
+    ) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text, description=text)
         command.set_defaults(run=run)
         return command
