@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo run lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q $(ARGS)
 
 demo: $(STAMP)
-	$(BIN)/python -m bot demo
+	$(BIN)/casebot demo
+
+run: $(STAMP)
+	$(BIN)/casebot $(CMD)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,7 +13,7 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 
 from bot.deps import Deps
-from bot.slack.client import make_client
+from bot.slack.client import configure
 from handlers import ingest
 from handlers.slack import actions, commands, events, listing, views
 from storage import outbox
@@ -34,16 +34,21 @@ class WebApp:
 def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
     """The Bolt app. `process_before_response=True` answers Slack only after the listener
     finished, which tests and the demo use to observe the result deterministically; in
-    production the listener acks first and the HTTP answer leaves at `ack()`."""
+    production the listener acks first and the HTTP answer leaves at `ack()`.
+
+    Bolt gets the token and builds its client, which is then configured like every
+    other: handing Bolt a ready client while SLACK_BOT_TOKEN is set makes it log "As you
+    gave `client` as well, `token` will be unused" at every start."""
     settings = deps.settings
     bolt = App(
-        client=make_client(settings.slack_bot_token, settings.slack_api_url),
+        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         process_before_response=process_before_response,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
+    configure(bolt.client, settings.slack_api_url)
     commands.register(bolt, deps)
     actions.register(bolt, deps)
     views.register(bolt, deps)

@@ -7,6 +7,9 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from config.errors import ConfigError
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
@@ -24,10 +27,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+def parse_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in LEVELS:
+        raise ConfigError(
+            f"environment variable LOG_LEVEL: {value!r} is not a level; use {', '.join(LEVELS)}"
+        )
+    return level
+
+
 def setup(level: str = "INFO") -> None:
+    """JSON lines on stderr for everything, Python warnings included (they would
+    otherwise print as plain text)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(parse_level(level))
+    logging.captureWarnings(True)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -10,12 +11,23 @@ from pydantic import ValidationError
 from config.errors import ConfigError
 from config.schema import CasebotConfig
 
+_KEYED = re.compile(r"(?P<key>[A-Za-z_][\w-]*(?:\[\d+\]|\.[\w-]+)*): (?P<rest>.+)", re.S)
+"""A validator message that starts with a key path (`routing[0].department: …`)."""
 
-def _where(loc: tuple[int | str, ...]) -> str:
+
+def _where(loc: tuple[int | str, ...], msg: str) -> tuple[str, str]:
+    """The key an error is about, and what is wrong with it.
+
+    Pydantic locates an error raised in a model validator at the model, not at the field
+    it checked (at the top of the config the location is empty), so such validators
+    begin their message with the key relative to the model; it is appended here."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    if m := _KEYED.fullmatch(msg):
+        out = f"{out}.{m['key']}" if out else m["key"]
+        msg = m["rest"]
+    return out or "(top level)", msg
 
 
 def parse_config(text: str, origin: str = "config") -> CasebotConfig:
@@ -36,7 +48,8 @@ def parse_config(text: str, origin: str = "config") -> CasebotConfig:
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (check the spelling)"
-            lines.append(f"{origin}: {_where(tuple(err['loc']))}: {msg}")
+            where, msg = _where(tuple(err["loc"]), msg)
+            lines.append(f"{origin}: {where}: {msg}")
         raise ConfigError("\n".join(lines)) from None
 
 

@@ -123,14 +123,16 @@ class CasebotConfig(Strict):
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Self:
+        """Messages start with the key they are about: pydantic places errors of a
+        model validator at the model itself, so `config.load` reads the key from here."""
         if self.default_department not in self.departments:
             raise ValueError(
-                f"default_department '{self.default_department}' is not under departments"
+                f"default_department: '{self.default_department}' is not under departments"
             )
         for i, rule in enumerate(self.routing):
             if rule.department not in self.departments:
                 raise ValueError(
-                    f"routing[{i}] ('{rule.name}'): department '{rule.department}'"
+                    f"routing[{i}].department: '{rule.department}' (rule '{rule.name}')"
                     " is not under departments"
                 )
         self.sla.check_departments(self.departments)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from config.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///data/casebot.db"
+DRIVERS = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
+"""Hosts hand out `postgres://…` (Heroku-style) or `postgresql://…`; both mean the one
+PostgreSQL driver Casebot installs (psycopg 3), not SQLAlchemy's default psycopg2."""
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
 class Settings(BaseSettings):
@@ -20,6 +26,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     casebot_config: str = "config/casebot.yaml"
     ingest_secret: str | None = None
+    host: str = Field(default="0.0.0.0", min_length=1)
     port: int = Field(default=3000, ge=1, le=65535)
     sla_sweep_seconds: float = Field(default=15, gt=0)
 
@@ -36,6 +43,23 @@ class Settings(BaseSettings):
         if v and not v.startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str) -> str:
+        """The message never repeats the URL: it may carry a password."""
+        try:
+            url = make_url(v)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; use sqlite:///path/to/file.db or postgresql://user@host/db"
+            ) from None
+        url = url.set(drivername=DRIVERS.get(url.drivername, url.drivername))
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"unsupported database {url.drivername!r}; use sqlite:///… or postgresql://…"
+            )
+        return url.render_as_string(hide_password=False)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -55,4 +79,5 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = str(err["loc"][0]).upper() if err["loc"] else "environment"
-        raise ConfigError(f"environment variable {name}: {err['msg']}") from None
+        message = err["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"environment variable {name}: {message}") from None

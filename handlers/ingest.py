@@ -27,15 +27,25 @@ REPLAY_WINDOW_SECONDS = 300
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
-def _verified(req: Request, secret: str, body: bytes, now: datetime) -> bool:
+def _refusal(req: Request, secret: str, body: bytes, now: datetime) -> str | None:
+    """Why a request is not authentic, or None. A correctly signed request with a stale
+    timestamp is named as such, so a sender with a drifting clock is not sent hunting
+    for a wrong key."""
     given = req.headers.get("X-Casebot-Signature", "")
     timestamp = req.headers.get("X-Casebot-Timestamp")
-    if timestamp is not None:
-        if not timestamp.isdigit():
-            return False
-        if abs(now.timestamp() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
-            return False
-    return hmac.compare_digest(given.encode(), sign(secret, body, timestamp).encode())
+    expected = sign(secret, body, timestamp)
+    if not secret or not hmac.compare_digest(given.encode(), expected.encode()):
+        return "bad or missing X-Casebot-Signature"
+    if timestamp is None:
+        return None
+    if not timestamp.isdigit():
+        return "X-Casebot-Timestamp must be unix seconds"
+    if abs(now.timestamp() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        return (
+            f"stale X-Casebot-Timestamp: more than {REPLAY_WINDOW_SECONDS} s away from"
+            " the server's clock (check the sender's clock)"
+        )
+    return None
 
 
 def _error(status: int, message: str, field: str | None = None) -> ResponseReturnValue:
@@ -57,8 +67,8 @@ def register(web: Flask, deps: Deps) -> None:
         body = request.get_data(cache=False)
         if len(body) > MAX_BODY:
             return _error(413, f"body larger than {MAX_BODY} bytes")
-        if not secret or not _verified(request, secret, body, deps.clock.now()):
-            return _error(401, "bad or missing X-Casebot-Signature")
+        if refusal := _refusal(request, secret, body, deps.clock.now()):
+            return _error(401, refusal)
         parse = registry.parser_for(source, request.content_type)
         if parse is None:
             accepted = ", ".join(registry.accepted_types(source))

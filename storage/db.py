@@ -15,6 +15,17 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 READONLY = "casebot_readonly"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for PostgreSQL and in-memory SQLite).
+
+    Opening a missing SQLite file would create it, empty; only `migrate` (and `serve`,
+    which migrates) may do that, so the other commands look for the file first."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine tuned for the backend.
 
@@ -22,11 +33,8 @@ def make_engine(url: str) -> Engine:
     write lock is taken up front, so two writers queue on the busy timeout instead of
     failing on a read-to-write upgrade. That is the "single writer" SQLite offers.
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     )

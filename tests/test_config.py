@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from config.errors import ConfigError
 from config.load import load_config, parse_config
+from config.schema import CasebotConfig
 from config.settings import Settings
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 
+POLICIES = (
+    "  policies: {"
+    + ", ".join(
+        f"{p}: {{first_response: 1h, next_response: 1h, resolution: 1h}}"
+        for p in ("urgent", "high", "normal", "low")
+    )
+    + "}\n"
+)
 MINIMAL = """
 default_department: support
 departments:
@@ -40,12 +53,20 @@ def test_example_config_is_valid() -> None:
         ),
         (
             MINIMAL.replace("support:", "billing:"),
-            "config: (top level): default_department 'support' is not under departments",
+            "config: default_department: 'support' is not under departments",
         ),
         (MINIMAL + "routng: []\n", "config: routng: unknown key (check the spelling)"),
         (
             MINIMAL + "routing:\n  - {name: r, department: legal}\n",
-            "config: (top level): routing[0] ('r'): department 'legal' is not under departments",
+            "config: routing[0].department: 'legal' (rule 'r') is not under departments",
+        ),
+        (
+            MINIMAL + "sla:\n  ola: {legal: 4h}\n" + POLICIES,
+            "config: sla.ola.legal: department 'legal' is not under departments",
+        ),
+        (
+            MINIMAL.replace("C0SUPPORT01}", "C0SUPPORT01, oncall: {members: [U0A1, U0A1]}}"),
+            "config: departments.support.oncall.members: list each person once",
         ),
         (
             MINIMAL + "routing:\n  - {name: r, department: support, regex: '(['}\n",
@@ -58,10 +79,39 @@ def test_example_config_is_valid() -> None:
     ],
 )
 def test_config_mistakes_are_named(yaml_text: str, message: str) -> None:
+    """Errors of whole-model validators name their key too (pydantic locates them at the
+    model, which at the top of the config used to read "(top level))."""
     with pytest.raises(ConfigError) as err:
         parse_config(yaml_text)
     assert str(err.value).startswith(message)
     assert len(str(err.value).splitlines()) == 1
+
+
+def _models(annotation: Any, seen: dict[str, type[BaseModel]]) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation.__name__ not in seen:
+            seen[annotation.__name__] = annotation
+            for field in annotation.model_fields.values():
+                _models(field.annotation, seen)
+        return
+    for arg in typing.get_args(annotation):
+        _models(arg, seen)
+
+
+def test_the_example_config_shows_every_key() -> None:
+    """It says every key is commented there: each field of each config model appears as
+    `key:` (set, or in a comment)."""
+    text = EXAMPLE_CONFIG.read_text()
+    seen: dict[str, type[BaseModel]] = {}
+    _models(CasebotConfig, seen)
+    assert {"Permissions", "Policy", "Ola", "XConnector", "Rotation"} <= set(seen)
+    missing = [
+        f"{name}.{key}"
+        for name, model in sorted(seen.items())
+        for key in model.model_fields
+        if not re.search(rf"\b{key}:", text)
+    ]
+    assert missing == []
 
 
 def test_several_mistakes_give_one_line_each() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
+import httpx
 import pytest
 from flask.testing import FlaskClient
 
@@ -12,6 +14,7 @@ from bot.clock import ManualClock
 from bot.slack.outbox import Delivery
 from tests.conftest import INGEST_SECRET, drain, post_json, sample_post, sign
 from tests.fakes.slack_api import SlackStandIn
+from tests.processes import free_port, run_bot, start_bot, stop, wait_healthy, web_env
 
 pytestmark = pytest.mark.both_db
 
@@ -235,6 +238,60 @@ def test_replayed_timestamped_request_is_rejected(http: FlaskClient, clock: Manu
 
     assert send("1000000000") == 401, "a captured request replayed years later"
     assert send(str(int(clock.now().timestamp()))) == 202, "the same body signed just now"
+
+
+def test_a_stale_timestamp_is_named_as_stale(http: FlaskClient, clock: ManualClock) -> None:
+    body = json.dumps(sample_post(1)).encode()
+    old = str(int(clock.now().timestamp()) - 301)
+
+    def send(signature: str) -> tuple[int, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "X-Casebot-Signature": signature,
+            "X-Casebot-Timestamp": old,
+        }
+        resp = http.post("/ingest/twitter", data=body, headers=headers)
+        return resp.status_code, resp.get_json()["error"]
+
+    status, error = send(sign(body, INGEST_SECRET, old))
+    assert status == 401
+    assert error.startswith("stale X-Casebot-Timestamp: more than 300 s away")
+    assert send(sign(body, "wrong", old)) == (401, "bad or missing X-Casebot-Signature")
+
+
+def test_a_refused_oversized_body_closes_the_connection_for_a_pooled_sender(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    """Over a real socket to the real web process: the 413 says `Connection: close`, so
+    the client's pool does not reuse a connection the server then drops."""
+    port = free_port()
+    env = web_env(tmp_path, slack.api_url, port)
+    assert run_bot(["migrate"], env).returncode == 0
+    proc = start_bot(["web"], env)
+    try:
+        wait_healthy(port)
+        big = json.dumps(sample_post(1, "x" * (3 * 1024 * 1024))).encode()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert client.get("/healthz").status_code == 200
+            refused = client.post(
+                "/ingest/web",
+                content=big,
+                headers={"Content-Type": "application/json", "X-Casebot-Signature": sign(big)},
+            )
+            assert (refused.status_code, refused.headers["connection"]) == (413, "close")
+            small = json.dumps(sample_post(2)).encode()
+            accepted = client.post(
+                "/ingest/web",
+                content=small,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Casebot-Signature": sign(small, "i"),
+                },
+            )
+            assert accepted.status_code == 202
+            assert client.get("/healthz").headers["connection"] == "keep-alive"
+    finally:
+        stop(proc)
 
 
 def test_nul_bytes_and_lone_surrogates_are_stored_cleanly(

@@ -4,6 +4,7 @@ It speaks enough of the real wire format (form or JSON bodies, `{"ok": …}` ans
 HTTP 429 with `Retry-After`) that the real `slack_sdk.WebClient` talks to it unchanged,
 keeps the messages each channel would show, and records every call so tests can
 assert on exactly what Slack would have received. Faults can be injected per method.
+`casebot standin` runs it on its own and prints every call it receives (`serve`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from config.errors import ConfigError
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
 
@@ -49,7 +53,12 @@ class Message:
 class SlackStandIn:
     """Start with `start()`, point `SLACK_API_URL` at `api_url`, stop with `stop()`."""
 
-    def __init__(self, users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        users: dict[str, str] | None = None,
+        on_call: Callable[[Call], None] | None = None,
+    ) -> None:
+        self.on_call = on_call
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[str, list[Message]] = {}
@@ -61,7 +70,7 @@ class SlackStandIn:
         self._server: ThreadingHTTPServer | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
-    def start(self) -> SlackStandIn:
+    def start(self, port: int = 0) -> SlackStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,7 +80,7 @@ class SlackStandIn:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
@@ -139,6 +148,8 @@ class SlackStandIn:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         with self._lock:
             self.calls.append(Call(method, args, token))
+            if self.on_call:
+                self.on_call(self.calls[-1])
             queue = self.faults.get(method) or []
             fault = queue[0] if queue else None
             if fault:
@@ -243,3 +254,23 @@ class SlackStandIn:
                     return {"ok": True, "user": {"id": uid, "name": self.users.get(uid, uid)}}
                 case _:
                     return {"ok": False, "error": "unknown_method"}
+
+
+def _print_call(call: Call) -> None:
+    """One JSON line per call, without the token (it is a secret even locally)."""
+    args = {k: v for k, v in call.args.items() if k != "token"}
+    print(json.dumps({"method": call.method, "args": args}, default=str), flush=True)
+
+
+def serve(port: int) -> None:
+    """`casebot standin [--port N]`: point SLACK_API_URL at it to run Casebot without a
+    workspace and read, one line per call, what Slack would have received."""
+    try:
+        standin = SlackStandIn(on_call=_print_call).start(port)
+    except OSError as exc:
+        raise ConfigError(f"standin --port {port}: {exc.strerror or exc}") from None
+    print(f"SLACK_API_URL={standin.api_url}", flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        standin.stop()
