@@ -381,6 +381,15 @@ def test_show_clips_a_long_timeline_keeping_the_newest() -> None:
     assert sum(len(t) for t in texts(timeline)) <= views.TIMELINE_CHARS + 100
 
 
+def test_show_counts_one_hidden_entry_in_the_singular() -> None:
+    """Lines differ in length, so find the smallest timeline that hides exactly one."""
+    for n in range(2, 200):
+        timeline = timeline_of(views.case_detail(detail(n, line=HOSTILE * 2))[1])
+        if timeline[0]["type"] == "context":
+            break
+    assert texts(timeline[0]) == ["1 earlier entry not shown"]
+
+
 def test_show_clips_each_huge_timeline_line() -> None:
     _, blocks = views.case_detail(detail(200, line="&" * 5000))
     checked_blocks(blocks)

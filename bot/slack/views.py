@@ -27,6 +27,7 @@ from bot.listing import (
     TimelineEntry,
 )
 from bot.slack.blocks import PRIORITY_MARK, SECTION_TEXT_LIMIT, case_value, clip, escape, quote
+from bot.words import count
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -383,7 +384,7 @@ def case_list(page: CasePage) -> tuple[str, list[Block]]:
     title = _SCOPE_TITLE[query.scope]
     if query.department:
         title += f" · {escape(clip(query.department, 80))}"
-    summary = f"*{title}* — {page.total} case{'' if page.total == 1 else 's'}"
+    summary = f"*{title}* — {count(page.total, 'case')}"
     if pages > 1:
         summary += f", page {query.page} of {pages}"
     blocks: list[Block] = [_mrkdwn_section(summary)]
@@ -398,7 +399,7 @@ def case_list(page: CasePage) -> tuple[str, list[Block]]:
         buttons.append(_page_button("Next ▶", ViewId.CASE_LIST_NEXT, query, query.page + 1))
     if buttons:
         blocks.append({"type": "actions", "block_id": "case_list_pages", "elements": buttons})
-    return clip(f"{title}: {page.total} cases", 300), blocks[:MESSAGE_BLOCK_LIMIT]
+    return clip(f"{title}: {count(page.total, 'case')}", 300), blocks[:MESSAGE_BLOCK_LIMIT]
 
 
 def _when(at: datetime) -> str:
@@ -426,7 +427,8 @@ def _timeline(entries: Sequence[TimelineEntry]) -> list[Block]:
     kept.reverse()
     sections: list[Block] = []
     if len(kept) < len(entries):
-        sections.append(_context(f"{len(entries) - len(kept)} earlier entries not shown"))
+        hidden = count(len(entries) - len(kept), "earlier entry", "earlier entries")
+        sections.append(_context(f"{hidden} not shown"))
     chunk: list[str] = []
     size = 0
     for line in kept:
