@@ -5,12 +5,28 @@ what the Slack stand-in received."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask.testing import FlaskClient
 
+from bot.clock import ManualClock
+from bot.deps import Deps
 from bot.slack.outbox import Delivery
+from bot.worker import sweep_once
+from tests.conftest import drain
 from tests.fakes.slack_api import SlackStandIn
-from tests.flows import ANA, open_case
+from tests.flows import (
+    ANA,
+    BEN,
+    SUPPORT,
+    answers,
+    blocks_text,
+    button_ids,
+    only_card,
+    open_case,
+    thread_texts,
+)
 from tests.slackreq import SlackClientSim
 
 pytestmark = pytest.mark.both_db
@@ -27,3 +43,29 @@ def test_list_counts_one_case_in_the_singular(
     assert one["text"] == "Open cases: 1 case"
     assert one["blocks"][0]["text"]["text"] == "*Open cases* — 1 case"
     assert two["text"] == "Open cases: 2 cases"
+
+
+def test_take_over_tells_the_clicker_whose_case_it_was(
+    deps: Deps,
+    http: FlaskClient,
+    worker: Delivery,
+    slack: SlackStandIn,
+    user: SlackClientSim,
+    clock: ManualClock,
+) -> None:
+    open_case(http, worker)
+    user.command("claim 1", user=BEN)
+    clock.advance(timedelta(days=2))
+    sweep_once(deps)
+    drain(worker)
+    card = only_card(slack, SUPPORT)
+    assert "case_take_over" in button_ids(card), "the breached card offers Take over"
+
+    user.click("case_take_over", '{"case":1}', user=ANA)
+    drain(worker)
+    assert answers(slack) == ["You own C-1 now.", f"You own C-1 now; it was <@{BEN}>'s."]
+    assert f"Owner: <@{ANA}>" in blocks_text(only_card(slack, SUPPORT))
+    assert thread_texts(slack, card)[-1] == f"🛟 Taken over by <@{ANA}>"
+
+    user.click("case_take_over", '{"case":1}', user=ANA)
+    assert answers(slack)[-1] == "C-1: you already own it."
