@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,8 +22,10 @@ from bot.listing import (
     CasePage,
     CaseSummary,
     HomeContent,
+    LinePart,
     ListQuery,
     ListScope,
+    Person,
     SnoozeChoice,
     TimelineEntry,
 )
@@ -408,10 +411,28 @@ def _when(at: datetime) -> str:
     return f"<!date^{int(utc.timestamp())}^{{date_short}} {{time}}|{utc:%Y-%m-%d %H:%M} UTC>"
 
 
+def _line_text(parts: Sequence[LinePart], limit: int) -> str:
+    """Text escaped and on one line, people as mentions (an ephemeral answer pings
+    nobody); at most `limit` characters, never cutting a mention or an entity."""
+    out: list[str] = []
+    used = 0
+    for part in parts:
+        if isinstance(part, Person):
+            piece = f"<@{escape(part.user_id)}>"
+        else:
+            piece = escape(re.sub(r"\s+", " ", part))
+        if used + len(piece) > limit:
+            room = limit - used
+            out.append(clip(piece, room) if isinstance(part, str) and room > 1 else "…")
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).strip()
+
+
 def _timeline_line(entry: TimelineEntry) -> str:
     by = f"<@{escape(entry.actor)}>" if entry.actor else "Casebot"
-    text = clip(escape(" ".join(entry.line.split())), TIMELINE_LINE_CHARS)
-    return f"{_when(entry.at)} · {by} · {text}"
+    return f"{_when(entry.at)} · {by} · {_line_text(entry.line, TIMELINE_LINE_CHARS)}"
 
 
 def _timeline(entries: Sequence[TimelineEntry]) -> list[Block]:

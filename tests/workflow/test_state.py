@@ -19,6 +19,7 @@ from tests.fakes.slack_api import SlackStandIn
 from tests.flows import (
     ANA,
     BEN,
+    HOSTILE,
     SUPPORT,
     answers,
     blocks_text,
@@ -69,3 +70,30 @@ def test_take_over_tells_the_clicker_whose_case_it_was(
 
     user.click("case_take_over", '{"case":1}', user=ANA)
     assert answers(slack)[-1] == "C-1: you already own it."
+
+
+def _show(user: SlackClientSim, slack: SlackStandIn, case: str = "1") -> list[str]:
+    """The timeline lines of `/case show`, as Slack received them."""
+    user.command(f"show {case}", user=ANA)
+    _, body = slack.responses[-1]
+    blocks = body["blocks"]
+    [header] = [i for i, b in enumerate(blocks) if b["type"] == "header"]
+    return [line for b in blocks[header + 1 :] for line in b["text"]["text"].split("\n")]
+
+
+def test_show_names_people_as_mentions_and_keeps_typed_text_escaped(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
+) -> None:
+    open_case(http, worker)
+    user.command(f"assign 1 <@{BEN}|ben>", user=ANA)
+    user.command(f"assign 1 <@{ANA}>", user=BEN)
+    user.command(f"note 1 {HOSTILE}", user=ANA)
+    user.command(f"escalate 1 billing <@{BEN}> {HOSTILE}", user=ANA)
+    lines = [line.split(" · ", 2)[2] for line in _show(user, slack)]
+    escaped = HOSTILE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert lines[1:] == [
+        f"Assigned to <@{BEN}>",
+        f"Assigned to <@{ANA}> (was <@{BEN}>)",
+        f"Note: {escaped}",
+        f"Escalated from support to billing (<@{BEN}>): {escaped}",
+    ]
