@@ -275,7 +275,9 @@ def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> tuple[LineP
             told = _people([str(u) for u in data.get("notified") or []])
             return _line(f"SLA: {_text(data, 'text')} (told ", *told, ")")
         case "snoozed":
-            return _line(f"Snoozed reminders for {_text(data, 'minutes')} min")
+            reason = _text(data, "reason").strip()
+            line = f"Snoozed reminders for {_text(data, 'minutes')} min"
+            return _line(f"{line}: {reason}" if reason else line)
         case "taken_over":
             previous = _text(data, "previous_owner")
             return (

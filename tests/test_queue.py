@@ -259,6 +259,7 @@ LINES: list[tuple[str, dict[str, Any], str | tuple[LinePart, ...]]] = [
         ("SLA: first response due in 5 min (told ", Person(BEN), ")"),
     ),
     ("snoozed", {"minutes": 30, "reason": ""}, "Snoozed reminders for 30 min"),
+    ("snoozed", {"minutes": 60, "reason": "at lunch"}, "Snoozed reminders for 60 min: at lunch"),
     ("taken_over", {"owner": ANA, "previous_owner": BEN}, ("Took it over from ", Person(BEN))),
     (
         "opened",

@@ -12,7 +12,9 @@ from flask.testing import FlaskClient
 
 from bot.clock import ManualClock
 from bot.deps import Deps
+from bot.listing import SnoozeChoice
 from bot.slack.outbox import Delivery
+from bot.slack.views import snooze_value
 from bot.worker import sweep_once
 from tests.conftest import drain
 from tests.fakes.slack_api import SlackStandIn
@@ -28,6 +30,7 @@ from tests.flows import (
     open_case,
     thread_texts,
 )
+from tests.slackforms import send, view_submission
 from tests.slackreq import SlackClientSim
 
 pytestmark = pytest.mark.both_db
@@ -96,4 +99,25 @@ def test_show_names_people_as_mentions_and_keeps_typed_text_escaped(
         f"Assigned to <@{ANA}> (was <@{BEN}>)",
         f"Note: {escaped}",
         f"Escalated from support to billing (<@{BEN}>): {escaped}",
+    ]
+
+
+def test_snooze_reason_shows_in_the_thread_and_in_show(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
+) -> None:
+    open_case(http, worker)
+    reason = "at lunch <!channel> & back at 2"
+    escaped = "at lunch &lt;!channel&gt; &amp; back at 2"
+    user.click("snooze_with_reason", '{"case":1}', user=ANA)
+    view = slack.views[-1]["view"]
+    send(user, view_submission(view, {"snooze_minutes": "60", "snooze_reason": reason}, user=ANA))
+    user.click("snooze_choice", snooze_value(SnoozeChoice(1, 30)), user=BEN)
+    drain(worker)
+    assert thread_texts(slack, only_card(slack, SUPPORT)) == [
+        f"😴 <@{ANA}> snoozed reminders for 60 min: {escaped}",
+        f"😴 <@{BEN}> snoozed reminders for 30 min",
+    ]
+    assert [line.split(" · ", 2)[2] for line in _show(user, slack)][1:] == [
+        f"Snoozed reminders for 60 min: {escaped}",
+        "Snoozed reminders for 30 min",
     ]
