@@ -151,9 +151,14 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
     return _fallback(view), blocks
 
 
-def moved_card(view: CardView, *, to_department: str, by: str) -> tuple[str, Blocks]:
-    """What the old card says once its case was escalated elsewhere: no buttons, a pointer."""
+def moved_card(
+    view: CardView, *, to_department: str, by: str, link: str | None
+) -> tuple[str, Blocks]:
+    """What the old card says once its case was escalated elsewhere: no buttons, a pointer
+    (linking the case's new card once that is posted)."""
     note = f"➡️ Escalated to *{escape(to_department)}* by {_who(by)} — the case lives there now."
+    if link:
+        note += f" <{link}|Go to its new card>"
     blocks = _card_head(view)
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return f"{view.ref} moved to {escape(to_department)}", blocks
