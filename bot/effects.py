@@ -6,7 +6,8 @@ so one pending refresh covers any number of changes); timeline events queue one 
 for the thread of the card the case has now (its stint, see `CaseCard`), wherever the
 case is when the line is delivered. Opening a case and moving it to another department
 each give it a new card; the card left behind is turned into a pointer once the new
-one is posted, so the pointer can link it.
+one is posted, so the pointer can link it. A decision on a draft reply edits the
+draft's message.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import clocks
-from bot.events import CaseEscalated, CaseOpened, DomainEvent
+from bot.events import CaseEscalated, CaseOpened, DomainEvent, ReplyApproved, ReplyDiscarded
 from storage import cards, outbox
 from storage.models import Case, Event
 
@@ -27,6 +28,7 @@ CARD = "card"
 CARD_MOVED = "card_moved"
 TIMELINE = "timeline"
 DM = "dm"
+DRAFT_DECIDED = "draft_decided"
 
 
 CARD_PENDING = "casebot.card_pending"
@@ -95,6 +97,15 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 case_id=event.case_id,
                 now=event.at,
                 payload={"event": event.kind, "actor": event.actor, "data": data, "stint": stint},
+            )
+        if isinstance(event, ReplyApproved | ReplyDiscarded):
+            outbox.enqueue(
+                session,
+                kind=DRAFT_DECIDED,
+                key=_key(DRAFT_DECIDED),
+                case_id=event.case_id,
+                now=event.at,
+                payload={"reply_id": event.reply_id, "event": event.kind, "actor": event.actor},
             )
         for user in notify:
             outbox.enqueue(

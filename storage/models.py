@@ -118,6 +118,9 @@ class Reply(SQLModel, table=True):
     approver_id: str | None = None
     external_id: str | None = None
     error: str | None = None
+    draft_channel: str | None = None
+    draft_ts: str | None = None
+    """Where the draft with Approve/Discard was posted, so the decision can edit it."""
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)
 

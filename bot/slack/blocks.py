@@ -228,6 +228,20 @@ def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
             return f"• {escape(event.replace('_', ' '))} by {by}"
 
 
+def decided_draft(author: str, text: str, *, decision: str, by: str) -> tuple[str, Blocks]:
+    """A draft reply once approved or discarded: its text, who decided, no buttons left."""
+    head = f"✋ {_who(author)} drafted a reply:\n{quote(text)}"
+    if decision == "reply_approved":
+        verdict = f"👍 Approved by {_who(by)}; sending it to the customer"
+    else:
+        verdict = f"🗑️ Discarded by {_who(by)}; it was never sent"
+    rendered: Blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(head, SECTION_TEXT_LIMIT)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": verdict}]},
+    ]
+    return clip(f"{head}\n{verdict}", FALLBACK_TEXT_LIMIT), rendered
+
+
 def approval_buttons(reply_id: int) -> Block:
     value = json.dumps({"reply": reply_id}, separators=(",", ":"))
     return {

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from bot import cards
 from bot.clock import Clock
-from bot.effects import CARD, CARD_MOVED, DM, TIMELINE
+from bot.effects import CARD, CARD_MOVED, DM, DRAFT_DECIDED, TIMELINE
 from bot.handoffs import MESSAGE
 from bot.ids import format_case_id
 from bot.slack import blocks, reminders
@@ -30,7 +30,7 @@ from config.schema import CasebotConfig
 from storage import cards as card_store
 from storage import outbox
 from storage.db import Database
-from storage.models import Case, CaseCard, Post, SlaClock
+from storage.models import Case, CaseCard, Post, Reply, SlaClock
 
 log = logging.getLogger("casebot.outbox")
 
@@ -175,7 +175,8 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     _enrich(d, data)
     line = blocks.timeline_line(event, str(row.payload.get("actor")), data)
     extra: dict[str, Any] = {}
-    if event == "reply_requested" and data.get("needs_approval"):
+    draft = event == "reply_requested" and bool(data.get("needs_approval"))
+    if draft:
         extra["blocks"] = [
             {"type": "section", "text": {"type": "mrkdwn", "text": blocks.clip(line, 3000)}},
             blocks.approval_buttons(int(data["reply_id"])),
@@ -183,6 +184,10 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     ts = _post_once(
         d, row, channel=channel, thread_ts=thread_ts, text=line, reply_broadcast=False, **extra
     )
+    if draft:
+        with d.db.session() as session:
+            if reply := session.get(Reply, int(data["reply_id"])):
+                reply.draft_channel, reply.draft_ts = channel, ts
     return {"channel": channel, "ts": ts}
 
 
@@ -234,6 +239,21 @@ def _deliver_card_moved(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     )
     d.client.chat_update(channel=channel, ts=ts, text=text, blocks=rendered)
     return {"channel": channel, "ts": ts, "link": link}
+
+
+def _deliver_draft_decided(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    """The draft's message loses its buttons and says who approved or discarded it."""
+    with d.db.read() as session:
+        reply = session.get(Reply, int(row.payload["reply_id"]))
+        if reply is None or not reply.draft_channel or not reply.draft_ts:
+            return {"skipped": "the draft was never posted"}
+        channel, ts = reply.draft_channel, reply.draft_ts
+        author, draft = reply.author_id, reply.text
+    text, rendered = blocks.decided_draft(
+        author, draft, decision=str(row.payload["event"]), by=str(row.payload["actor"])
+    )
+    d.client.chat_update(channel=channel, ts=ts, text=text, blocks=rendered)
+    return {"channel": channel, "ts": ts}
 
 
 def _deliver_dm(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
@@ -298,6 +318,7 @@ DELIVERERS: dict[str, Deliverer] = {
     CARD: _deliver_card,
     CARD_MOVED: _deliver_card_moved,
     TIMELINE: _deliver_timeline,
+    DRAFT_DECIDED: _deliver_draft_decided,
     DM: _deliver_dm,
 }
 

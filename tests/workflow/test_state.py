@@ -5,6 +5,7 @@ what the Slack stand-in received."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -283,3 +284,45 @@ def test_a_line_whose_card_was_never_posted_does_not_hold_up_the_next_card(
     with deps.db.session() as s:
         assert count(s, Outbox, Outbox.status == "pending") == 0
         assert count(s, Outbox, Outbox.status == "failed") == 2, "the first card and the note"
+
+
+# ---- a decided draft ------------------------------------------------------------------
+
+
+def _draft(slack: SlackStandIn) -> Message:
+    card = only_card(slack, SUPPORT)
+    [draft] = [m for m in slack.thread(SUPPORT, card.ts) if m.text.startswith("✋")]
+    return draft
+
+
+@pytest.mark.parametrize(
+    ("action", "verdict"),
+    [
+        ("reply_approve", f"👍 Approved by <@{BEN}>; sending it to the customer"),
+        ("reply_discard", f"🗑️ Discarded by <@{BEN}>; it was never sent"),
+    ],
+)
+def test_a_decided_draft_loses_its_buttons_and_says_who_decided(
+    http: FlaskClient,
+    worker: Delivery,
+    slack: SlackStandIn,
+    user: SlackClientSim,
+    action: str,
+    verdict: str,
+) -> None:
+    open_case(http, worker, source="shop")
+    user.command("reply 1 We refunded <you> & more", user=ANA)
+    drain(worker)
+    draft = _draft(slack)
+    assert "reply_approve" in button_ids(draft)
+
+    user.click(action, json.dumps({"reply": 1}), user=BEN)
+    drain(worker)
+    draft = _draft(slack)
+    assert button_ids(draft) == []
+    assert draft.edits == 1
+    head = f"✋ <@{ANA}> drafted a reply:\n> We refunded &lt;you&gt; &amp; more"
+    assert [b["type"] for b in draft.blocks or []] == ["section", "context"]
+    assert draft.blocks[0]["text"]["text"] == head
+    assert draft.blocks[1]["elements"][0]["text"] == verdict
+    assert draft.text == f"{head}\n{verdict}"
