@@ -6,6 +6,7 @@ the renderer stay pure and the rules about what is shown (masking) live here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from bot.ids import format_case_id
 from bot.sla import ClockReading, ClockState
 from config.schema import CasebotConfig
 from storage import queries
-from storage.models import Customer
+from storage.models import CaseCard, Customer
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,27 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         sla=readings,
         breached=any(r.state is ClockState.BREACHED for r in readings),
     )
+
+
+def _own(cards: Sequence[CaseCard], stint: int | None) -> int:
+    if stint is None:
+        return len(cards) - 1
+    return max((i for i, card in enumerate(cards) if card.stint <= stint), default=0)
+
+
+def posted_since(cards: Sequence[CaseCard], stint: int | None) -> CaseCard | None:
+    """The card of `stint` (None: the newest) if it was posted, else the next one posted
+    after it (the case moved on before its card went out). `cards` are oldest first."""
+    if not cards:
+        return None
+    return next((card for card in cards[_own(cards, stint) :] if card.ts), None)
+
+
+def thread_card(cards: Sequence[CaseCard], stint: int | None) -> CaseCard | None:
+    """The posted card whose thread gets a line of `stint`: as `posted_since`, so the
+    department the case went to reads what happened on the way; else the last card
+    posted before it (the later ones could not be posted)."""
+    found = posted_since(cards, stint)
+    if found is not None or not cards:
+        return found
+    return next((card for card in reversed(cards[: _own(cards, stint)]) if card.ts), None)

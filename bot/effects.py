@@ -3,7 +3,11 @@
 Every event becomes one audit row; events that change what a card shows queue one
 card refresh (coalesced: the card is re-rendered whole from current state at delivery,
 so one pending refresh covers any number of changes); timeline events queue one line
-for the card's thread.
+for the thread of the card the case has now (its stint, see `CaseCard`), wherever the
+case is when the line is delivered. Opening a case and moving it to another department
+each give it a new card; the card left behind is turned into a pointer once the new
+one is posted, so the pointer can link it. A decision on a draft reply edits the
+draft's message.
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import clocks
-from bot.events import CaseEscalated, CaseOpened, DomainEvent
-from storage import outbox
-from storage.models import Event
+from bot.events import CaseEscalated, CaseOpened, DomainEvent, ReplyApproved, ReplyDiscarded
+from storage import cards, outbox
+from storage.models import Case, Event
 
 CARD = "card"
 CARD_MOVED = "card_moved"
 TIMELINE = "timeline"
 DM = "dm"
+DRAFT_DECIDED = "draft_decided"
 
 
 CARD_PENDING = "casebot.card_pending"
@@ -60,8 +65,14 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
     """Record `events`; `notify` are people to DM about them (one DM each, all events)."""
     events = list(events)
     for event in events:
+        case = session.get(Case, event.case_id)
+        stint = case.escalations if case else 0
         if isinstance(event, CaseOpened):
             session.info.setdefault(CARD_PENDING, {})[event.case_id] = False
+            cards.add(session, case_id=event.case_id, stint=stint, department=event.department)
+        moved = isinstance(event, CaseEscalated) and event.to_department != event.from_department
+        if moved:
+            cards.add(session, case_id=event.case_id, stint=stint, department=event.to_department)
         data = event.data()
         session.add(
             Event(
@@ -73,6 +84,8 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 data=data,
             )
         )
+        if event.refreshes_card():
+            refresh_card(session, event.case_id, event.at)
         if isinstance(event, CaseEscalated) and event.from_ts:
             outbox.enqueue(
                 session,
@@ -80,10 +93,8 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 key=_key(CARD_MOVED),
                 case_id=event.case_id,
                 now=event.at,
-                payload={"actor": event.actor, "data": data},
+                payload={"actor": event.actor, "data": data, "to_stint": stint},
             )
-        if event.refreshes_card():
-            refresh_card(session, event.case_id, event.at)
         clocks.apply(session, event)
         if event.in_thread():
             outbox.enqueue(
@@ -92,7 +103,16 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 key=_key(TIMELINE),
                 case_id=event.case_id,
                 now=event.at,
-                payload={"event": event.kind, "actor": event.actor, "data": data},
+                payload={"event": event.kind, "actor": event.actor, "data": data, "stint": stint},
+            )
+        if isinstance(event, ReplyApproved | ReplyDiscarded):
+            outbox.enqueue(
+                session,
+                kind=DRAFT_DECIDED,
+                key=_key(DRAFT_DECIDED),
+                case_id=event.case_id,
+                now=event.at,
+                payload={"reply_id": event.reply_id, "event": event.kind, "actor": event.actor},
             )
         for user in notify:
             outbox.enqueue(

@@ -45,10 +45,9 @@ def escalate(
 
     from_department = case.department
     moves = target != from_department
-    # The card stays recorded on the case until the target's card is posted (the card
-    # deliverer posts anew when the department's channel differs), so thread lines
-    # queued before this escalation still find a thread. A recorded card outside the
-    # department's channel is already a pointer from an earlier escalation.
+    # The card recorded on the case is the one it shows in the department it leaves,
+    # unless that department's card was never posted: then the recorded card is already
+    # a pointer from an earlier escalation, and there is no card here to point from.
     live = case.card_channel == config.departments[from_department].channel
     from_channel, from_ts = (case.card_channel, case.card_ts) if live else (None, None)
     case.department = target

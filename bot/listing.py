@@ -40,12 +40,24 @@ class CaseSummary:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A Slack user named in a timeline line: rendered as a mention, never as text."""
+
+    user_id: str
+
+
+LinePart = str | Person
+"""Plain text (untrusted: escaped on render) or a person."""
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
-    """One change in a case's history; `line` is plain text, `actor` a Slack user or None."""
+    """One change in a case's history: `line` is its words and the people it names, in
+    order; `actor` a Slack user or None."""
 
     at: datetime
     actor: str | None
-    line: str
+    line: tuple[LinePart, ...]
 
 
 @dataclass(frozen=True)

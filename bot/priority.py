@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from bot.words import count
 from config.schema import PriorityScoring
 
 PRAISE_WORDS = ("thank", "thanks", "love", "great", "awesome")
@@ -56,7 +57,8 @@ def score(
         reasons.append(f"{tier} customer")
     if recent_cases:
         points += min(2, recent_cases)
-        reasons.append(f"{recent_cases} earlier case(s) in {rules.repeat_window_days} days")
+        window = count(rules.repeat_window_days, "day")
+        reasons.append(f"{count(recent_cases, 'earlier case')} in {window}")
     if reach := reach_points(followers):
         points += reach
         reasons.append(f"reach {followers:,} followers (+{reach:g})")

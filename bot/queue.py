@@ -2,8 +2,8 @@
 
 Fills the plain data of `bot.listing` from the database; `bot.slack.views` renders it.
 Customer text is masked here, as on the card, so no surface shows more than the card
-does. Timeline lines are plain text: the renderer escapes them, so people are written
-`@U123`, never as a mention that would ping them.
+does. Timeline lines are plain text and `Person` parts: the renderer escapes the text
+(a typed `<@U123>` stays text) and shows only the people Casebot names as mentions.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from bot.listing import (
     CasePage,
     CaseSummary,
     HomeContent,
+    LinePart,
     ListQuery,
     ListScope,
+    Person,
     TimelineEntry,
 )
 from config.schema import CasebotConfig
@@ -183,8 +185,10 @@ def _entry(event: Event) -> TimelineEntry:
     )
 
 
-def _who(user: str) -> str:
-    return f"@{user}" if user else "nobody"
+def _who(user: str) -> LinePart:
+    if not user:
+        return "nobody"
+    return Person(user) if _SLACK_USER.match(user) else f"@{user}"
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -193,8 +197,29 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
-def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> str:
-    """One plain-text line for an audit event, shown after who did it and when.
+def _line(*parts: LinePart) -> tuple[LinePart, ...]:
+    """The parts with empty text dropped and neighbouring text joined."""
+    out: list[LinePart] = []
+    for part in parts:
+        if isinstance(part, str) and out and isinstance(out[-1], str):
+            out[-1] += part
+        elif part != "":
+            out.append(part)
+    return tuple(out)
+
+
+def _people(users: Sequence[str]) -> tuple[LinePart, ...]:
+    """`a, b, c` with each person a mention; "nobody" for none."""
+    if not users:
+        return ("nobody",)
+    parts: list[LinePart] = []
+    for user in users:
+        parts += [", ", _who(user)] if parts else [_who(user)]
+    return tuple(parts)
+
+
+def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> tuple[LinePart, ...]:
+    """One line for an audit event, shown after who did it and when.
 
     The actor is named only when the line is about someone else (a claim for another
     person); otherwise the renderer already shows them.
@@ -203,21 +228,21 @@ def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> str:
         case "opened":
             line = f"Opened in {_text(data, 'department')}, {_text(data, 'priority')} priority"
             rule = _text(data, "rule")
-            return f"{line} (rule {rule})" if rule else line
+            return _line(f"{line} (rule {rule})" if rule else line)
         case "post_added":
-            return "The customer wrote again"
+            return _line("The customer wrote again")
         case "claimed":
             owner = _text(data, "owner")
-            return "Claimed" if owner in ("", actor) else f"Claimed for {_who(owner)}"
+            return _line("Claimed") if owner in ("", actor) else _line("Claimed for ", _who(owner))
         case "unclaimed":
             previous = _text(data, "previous_owner")
             if previous in ("", actor):
-                return "Gave it back to the queue"
-            return f"Took it from {_who(previous)} back to the queue"
+                return _line("Gave it back to the queue")
+            return _line("Took it from ", _who(previous), " back to the queue")
         case "assigned":
             previous = _text(data, "previous_owner")
-            line = f"Assigned to {_who(_text(data, 'owner'))}"
-            return f"{line} (was {_who(previous)})" if previous else line
+            line = _line("Assigned to ", _who(_text(data, "owner")))
+            return _line(*line, " (was ", _who(previous), ")") if previous else line
         case "escalated":
             return _escalated(data)
         case "resolved":
@@ -226,42 +251,49 @@ def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> str:
                 parts.append(f"root cause: {root_cause}")
             if note := _text(data, "note"):
                 parts.append(note)
-            return " · ".join(parts)
+            return _line(" · ".join(parts))
         case "reopened":
-            return "Reopened"
+            return _line("Reopened")
         case "waiting":
-            return "Waiting on the customer; SLA clocks paused"
+            return _line("Waiting on the customer; SLA clocks paused")
         case "resumed":
-            return "The customer wrote back; SLA clocks resumed"
+            return _line("The customer wrote back; SLA clocks resumed")
         case "note":
-            return f"Note: {_text(data, 'text')}"
+            return _line(f"Note: {_text(data, 'text')}")
         case "reply_requested":
             pending = " (needs a second person's approval)" if data.get("needs_approval") else ""
-            return f"Wrote a reply{pending}: {_text(data, 'text')}"
+            return _line(f"Wrote a reply{pending}: {_text(data, 'text')}")
         case "reply_approved":
-            return f"Approved reply #{_text(data, 'reply_id')}"
+            return _line(f"Approved reply #{_text(data, 'reply_id')}")
         case "reply_discarded":
-            return f"Discarded reply #{_text(data, 'reply_id')}"
+            return _line(f"Discarded reply #{_text(data, 'reply_id')}")
         case "reply_sent":
-            return f"Reply sent to the customer: {_text(data, 'text')}"
+            return _line(f"Reply sent to the customer: {_text(data, 'text')}")
         case "reply_failed":
-            return f"Reply #{_text(data, 'reply_id')} failed: {_text(data, 'error')}"
+            return _line(f"Reply #{_text(data, 'reply_id')} failed: {_text(data, 'error')}")
         case "sla_warning":
-            told = ", ".join(_who(u) for u in data.get("notified") or []) or "nobody"
-            return f"SLA: {_text(data, 'text')} (told {told})"
+            told = _people([str(u) for u in data.get("notified") or []])
+            return _line(f"SLA: {_text(data, 'text')} (told ", *told, ")")
         case "snoozed":
-            return f"Snoozed reminders for {_text(data, 'minutes')} min"
+            reason = _text(data, "reason").strip()
+            line = f"Snoozed reminders for {_text(data, 'minutes')} min"
+            return _line(f"{line}: {reason}" if reason else line)
         case "taken_over":
-            previous = data.get("previous_owner")
-            return f"Took it over from {_who(previous)}" if previous else "Took it over"
-    return kind.replace("_", " ").capitalize()
+            previous = _text(data, "previous_owner")
+            return (
+                _line("Took it over from ", _who(previous)) if previous else _line("Took it over")
+            )
+    return _line(kind.replace("_", " ").capitalize())
 
 
-def _escalated(data: Mapping[str, Any]) -> str:
+def _escalated(data: Mapping[str, Any]) -> tuple[LinePart, ...]:
     source, target = _text(data, "from_department"), _text(data, "to_department")
     person = _text(data, "to_user")
-    line = f"Escalated from {source} to {target}" if target != source else "Escalated"
+    moved = target != source
+    line = _line(f"Escalated from {source} to {target}" if moved else "Escalated")
     if person:
-        line += f" ({_who(person)})" if target != source else f" to {_who(person)}"
+        line = (
+            _line(*line, " (", _who(person), ")") if moved else _line(*line, " to ", _who(person))
+        )
     reason = _text(data, "reason")
-    return f"{line}: {reason}" if reason else line
+    return _line(*line, f": {reason}") if reason else line

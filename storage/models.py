@@ -82,6 +82,26 @@ class Case(SQLModel, table=True):
     resolved_at: datetime | None = _utc(nullable=True)
 
 
+class CaseCard(SQLModel, table=True):
+    """One card of a case: the first in the department it opened in, and one more for
+    each escalation that moved it to another department.
+
+    `stint` is the case's `escalations` count when it arrived in `department`; a thread
+    line carries the stint of the moment it happened, so it lands in the card the case
+    had then, even after the case moved on. `channel` and `ts` are set once posted.
+    """
+
+    __tablename__ = "case_cards"
+    __table_args__ = (UniqueConstraint("case_id", "stint", name="uq_case_card_stint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    stint: int
+    department: str
+    channel: str | None = None
+    ts: str | None = None
+
+
 class Reply(SQLModel, table=True):
     """An answer to the customer, from Slack through the source's reply connector.
 
@@ -98,6 +118,9 @@ class Reply(SQLModel, table=True):
     approver_id: str | None = None
     external_id: str | None = None
     error: str | None = None
+    draft_channel: str | None = None
+    draft_ts: str | None = None
+    """Where the draft with Approve/Discard was posted, so the decision can edit it."""
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)
 

@@ -51,19 +51,17 @@ def enqueue(
     )
 
 
-def cases_with_pending(
-    session: Session, *, kind: str, case_ids: list[int], include_leased: bool = False
-) -> set[int]:
-    """Which of the cases have an undelivered row of this kind. By default only rows no
-    worker has started count (a card refresh not yet rendered covers later changes);
-    `include_leased` also counts rows being delivered right now."""
+def cases_with_pending(session: Session, *, kind: str, case_ids: list[int]) -> set[int]:
+    """Which of the cases have an undelivered row of this kind that no worker has started
+    (a card refresh not yet rendered covers later changes)."""
     if not case_ids:
         return set()
     stmt = select(Outbox.case_id).where(
-        Outbox.kind == kind, col(Outbox.case_id).in_(case_ids), Outbox.status == "pending"
+        Outbox.kind == kind,
+        col(Outbox.case_id).in_(case_ids),
+        Outbox.status == "pending",
+        col(Outbox.lease_until).is_(None),
     )
-    if not include_leased:
-        stmt = stmt.where(col(Outbox.lease_until).is_(None))
     return {cid for cid in session.exec(stmt) if cid is not None}
 
 
@@ -119,12 +117,8 @@ def mark_sent(session: Session, *, row_id: int, now: datetime, result: dict[str,
     )
 
 
-def mark_retry(
-    session: Session, *, row_id: int, at: datetime, error: str, count_attempt: bool = True
-) -> None:
+def mark_retry(session: Session, *, row_id: int, at: datetime, error: str) -> None:
     values: dict[str, Any] = {"next_attempt_at": at, "lease_until": None, "last_error": error}
-    if not count_attempt:
-        values["attempts"] = Outbox.attempts - 1
     session.execute(update(Outbox).where(col(Outbox.id) == row_id).values(**values))
 
 

@@ -32,7 +32,7 @@ from handlers.slack.grammar import (
     usage,
 )
 
-TAGS = frozenset({"billing-error", "Late-Delivery"})
+TAGS = ("billing-error", "Late-Delivery")
 
 
 def errors(text: str, slash: str = "/case") -> str:
@@ -82,7 +82,10 @@ def test_id_commands_accept_every_id_spelling(verb: str, build: type, spelling: 
         ("resolve 42 billing-error", Resolve(42, "billing-error", "")),
         ("resolve 42 BILLING-ERROR refunded", Resolve(42, "billing-error", "refunded")),
         ("resolve 42 late-delivery  sorry", Resolve(42, "Late-Delivery", "sorry")),
-        ("resolve 42 refunded the customer", Resolve(42, None, "refunded the customer")),
+        ('resolve 42 "refunded the customer"', Resolve(42, None, "refunded the customer")),
+        ("resolve 42 “refunded, sorry”", Resolve(42, None, "refunded, sorry")),
+        ('resolve 42 "weather-delay" sorry', Resolve(42, None, '"weather-delay" sorry')),
+        ('resolve 42 billing-error "all quoted"', Resolve(42, "billing-error", "all quoted")),
         ('resolve 42 "billing-error" ok', Resolve(42, "billing-error", "ok")),
         ("note 42 called them back", Note(42, "called them back")),
         ("note 42 don't forget", Note(42, "don't forget")),
@@ -147,6 +150,13 @@ def test_free_text_keeps_original_spacing_and_newlines() -> None:
         ('escalate 42 "billing', "Unbalanced quotes", "escalate"),
         ('claim "42', "Unbalanced quotes", "claim"),
         ("escalate 42 <!channel>", "not a department", "escalate"),
+        (
+            "resolve 42 refunded the customer",
+            "`refunded` is not a root-cause tag; use one of: billing-error, Late-Delivery."
+            ' For a note without a tag, quote it: `/case resolve 42 "your note"`.',
+            "resolve",
+        ),
+        ("resolve 42 <!channel> hi", "`&lt;!channel&gt;` is not a root-cause tag", "resolve"),
         ("note 42", "Write the note", "note"),
         ("note 42   ", "Write the note", "note"),
         ("reply 42", "Write the reply", "reply"),

@@ -14,7 +14,7 @@ from bot import cases, events, intake, queue
 from bot.clock import ManualClock
 from bot.events import DomainEvent
 from bot.ids import Surface
-from bot.listing import CaseSummary, ListQuery, ListScope
+from bot.listing import CaseSummary, LinePart, ListQuery, ListScope, Person
 from bot.posts import Author, IncomingPost
 from bot.sweep import sweep
 from config.schema import CasebotConfig, RoutingRule
@@ -173,11 +173,11 @@ def test_case_detail_tells_its_history_in_order(world: World) -> None:
     assert "4111 1111 1111 1111" not in detail.text and detail.text.startswith("Refund me")
     assert detail.summary.status == "resolved" and detail.summary.owner_id == BEN
     assert [(e.actor, e.line) for e in detail.timeline] == [
-        (None, "Opened in billing, normal priority (rule billing)"),
-        (ANA, "Claimed"),
-        (ANA, "Note: Called the bank"),
-        (ANA, f"Assigned to @{BEN} (was @{ANA})"),
-        (ANA, "Resolved · refunded"),
+        (None, ("Opened in billing, normal priority (rule billing)",)),
+        (ANA, ("Claimed",)),
+        (ANA, ("Note: Called the bank",)),
+        (ANA, ("Assigned to ", Person(BEN), " (was ", Person(ANA), ")")),
+        (ANA, ("Resolved · refunded",)),
     ]
     times = [e.at for e in detail.timeline]
     assert times == sorted(times)
@@ -252,14 +252,15 @@ def test_reads_cost_the_same_few_queries_for_any_page_size(
     assert costs[0] == costs[1] <= 12
 
 
-LINES: list[tuple[str, dict[str, Any], str]] = [
+LINES: list[tuple[str, dict[str, Any], str | tuple[LinePart, ...]]] = [
     (
         "sla_warning",
         {"text": "first response due in 5 min", "notified": [BEN]},
-        f"SLA: first response due in 5 min (told @{BEN})",
+        ("SLA: first response due in 5 min (told ", Person(BEN), ")"),
     ),
     ("snoozed", {"minutes": 30, "reason": ""}, "Snoozed reminders for 30 min"),
-    ("taken_over", {"owner": ANA, "previous_owner": BEN}, f"Took it over from @{BEN}"),
+    ("snoozed", {"minutes": 60, "reason": "at lunch"}, "Snoozed reminders for 60 min: at lunch"),
+    ("taken_over", {"owner": ANA, "previous_owner": BEN}, ("Took it over from ", Person(BEN))),
     (
         "opened",
         {"department": "pr", "priority": "urgent", "rule": None},
@@ -267,10 +268,19 @@ LINES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("post_added", {"post_id": 7}, "The customer wrote again"),
     ("claimed", {"owner": ANA}, "Claimed"),
-    ("claimed", {"owner": BEN}, f"Claimed for @{BEN}"),
+    ("claimed", {"owner": BEN}, ("Claimed for ", Person(BEN))),
     ("unclaimed", {"previous_owner": ANA}, "Gave it back to the queue"),
-    ("unclaimed", {"previous_owner": BEN}, f"Took it from @{BEN} back to the queue"),
-    ("assigned", {"owner": BEN, "previous_owner": None}, f"Assigned to @{BEN}"),
+    (
+        "unclaimed",
+        {"previous_owner": BEN},
+        ("Took it from ", Person(BEN), " back to the queue"),
+    ),
+    ("assigned", {"owner": BEN, "previous_owner": None}, ("Assigned to ", Person(BEN))),
+    (
+        "assigned",
+        {"owner": BEN, "previous_owner": ANA},
+        ("Assigned to ", Person(BEN), " (was ", Person(ANA), ")"),
+    ),
     (
         "escalated",
         {
@@ -289,12 +299,12 @@ LINES: list[tuple[str, dict[str, Any], str]] = [
             "to_user": BEN,
             "reason": "",
         },
-        f"Escalated from support to billing (@{BEN})",
+        ("Escalated from support to billing (", Person(BEN), ")"),
     ),
     (
         "escalated",
         {"from_department": "pr", "to_department": "pr", "to_user": BEN, "reason": "yours"},
-        f"Escalated to @{BEN}: yours",
+        ("Escalated to ", Person(BEN), ": yours"),
     ),
     (
         "resolved",
@@ -325,9 +335,10 @@ LINES: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("kind", "data", "line"), LINES)
-def test_timeline_text(kind: str, data: dict[str, Any], line: str) -> None:
-    """Plain text: the renderer escapes it, so untrusted text is passed through as is."""
-    assert queue.timeline_text(kind, ANA, data) == line
+def test_timeline_text(kind: str, data: dict[str, Any], line: str | tuple[LinePart, ...]) -> None:
+    """Plain text and people: the renderer escapes the text, so untrusted text is passed
+    through as is, and shows the people as mentions."""
+    assert queue.timeline_text(kind, ANA, data) == (line if isinstance(line, tuple) else (line,))
 
 
 def _event_classes() -> list[type[DomainEvent]]:
@@ -345,5 +356,6 @@ def test_every_event_kind_has_a_tested_line() -> None:
 
 
 def test_timeline_text_survives_odd_stored_data() -> None:
-    assert queue.timeline_text("assigned", ANA, {}) == "Assigned to nobody"
-    assert queue.timeline_text("reply_failed", ANA, {"reply_id": None}) == "Reply # failed: "
+    assert queue.timeline_text("assigned", ANA, {}) == ("Assigned to nobody",)
+    assert queue.timeline_text("reply_failed", ANA, {"reply_id": None}) == ("Reply # failed: ",)
+    assert queue.timeline_text("claimed", ANA, {"owner": "bot"}) == ("Claimed for @bot",)

@@ -22,6 +22,7 @@ from bot.listing import (
     HomeContent,
     ListQuery,
     ListScope,
+    Person,
     SnoozeChoice,
     TimelineEntry,
 )
@@ -344,7 +345,7 @@ def test_bad_page_values_read_as_none(value: str) -> None:
 
 def detail(entries: int, line: str = "claimed") -> CaseDetail:
     timeline = tuple(
-        TimelineEntry(AT + timedelta(minutes=i), "U1" if i % 2 else None, f"{line} {i}")
+        TimelineEntry(AT + timedelta(minutes=i), "U1" if i % 2 else None, (f"{line} {i}",))
         for i in range(entries)
     )
     return CaseDetail(summary(42, owner="U1"), HOSTILE, ("billing", HOSTILE), timeline)
@@ -381,6 +382,15 @@ def test_show_clips_a_long_timeline_keeping_the_newest() -> None:
     assert sum(len(t) for t in texts(timeline)) <= views.TIMELINE_CHARS + 100
 
 
+def test_show_counts_one_hidden_entry_in_the_singular() -> None:
+    """Lines differ in length, so find the smallest timeline that hides exactly one."""
+    for n in range(2, 200):
+        timeline = timeline_of(views.case_detail(detail(n, line=HOSTILE * 2))[1])
+        if timeline[0]["type"] == "context":
+            break
+    assert texts(timeline[0]) == ["1 earlier entry not shown"]
+
+
 def test_show_clips_each_huge_timeline_line() -> None:
     _, blocks = views.case_detail(detail(200, line="&" * 5000))
     checked_blocks(blocks)
@@ -390,8 +400,24 @@ def test_show_clips_each_huge_timeline_line() -> None:
             assert len(line.split(" · ")[-1]) <= views.TIMELINE_LINE_CHARS
 
 
+def test_show_writes_people_as_mentions_and_never_cuts_one() -> None:
+    limit = views.TIMELINE_LINE_CHARS
+    entries = (
+        TimelineEntry(AT, "U1", ("Assigned to ", Person("U2"), " (was ", Person("U3"), ")")),
+        TimelineEntry(AT, "U1", ("x" * (limit - 4), Person("U0BEN0002"), " tail")),
+        TimelineEntry(AT, None, ("Note: <@U0BOSS01>\n  and   more",)),
+    )
+    _, blocks = views.case_detail(CaseDetail(summary(1), "hi", (), entries))
+    lines = [line.split(" · ", 2)[2] for line in timeline_of(blocks)[0]["text"]["text"].split("\n")]
+    assert lines == [
+        "Assigned to <@U2> (was <@U3>)",
+        "x" * (limit - 4) + "…",
+        "Note: &lt;@U0BOSS01&gt; and more",
+    ]
+
+
 def test_show_accepts_naive_utc_times() -> None:
-    entry = TimelineEntry(datetime(2026, 11, 23, 9, 0), None, "opened")
+    entry = TimelineEntry(datetime(2026, 11, 23, 9, 0), None, ("opened",))
     _, blocks = views.case_detail(CaseDetail(summary(1), "hi", (), (entry,)))
     assert "2026-11-23 09:00 UTC" in blocks[-1]["text"]["text"]
 

@@ -174,9 +174,14 @@ def sla_line(reading: ClockReading) -> str:
     return f"{label} due {slack_time(due)}{relative}"
 
 
-def moved_card(view: CardView, *, to_department: str, by: str) -> tuple[str, Blocks]:
-    """What the old card says once its case was escalated elsewhere: no buttons, a pointer."""
+def moved_card(
+    view: CardView, *, to_department: str, by: str, link: str | None
+) -> tuple[str, Blocks]:
+    """What the old card says once its case was escalated elsewhere: no buttons, a pointer
+    (linking the case's new card once that is posted)."""
     note = f"➡️ Escalated to *{escape(to_department)}* by {_who(by)} — the case lives there now."
+    if link:
+        note += f" <{link}|Go to its new card>"
     blocks = _card_head(view)
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return f"{view.ref} moved to {escape(to_department)}", blocks
@@ -244,6 +249,20 @@ def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
             return f"⚠️ The reply could not be sent: {escape(str(data['error']))}"
         case _:
             return f"• {escape(event.replace('_', ' '))} by {by}"
+
+
+def decided_draft(author: str, text: str, *, decision: str, by: str) -> tuple[str, Blocks]:
+    """A draft reply once approved or discarded: its text, who decided, no buttons left."""
+    head = f"✋ {_who(author)} drafted a reply:\n{quote(text)}"
+    if decision == "reply_approved":
+        verdict = f"👍 Approved by {_who(by)}; sending it to the customer"
+    else:
+        verdict = f"🗑️ Discarded by {_who(by)}; it was never sent"
+    rendered: Blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(head, SECTION_TEXT_LIMIT)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": verdict}]},
+    ]
+    return clip(f"{head}\n{verdict}", FALLBACK_TEXT_LIMIT), rendered
 
 
 def approval_buttons(reply_id: int) -> Block:

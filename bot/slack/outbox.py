@@ -21,15 +21,16 @@ from sqlmodel import Session
 
 from bot import cards
 from bot.clock import Clock
-from bot.effects import CARD, CARD_MOVED, DM, TIMELINE
+from bot.effects import CARD, CARD_MOVED, DM, DRAFT_DECIDED, TIMELINE
 from bot.handoffs import MESSAGE
 from bot.ids import format_case_id
 from bot.slack import blocks, reminders
 from bot.sweep import REMINDERS
 from config.schema import CasebotConfig
+from storage import cards as card_store
 from storage import outbox
 from storage.db import Database
-from storage.models import Case, Post, SlaClock
+from storage.models import Case, CaseCard, Post, Reply, SlaClock
 
 log = logging.getLogger("casebot.outbox")
 
@@ -55,10 +56,6 @@ PERMANENT_ERRORS = frozenset(
 
 CARD_GONE = frozenset({"message_not_found", "cant_update_message"})
 """Someone deleted the card (or it can no longer be edited): post it again."""
-
-
-class Deferred(Exception):
-    """The row cannot go yet (its card is not posted); try again soon, no attempt used."""
 
 
 class RetryLater(Exception):
@@ -126,41 +123,51 @@ def _post_once(
 
 
 def _deliver_card(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    """Render the case into its card in the department it is in now; post that card if
+    it is new there, edit it in place otherwise."""
     assert row.case_id is not None
     with d.db.read() as session:
         view = cards.card_view(session, row.case_id, d.config, d.clock.now())
         case = session.get(Case, row.case_id)
-        card_channel, card_ts = (case.card_channel, case.card_ts) if case else (None, None)
+        card = card_store.latest_in(session, case_id=row.case_id, department=view.department)
+        if card is None:
+            raise GiveUp("the case has no card in its department")
+        card_id, ts = card.id, card.ts if card.channel == view.channel else None
+        if ts is None and case is not None and case.card_channel == view.channel:
+            # Escalated away and back before the other card was posted: the card still
+            # showing the case in this channel is its card here again.
+            ts = case.card_ts
     text, rendered = blocks.case_card(view)
-    # A card in another channel was left behind by an escalation: post a fresh one here.
-    if card_ts and card_channel == view.channel:
+    if ts:
         try:
-            d.client.chat_update(channel=card_channel, ts=card_ts, text=text, blocks=rendered)
-            return {"channel": card_channel, "ts": card_ts}
+            d.client.chat_update(channel=view.channel, ts=ts, text=text, blocks=rendered)
         except SlackApiError as exc:
             if exc.response.get("error") not in CARD_GONE:
                 raise
-            log.warning("outbox.card_gone", extra={"case": row.case_id, "ts": card_ts})
-    ts = _post_once(d, row, channel=view.channel, text=text, blocks=rendered, unfurl_links=False)
+            log.warning("outbox.card_gone", extra={"case": row.case_id, "ts": ts})
+            ts = None
+    if not ts:
+        ts = _post_once(
+            d, row, channel=view.channel, text=text, blocks=rendered, unfurl_links=False
+        )
     with d.db.session() as session:
-        case = session.get(Case, row.case_id)
+        case, card = session.get(Case, row.case_id), session.get(CaseCard, card_id)
         if case is not None:
             case.card_channel, case.card_ts = view.channel, ts
+        if card is not None:
+            card.channel, card.ts = view.channel, ts
     return {"channel": view.channel, "ts": ts}
 
 
 def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    """A line in the thread of the card the case had when it happened (see `CaseCard`)."""
     assert row.case_id is not None
     data = dict(row.payload.get("data", {}))
-    with d.db.session() as session:
-        case = session.get(Case, row.case_id)
-        if case is None or not case.card_ts or not case.card_channel:
-            if case is None or not outbox.cases_with_pending(
-                session, kind=CARD, case_ids=[row.case_id], include_leased=True
-            ):
-                raise GiveUp("the case's card could not be posted, so its thread cannot be")
-            raise Deferred("card not posted yet")
-        channel, thread_ts = case.card_channel, case.card_ts
+    with d.db.read() as session:
+        card = cards.thread_card(card_store.of_case(session, case_id=row.case_id), _stint(row))
+        if card is None or not card.channel or not card.ts:
+            raise GiveUp("the case's card could not be posted, so its thread cannot be")
+        channel, thread_ts = card.channel, card.ts
         if post_id := data.get("post_id"):
             post = session.get(Post, post_id)
             data["text"] = cards.pii.mask(post.text if post else "", d.config.pii.mask)
@@ -168,7 +175,8 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     _enrich(d, data)
     line = blocks.timeline_line(event, str(row.payload.get("actor")), data)
     extra: dict[str, Any] = {}
-    if event == "reply_requested" and data.get("needs_approval"):
+    draft = event == "reply_requested" and bool(data.get("needs_approval"))
+    if draft:
         extra["blocks"] = [
             {"type": "section", "text": {"type": "mrkdwn", "text": blocks.clip(line, 3000)}},
             blocks.approval_buttons(int(data["reply_id"])),
@@ -176,7 +184,17 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     ts = _post_once(
         d, row, channel=channel, thread_ts=thread_ts, text=line, reply_broadcast=False, **extra
     )
+    if draft:
+        with d.db.session() as session:
+            if reply := session.get(Reply, int(data["reply_id"])):
+                reply.draft_channel, reply.draft_ts = channel, ts
     return {"channel": channel, "ts": ts}
+
+
+def _stint(row: outbox.Claimed, key: str = "stint") -> int | None:
+    """The stint a row was queued in; None for rows queued before cards had stints."""
+    stint = row.payload.get(key)
+    return stint if isinstance(stint, int) else None
 
 
 def _enrich(d: Delivery, data: dict[str, Any]) -> None:
@@ -195,20 +213,47 @@ def _permalink(d: Delivery, channel: str, ts: str) -> str | None:
 
 
 def _deliver_card_moved(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    """The card left behind by an escalation becomes a pointer to the case's next card.
+
+    Queued after the card refresh of the escalation, so the new card is posted by now
+    (or could not be) and the pointer can link it.
+    """
     assert row.case_id is not None
     data = dict(row.payload["data"])
-    _enrich(d, data)
-    with d.db.session() as session:
+    channel, ts = str(data["from_channel"]), str(data["from_ts"])
+    with d.db.read() as session:
         view = cards.card_view(session, row.case_id, d.config, d.clock.now())
+        all_cards = card_store.of_case(session, case_id=row.case_id)
+    if all_cards and all_cards[-1].ts == ts:
+        return {"skipped": "the case came back to this card"}
+    target = cards.posted_since(all_cards, _stint(row, "to_stint"))
+    link = None
+    if target is not None and target.channel and target.ts and target.ts != ts:
+        link = _permalink(d, target.channel, target.ts)
+    to = str(data["to_department"])
     text, rendered = blocks.moved_card(
         view,
-        to_department=str(data.get("to_department_name", data["to_department"])),
+        to_department=d.config.departments[to].name if to in d.config.departments else to,
         by=str(row.payload["actor"]),
+        link=link,
     )
-    d.client.chat_update(
-        channel=data["from_channel"], ts=data["from_ts"], text=text, blocks=rendered
+    d.client.chat_update(channel=channel, ts=ts, text=text, blocks=rendered)
+    return {"channel": channel, "ts": ts, "link": link}
+
+
+def _deliver_draft_decided(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
+    """The draft's message loses its buttons and says who approved or discarded it."""
+    with d.db.read() as session:
+        reply = session.get(Reply, int(row.payload["reply_id"]))
+        if reply is None or not reply.draft_channel or not reply.draft_ts:
+            return {"skipped": "the draft was never posted"}
+        channel, ts = reply.draft_channel, reply.draft_ts
+        author, draft = reply.author_id, reply.text
+    text, rendered = blocks.decided_draft(
+        author, draft, decision=str(row.payload["event"]), by=str(row.payload["actor"])
     )
-    return {"channel": data["from_channel"], "ts": data["from_ts"]}
+    d.client.chat_update(channel=channel, ts=ts, text=text, blocks=rendered)
+    return {"channel": channel, "ts": ts}
 
 
 def _deliver_dm(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
@@ -273,6 +318,7 @@ DELIVERERS: dict[str, Deliverer] = {
     CARD: _deliver_card,
     CARD_MOVED: _deliver_card_moved,
     TIMELINE: _deliver_timeline,
+    DRAFT_DECIDED: _deliver_draft_decided,
     DM: _deliver_dm,
 }
 
@@ -308,16 +354,6 @@ def deliver_due(d: Delivery, *, limit: int = 50) -> int:
             if deliverer is None:
                 raise ValueError(f"unknown outbox kind {row.kind!r}")
             result = deliverer(d, row)
-        except Deferred as exc:
-            with d.db.session() as session:
-                outbox.mark_retry(
-                    session,
-                    row_id=row.id,
-                    at=now + timedelta(seconds=1),
-                    error=str(exc),
-                    count_attempt=False,
-                )
-            continue
         except RetryLater as exc:
             at = now + exc.after if exc.after else _retry_at(now, row.attempt, None)
             with d.db.session() as session:

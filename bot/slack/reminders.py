@@ -7,6 +7,7 @@ from typing import Any
 from bot.ids import ActionId
 from bot.slack.blocks import Blocks, button, case_value, clip, escape
 from bot.slack.views import snooze_actions
+from bot.words import count
 
 REMINDER_ITEMS_PER_DM = 15
 
@@ -15,7 +16,7 @@ def reminder_digest(items: list[dict[str, Any]], links: dict[int, str]) -> tuple
     """One DM for all of a person's reminders from one sweep (never one per case)."""
     shown = items[:REMINDER_ITEMS_PER_DM]
     breaches = sum(1 for i in items if i["breach"])
-    title = f"⏰ {len(items)} SLA reminder{'s' if len(items) != 1 else ''}"
+    title = f"⏰ {count(len(items), 'SLA reminder')}"
     if breaches:
         title += f" — {breaches} breached"
     out: Blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}}]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,12 +22,15 @@ from bot.listing import (
     CasePage,
     CaseSummary,
     HomeContent,
+    LinePart,
     ListQuery,
     ListScope,
+    Person,
     SnoozeChoice,
     TimelineEntry,
 )
 from bot.slack.blocks import PRIORITY_MARK, SECTION_TEXT_LIMIT, case_value, clip, escape, quote
+from bot.words import count
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -383,7 +387,7 @@ def case_list(page: CasePage) -> tuple[str, list[Block]]:
     title = _SCOPE_TITLE[query.scope]
     if query.department:
         title += f" · {escape(clip(query.department, 80))}"
-    summary = f"*{title}* — {page.total} case{'' if page.total == 1 else 's'}"
+    summary = f"*{title}* — {count(page.total, 'case')}"
     if pages > 1:
         summary += f", page {query.page} of {pages}"
     blocks: list[Block] = [_mrkdwn_section(summary)]
@@ -398,7 +402,7 @@ def case_list(page: CasePage) -> tuple[str, list[Block]]:
         buttons.append(_page_button("Next ▶", ViewId.CASE_LIST_NEXT, query, query.page + 1))
     if buttons:
         blocks.append({"type": "actions", "block_id": "case_list_pages", "elements": buttons})
-    return clip(f"{title}: {page.total} cases", 300), blocks[:MESSAGE_BLOCK_LIMIT]
+    return clip(f"{title}: {count(page.total, 'case')}", 300), blocks[:MESSAGE_BLOCK_LIMIT]
 
 
 def _when(at: datetime) -> str:
@@ -407,10 +411,28 @@ def _when(at: datetime) -> str:
     return f"<!date^{int(utc.timestamp())}^{{date_short}} {{time}}|{utc:%Y-%m-%d %H:%M} UTC>"
 
 
+def _line_text(parts: Sequence[LinePart], limit: int) -> str:
+    """Text escaped and on one line, people as mentions (an ephemeral answer pings
+    nobody); at most `limit` characters, never cutting a mention or an entity."""
+    out: list[str] = []
+    used = 0
+    for part in parts:
+        if isinstance(part, Person):
+            piece = f"<@{escape(part.user_id)}>"
+        else:
+            piece = escape(re.sub(r"\s+", " ", part))
+        if used + len(piece) > limit:
+            room = limit - used
+            out.append(clip(piece, room) if isinstance(part, str) and room > 1 else "…")
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).strip()
+
+
 def _timeline_line(entry: TimelineEntry) -> str:
     by = f"<@{escape(entry.actor)}>" if entry.actor else "Casebot"
-    text = clip(escape(" ".join(entry.line.split())), TIMELINE_LINE_CHARS)
-    return f"{_when(entry.at)} · {by} · {text}"
+    return f"{_when(entry.at)} · {by} · {_line_text(entry.line, TIMELINE_LINE_CHARS)}"
 
 
 def _timeline(entries: Sequence[TimelineEntry]) -> list[Block]:
@@ -426,7 +448,8 @@ def _timeline(entries: Sequence[TimelineEntry]) -> list[Block]:
     kept.reverse()
     sections: list[Block] = []
     if len(kept) < len(entries):
-        sections.append(_context(f"{len(entries) - len(kept)} earlier entries not shown"))
+        hidden = count(len(entries) - len(kept), "earlier entry", "earlier entries")
+        sections.append(_context(f"{hidden} not shown"))
     chunk: list[str] = []
     size = 0
     for line in kept:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot import cards, cases, replies, snooze
 from bot.deps import Deps
-from bot.events import DomainError, DomainEvent
+from bot.events import DomainError, DomainEvent, TakenOver
 from bot.ids import ActionId, Surface, format_case_id
 from bot.slack import views as render
 from handlers.slack.answers import answer
@@ -62,18 +62,35 @@ def _responder(body: dict[str, Any], respond: Respond, client: WebClient) -> Res
     return direct  # type: ignore[return-value]
 
 
+def _taken_over(events: list[DomainEvent]) -> str | None:
+    """The rescuer learns it worked and from whom; the card shows everyone else."""
+    for event in events:
+        if isinstance(event, TakenOver):
+            ref = format_case_id(event.case_id)
+            if event.previous_owner:
+                return f"You own {ref} now; it was <@{event.previous_owner}>'s."
+            return f"You own {ref} now."
+    return None
+
+
 def register(app: App, deps: Deps) -> None:
-    def on_case(action: ActionId, change: Callable[[Any, int, str], list[DomainEvent]]) -> None:
-        """A button whose click is one lifecycle change of the button's case."""
+    def on_case(
+        action: ActionId,
+        change: Callable[[Any, int, str], list[DomainEvent]],
+        said: Callable[[list[DomainEvent]], str | None] = lambda _: None,
+    ) -> None:
+        """A button whose click is one lifecycle change of the button's case; `said` is
+        what the clicker is told privately about it, if anything."""
 
         @app.action(action.value)
         def handler(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             ack()
 
-            def work() -> None:
+            def work() -> str | None:
                 case_id = case_ref(body)
                 with deps.db.session() as session:
-                    change(session, case_id, body["user"]["id"])
+                    events = change(session, case_id, body["user"]["id"])
+                return said(events)
 
             answer(_responder(body, respond, client), work)
 
@@ -85,6 +102,7 @@ def register(app: App, deps: Deps) -> None:
     on_case(
         ActionId.TAKE_OVER,
         lambda s, c, u: cases.take_over(s, c, actor=u, surface=SURFACE, now=now()),
+        _taken_over,
     )
     on_case(
         ActionId.WAIT,

@@ -120,7 +120,7 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
 
 def register(app: App, deps: Deps) -> None:
     slash = deps.config.slash_command
-    tags = frozenset(deps.config.root_causes)
+    tags = tuple(deps.config.root_causes)
 
     @app.command(slash)
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:

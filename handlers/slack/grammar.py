@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -177,7 +177,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "escalate ID (dept [@user] | @user) [reason…]",
         "send a case to another department or person",
     ),
-    "resolve": ("resolve ID [tag] [note…]", "close a case, with a root-cause tag if you know it"),
+    "resolve": (
+        'resolve ID [tag] [note…] | resolve ID "note…"',
+        "close a case, with a root-cause tag if you know it (quote a note without a tag)",
+    ),
     "reopen": ("reopen ID", "open a resolved case again"),
     "note": ("note ID text…", "add an internal note (never sent to the customer)"),
     "reply": ("reply ID text…", "answer the customer where they wrote"),
@@ -266,6 +269,11 @@ class _Scanner:
         except _Problem:
             return None
         return word.text if word else None
+
+    def quoted_next(self) -> bool:
+        """Whether the remaining text starts with a quote."""
+        rest = self.text[self.pos :].lstrip()
+        return bool(rest) and rest[0] in QUOTES
 
     def need(self, missing: str) -> str:
         word = self.take()
@@ -379,14 +387,25 @@ def _free_text(build: Callable[[int, str], Command], missing: str) -> Callable[[
     return parse_text
 
 
-def _resolve(s: _Scanner, known_tags: frozenset[str]) -> Command:
-    """The first word is a tag only if it is a known one; otherwise it starts the note."""
+def _resolve(s: _Scanner, known_tags: Collection[str], slash: str) -> Command:
+    """The first word is a known tag, or quoted text (a note without a tag).
+
+    Any other word is refused with the known tags: read as the note, a mistyped tag
+    would close the case without its root cause and nobody would notice. Without
+    configured tags there is nothing to mistype, so all the text is the note.
+    """
     case_id = _case(s)
     tags = {tag.lower(): tag for tag in known_tags}
     first = s.peek()
     tag = tags.get(first.lower()) if first else None
     if tag is not None:
         s.take()
+    elif first is not None and tags and not s.quoted_next():
+        known = ", ".join(escape(t) for t in known_tags)
+        raise _Problem(
+            f"`{_echo(first)}` is not a root-cause tag; use one of: {known}."
+            f' For a note without a tag, quote it: `{slash} resolve {case_id} "your note"`.'
+        )
     return Resolve(case_id, tag, s.rest())
 
 
@@ -498,8 +517,9 @@ _PARSERS: dict[str, Callable[[_Scanner], Command]] = {
 }
 
 
-def parse(text: str, slash: str = "/case", known_tags: frozenset[str] = frozenset()) -> Command:
-    """Parse the text after the slash command; `known_tags` are the root-cause tags."""
+def parse(text: str, slash: str = "/case", known_tags: Collection[str] = ()) -> Command:
+    """Parse the text after the slash command; `known_tags` are the root-cause tags, in
+    the order a refusal lists them."""
     if len(text) > MAX_TEXT_CHARS:
         raise UsageError(
             f"That is too long for one command ({len(text)} characters, at most"
@@ -524,7 +544,7 @@ def parse(text: str, slash: str = "/case", known_tags: frozenset[str] = frozense
     key = verb
     try:
         if verb == "resolve":
-            return _resolve(s, known_tags)
+            return _resolve(s, known_tags, slash)
         if verb == "oncall" and (s.peek() or "").lower() == "override":
             s.take()
             key = "oncall override"

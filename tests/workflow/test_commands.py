@@ -360,13 +360,27 @@ def test_resolve_with_a_root_cause_leaves_only_reopen(
     ]
 
 
-def test_resolve_with_a_word_that_is_no_tag_keeps_it_as_the_note(
+def test_resolve_with_a_word_that_is_no_tag_is_refused_until_the_note_is_quoted(
     deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
 ) -> None:
-    """Only configured tags are tags: anything else starts the note, never a new tag."""
+    """Only configured tags are tags; a mistyped one is refused with the known tags
+    (never silently kept as the note), and quoted text is a note without a tag."""
     open_case(http, worker)
     user.command("resolve 1 weather-delay sorry about that", user=ANA)
     drain(worker)
+    [refusal] = answers(slack)
+    assert refusal.startswith(
+        "`weather-delay` is not a root-cause tag; use one of: shipping-delay, billing-error,"
+        ' product-defect. For a note without a tag, quote it: `/case resolve 1 "your note"`.'
+        "\nUsage: `/case resolve ID [tag] [note…]"
+    )
+    with deps.db.session() as s:
+        assert s.get(Case, 1).status == "open"
+    assert audit(deps) == [("opened", "casebot", "ingest")]
+
+    user.command('resolve 1 "weather-delay sorry about that"', user=ANA)
+    drain(worker)
+    assert answers(slack)[-1] == "C-1 resolved."
     with deps.db.session() as s:
         assert s.get(Case, 1).root_cause is None
     assert audit_data(deps, "resolved") == [
@@ -523,7 +537,7 @@ def test_hostile_notes_and_reasons_are_escaped_everywhere(
         (f"note 1 {typed}", ANA),
         (f"escalate 1 <@{BEN}> {typed}", ANA),
         (f"escalate 1 billing {typed}", BEN),
-        (f"resolve 1 {typed}", BILLING_MGR),
+        (f'resolve 1 "{typed}"', BILLING_MGR),
     ):
         user.command(command, user=who)
         drain(worker)

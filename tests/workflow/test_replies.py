@@ -5,6 +5,7 @@ channel. Only Reply reaches the customer, once, signed; the thread says what hap
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -79,8 +80,12 @@ def _approval_message(slack: SlackStandIn) -> Message:
     return msg
 
 
-def _decide(user: SlackClientSim, slack: SlackStandIn, action: str, who: str) -> None:
-    msg = _approval_message(slack)
+def _decide(
+    user: SlackClientSim, slack: SlackStandIn, action: str, who: str, msg: Message | None = None
+) -> None:
+    """Click a draft's button; `msg` is a copy of the draft as a stale client still shows
+    it (with its buttons), else the draft as Slack shows it now."""
+    msg = msg or _approval_message(slack)
     [value] = [
         e["value"]
         for b in msg.blocks or []
@@ -227,6 +232,7 @@ def test_reply_needing_approval_is_sent_by_a_second_person(
     assert remote.requests == []
 
     clock.advance(timedelta(minutes=20))
+    stale = copy.deepcopy(_approval_message(slack))
     _decide(user, slack, "reply_approve", BEN)
     drain(worker)
     [req] = remote.requests
@@ -240,8 +246,8 @@ def test_reply_needing_approval_is_sent_by_a_second_person(
     approved = START.replace(tzinfo=None) + timedelta(minutes=20)
     assert _first_response(deps) == (approved, approved)
 
-    _decide(user, slack, "reply_approve", CAI)
-    _decide(user, slack, "reply_discard", CAI)
+    _decide(user, slack, "reply_approve", CAI, stale)
+    _decide(user, slack, "reply_discard", CAI, stale)
     drain(worker)
     assert answers(slack)[-2:] == ["C-1: that reply is no longer waiting for approval."] * 2
     assert len(remote.requests) == 1
@@ -263,8 +269,9 @@ def test_a_discarded_draft_never_goes_out(
     open_case(http, worker, source="shop")
     user.command("reply 1 Oops, wrong customer", user=ANA)
     drain(worker)
+    stale = copy.deepcopy(_approval_message(slack))
     _decide(user, slack, "reply_discard", BEN)
-    _decide(user, slack, "reply_approve", CAI)
+    _decide(user, slack, "reply_approve", CAI, stale)
     drain(worker)
     assert remote.requests == []
     assert answers(slack)[-1] == "C-1: that reply is no longer waiting for approval."
