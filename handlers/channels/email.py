@@ -65,15 +65,14 @@ def _unobsolete(body: bytes) -> bytes:
     return _OBS_FIELD_NAME.sub(rb"\1:", body[:end]) + body[end:]
 
 
-def _parsed(body: bytes) -> EmailMessage:
+def _parsed(body: bytes) -> tuple[EmailMessage, list[mail_parts.Part]]:
     try:
         msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(_unobsolete(body)))
     except RecursionError:
         raise ParseError(
             "Content-Type", f"nests MIME parts deeper than {mail_parts.MAX_DEPTH} levels"
         ) from None
-    mail_parts.check_depth(msg)
-    return msg
+    return msg, mail_parts.walk(msg)
 
 
 def _author(msg: EmailMessage, mailbox: Mailbox | None, automated: Automated | None) -> Author:
@@ -93,9 +92,9 @@ def _is_reply(msg: EmailMessage) -> bool:
 def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
     if not body.strip():
         raise ParseError("body", "is empty")
-    msg = _parsed(body)
+    msg, parts = _parsed(body)
     mailbox = first_mailbox(msg)
-    automated = classify(msg, mailbox)
+    automated = classify(parts, mailbox)
     author = _author(msg, mailbox, automated)
     subject = clean_text(header(msg, "Subject") or "", limit=MAX_NAME_CHARS).strip()
     full = clean_text(mail_parts.body_text(msg).strip())
@@ -119,7 +118,7 @@ def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
     metadata: dict[str, Any] = {"subject": subject} if subject else {}
     if trimmed != full:
         metadata["full_text"] = full
-    if files := mail_parts.attachments(msg):
+    if files := mail_parts.attachments(parts):
         metadata["attachments"] = files
     return IncomingPost(
         source=source,

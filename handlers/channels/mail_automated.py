@@ -25,7 +25,14 @@ from email.parser import HeaderParser
 
 from bot.posts import Automated, AutomatedKind
 from handlers.channels import mail_parts
-from handlers.channels.mail_headers import Mailbox, header, mailboxes, message_ids, raw_header
+from handlers.channels.mail_headers import (
+    Mailbox,
+    display_name,
+    header,
+    message_ids,
+    raw_header,
+)
+from handlers.channels.mail_parts import Part
 
 _DAEMONS = re.compile(
     r"^(?:mailer[-_ ]?daemon|postmaster|mail[-_ ]?delivery[-_ ]?(?:system|subsystem))$", re.I
@@ -35,28 +42,29 @@ _RECIPIENT = re.compile(r"^\s*rfc822\s*;\s*(\S+@\S+)\s*$", re.I)
 MAX_IDS = 20
 
 
-def _dsn_blocks(msg: Message) -> list[Message]:
+def _dsn_blocks(parts: list[Part]) -> list[Message]:
     return [
         block
-        for part in mail_parts.walk(msg)
-        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status")
-        for block in (part.get_payload() if isinstance(part.get_payload(), list) else [])
+        for part in parts
+        if part.ctype in ("message/delivery-status", "message/global-delivery-status")
+        and part.msg.is_multipart()
+        for block in part.msg.get_payload()
         if isinstance(block, Message)
     ]
 
 
-def _original_ids(msg: Message) -> tuple[str, ...]:
+def _original_ids(parts: list[Part]) -> tuple[str, ...]:
     """The Message-IDs a report is about: from the returned message or its headers, else
     the report's own In-Reply-To / References, else a `Message-ID:` line in its text."""
+    msg = parts[0].msg
     ids: list[str] = []
-    for part in mail_parts.walk(msg):
-        ctype = part.get_content_type()
-        if ctype in ("message/rfc822", "message/global"):
-            inner = part.get_payload()
+    for part in parts:
+        if part.ctype in ("message/rfc822", "message/global") and part.msg.is_multipart():
+            inner = part.msg.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 ids += message_ids(raw_header(inner[0], "Message-ID"))
-        elif ctype in ("text/rfc822-headers", "message/global-headers"):
-            headers = HeaderParser().parsestr(mail_parts.decoded(part), headersonly=True)
+        elif part.ctype in ("text/rfc822-headers", "message/global-headers"):
+            headers = HeaderParser().parsestr(mail_parts.decoded(part.msg), headersonly=True)
             ids += message_ids(headers.get("Message-ID"))
     if not ids:
         ids += message_ids(raw_header(msg, "In-Reply-To"))
@@ -81,17 +89,18 @@ def _failed_recipients(msg: Message, blocks: list[Message]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(a.lower() for a in found))[:MAX_IDS]
 
 
-def _report(msg: Message) -> Automated | None:
+def _report(parts: list[Part]) -> Automated | None:
+    msg = parts[0].msg
     report_type = str(msg.get_param("report-type", "") or "").lower()
-    if msg.get_content_type() != "multipart/report":
+    if parts[0].ctype != "multipart/report":
         report_type = ""
     if report_type == "disposition-notification":
         return Automated(
             kind=AutomatedKind.DELIVERY_REPORT,
             reason="read receipt (RFC 8098)",
-            original_ids=_original_ids(msg),
+            original_ids=_original_ids(parts),
         )
-    blocks = _dsn_blocks(msg)
+    blocks = _dsn_blocks(parts)
     actions = {str(b.get("Action", "")).strip().lower() for b in blocks} - {""}
     failed = _failed_recipients(msg, blocks)
     if report_type == "delivery-status" or blocks:
@@ -99,59 +108,58 @@ def _report(msg: Message) -> Automated | None:
             return Automated(
                 kind=AutomatedKind.DELIVERY_REPORT,
                 reason=f"delivery status: {', '.join(sorted(actions))}",
-                original_ids=_original_ids(msg),
+                original_ids=_original_ids(parts),
             )
         return Automated(
             kind=AutomatedKind.BOUNCE,
             reason="delivery status: failed",
-            original_ids=_original_ids(msg),
+            original_ids=_original_ids(parts),
             failed_recipients=failed,
         )
     if failed:
         return Automated(
             kind=AutomatedKind.BOUNCE,
             reason="X-Failed-Recipients",
-            original_ids=_original_ids(msg),
+            original_ids=_original_ids(parts),
             failed_recipients=failed,
         )
     return None
 
 
 def _from_daemon(msg: Message, sender: Mailbox | None) -> bool:
-    local = sender.address.rsplit("@", 1)[0] if sender and sender.header == "From" else ""
-    if _DAEMONS.match(local):
-        return True
-    if mailboxes(msg, "From"):
-        return False
-    from_value = (header(msg, "From") or "").split("<", 1)[0].strip().strip('"')
-    return bool(_DAEMONS.match(from_value))
+    """MAILER-DAEMON@… or postmaster@… sent it, or a `From` with such a name and no address."""
+    if sender is not None and sender.header == "From":
+        return bool(_DAEMONS.match(sender.address.rsplit("@", 1)[0]))
+    return bool(_DAEMONS.match(display_name(msg, "From")))
 
 
-def classify(msg: Message, sender: Mailbox | None) -> Automated | None:
+def classify(parts: list[Part], sender: Mailbox | None) -> Automated | None:
     """What kind of automated mail this is, or None for mail a person wrote.
 
-    `sender` is the mailbox the post is attributed to (see `first_mailbox`).
+    `parts` is the message's MIME tree (`mail_parts.walk`, the message first); `sender`
+    is the mailbox the post is attributed to (see `first_mailbox`).
     """
-    report = _report(msg)
+    msg = parts[0].msg
+    report = _report(parts)
     if report is not None:
         return report
     if _from_daemon(msg, sender):
         return Automated(
             kind=AutomatedKind.BOUNCE,
             reason="sent by the mail system",
-            original_ids=_original_ids(msg),
+            original_ids=_original_ids(parts),
         )
     submitted = (header(msg, "Auto-Submitted") or "").split(";", 1)[0].strip().lower()
     if submitted and submitted != "no":
         return Automated(
             kind=AutomatedKind.AUTO_REPLY,
             reason=f"Auto-Submitted: {submitted}",
-            original_ids=_original_ids(msg),
+            original_ids=_original_ids(parts),
         )
     for name in ("X-Autoreply", "X-Autorespond"):
         if raw_header(msg, name) is not None:
             return Automated(
-                kind=AutomatedKind.AUTO_REPLY, reason=name, original_ids=_original_ids(msg)
+                kind=AutomatedKind.AUTO_REPLY, reason=name, original_ids=_original_ids(parts)
             )
     precedence = (header(msg, "Precedence") or "").strip().lower()
     if precedence in ("bulk", "junk", "list"):
@@ -160,6 +168,8 @@ def classify(msg: Message, sender: Mailbox | None) -> Automated | None:
         return Automated(kind=AutomatedKind.AUTO_REPLY, reason="no-reply sender")
     if (raw_header(msg, "Return-Path") or "").strip() == "<>":
         return Automated(
-            kind=AutomatedKind.AUTO_REPLY, reason="Return-Path: <>", original_ids=_original_ids(msg)
+            kind=AutomatedKind.AUTO_REPLY,
+            reason="Return-Path: <>",
+            original_ids=_original_ids(parts),
         )
     return None

@@ -7,6 +7,7 @@ message nested a thousand levels deep is a 400, not a RecursionError.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from typing import Any
 
@@ -26,30 +27,33 @@ _REPORT_PARTS = {
 _MESSAGES = {"message/rfc822", "message/global"}
 
 
-def _children(part: Message) -> list[Message]:
+@dataclass(frozen=True)
+class Part:
+    """One MIME part with its type read once (reading it re-parses the header every time)."""
+
+    msg: Message
+    ctype: str
+    depth: int
+
+
+def _children(part: Message, ctype: str) -> list[Message]:
     """Sub-parts (an attached message counts as one); a report's status blocks are not parts."""
-    if part.get_content_type() == "message/delivery-status" or not part.is_multipart():
+    if ctype == "message/delivery-status" or not part.is_multipart():
         return []
     return [p for p in part.get_payload() if isinstance(p, Message)]
 
 
-def check_depth(msg: Message, limit: int = MAX_DEPTH) -> None:
+def walk(msg: Message, limit: int = MAX_DEPTH) -> list[Part]:
+    """Every part, depth first in document order; deeper than `limit` is a 400."""
+    out: list[Part] = []
     stack: list[tuple[Message, int]] = [(msg, 1)]
     while stack:
         part, depth = stack.pop()
         if depth > limit:
             raise ParseError("Content-Type", f"nests MIME parts deeper than {limit} levels")
-        stack.extend((child, depth + 1) for child in _children(part))
-
-
-def walk(msg: Message) -> list[Message]:
-    """Every part, depth first in document order (the depth was checked already)."""
-    out: list[Message] = []
-    stack = [msg]
-    while stack:
-        part = stack.pop()
-        out.append(part)
-        stack.extend(reversed(_children(part)))
+        node = Part(part, part.get_content_type(), depth)
+        out.append(node)
+        stack.extend((child, depth + 1) for child in reversed(_children(part, node.ctype)))
     return out
 
 
@@ -87,28 +91,33 @@ def body_text(msg: EmailMessage) -> str:
     return ""
 
 
-def _size(part: Message) -> int:
-    if part.get_content_type() in _MESSAGES:
-        inner = _children(part)
+def _size(part: Part) -> int:
+    if part.ctype in _MESSAGES:
+        inner = _children(part.msg, part.ctype)
         try:
             return sum(len(m.as_bytes()) for m in inner)
         except (UnicodeError, LookupError, ValueError, TypeError):
             return sum(len(str(m)) for m in inner)
-    payload = part.get_payload(decode=True)
+    payload = part.msg.get_payload(decode=True)
     return len(payload) if isinstance(payload, bytes) else 0
 
 
-def _is_attachment(part: Message) -> bool:
-    ctype = part.get_content_type()
-    if ctype in _REPORT_PARTS or (part.is_multipart() and ctype not in _MESSAGES):
+def _is_attachment(part: Part) -> bool:
+    if part.ctype in _REPORT_PARTS or (part.msg.is_multipart() and part.ctype not in _MESSAGES):
         return False
-    disposition = part.get_content_disposition()
-    if ctype in _MESSAGES or disposition == "attachment" or part.get_filename():
+    if part.ctype in _MESSAGES or part.msg.get_content_disposition() == "attachment":
         return True
-    return part.get_content_maintype() != "text"
+    return bool(_filename(part.msg)) or not part.ctype.startswith("text/")
 
 
-def attachments(msg: Message) -> list[dict[str, Any]]:
+def _filename(msg: Message) -> str | None:
+    try:
+        return msg.get_filename()
+    except (ValueError, TypeError, LookupError):
+        return None
+
+
+def attachments(parts: list[Part]) -> list[dict[str, Any]]:
     """Name, type and size in bytes of every attached file; never the bytes themselves.
 
     An attached message (`message/rfc822`, e.g. a forwarded mail or the original in a
@@ -116,21 +125,23 @@ def attachments(msg: Message) -> list[dict[str, Any]]:
     few bytes of what was sent); its own attachments are not listed.
     """
     found: list[dict[str, Any]] = []
-    stack = list(reversed(_children(msg)))
-    while stack and len(found) < MAX_ATTACHMENTS:
-        part = stack.pop()
-        if _is_attachment(part):
-            try:
-                name = part.get_filename()
-            except (ValueError, TypeError, LookupError):
-                name = None
-            found.append(
-                {
-                    "filename": clean_text(name, limit=255) if name else None,
-                    "content_type": part.get_content_type()[:127],
-                    "size": _size(part),
-                }
-            )
-        elif part.get_content_type() not in _MESSAGES:
-            stack.extend(reversed(_children(part)))
+    inside = 0
+    for part in parts[1:]:
+        if inside and part.depth > inside:
+            continue
+        inside = 0
+        if not _is_attachment(part):
+            continue
+        if part.ctype in _MESSAGES:
+            inside = part.depth
+        name = _filename(part.msg)
+        found.append(
+            {
+                "filename": clean_text(name, limit=255) if name else None,
+                "content_type": part.ctype[:127],
+                "size": _size(part),
+            }
+        )
+        if len(found) == MAX_ATTACHMENTS:
+            break
     return found
