@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from bot.posts import AutomatedKind, IncomingPost
 from handlers.channels import email
+from tests.conftest import sign
 
 SAMPLES = Path(__file__).parent / "samples" / "mail"
 ALL = sorted(p.name for p in SAMPLES.glob("*.eml"))
@@ -183,3 +186,31 @@ def test_decoded_names_subjects_and_attachment_names() -> None:
         ("Lieferschein N°5512.pdf", "application/pdf"),
     ]
     assert all(f["size"] > 0 for f in files)
+
+
+def _ingest(http: FlaskClient, raw: bytes) -> TestResponse:
+    headers = {"Content-Type": "message/rfc822", "X-Casebot-Signature": sign(raw)}
+    return http.post("/ingest/email", data=raw, headers=headers)
+
+
+def test_through_ingest_a_gateway_mail_and_a_bounce_are_accepted_once(http: FlaskClient) -> None:
+    """The 400s the corpus used to get (no Message-ID, `MAILER DAEMON <>`) are now 202s."""
+    for name in ("41-php-mail-form-no-message-id.eml", "54-bounce-mailer-daemon-empty-address.eml"):
+        raw = (SAMPLES / name).read_bytes()
+        first, again = _ingest(http, raw), _ingest(http, b"Received: by relay2; now\n" + raw)
+        assert (first.status_code, again.status_code) == (202, 202), first.get_json()
+        assert (first.get_json()["duplicate"], again.get_json()["duplicate"]) == (False, True)
+
+
+def test_through_ingest_deep_nesting_is_a_400_not_a_500(http: FlaskClient) -> None:
+    depth = 3000
+    raw = (
+        b"From: a@example.com\n"
+        + b"".join(
+            b"Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n" % (i, i) for i in range(depth)
+        )
+        + b"Content-Type: text/plain\n\nhi\n"
+    )
+    resp = _ingest(http, raw)
+    assert resp.status_code == 400
+    assert resp.get_json()["field"] == "Content-Type"
