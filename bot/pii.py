@@ -1,16 +1,32 @@
 """Masks personal data in customer text before it is shown in a channel.
 
 The stored post keeps the original; only what is rendered for a channel is masked.
+
+Agents need the numbers that are not personal: dates, invoice and order numbers,
+references, times, versions and amounts. So nothing is masked for merely looking like
+digits: phone numbers are found by `phonenumbers` (Google's libphonenumber metadata)
+and must be valid for the region (national formats) or written internationally
+(`+44 …`, `0049 …`); card numbers must pass the Luhn check.
+
+Masking is idempotent: a mask already in the text (`[phone …67]`, `[card …1111]`) is
+never read as part of a new number, so masking twice changes nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-_EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberMatcher
+
+DEFAULT_REGION = "US"
+_MAX_ROUNDS = 16
+
+_LOCAL = r"A-Za-z0-9._%+-"
+_EMAIL = re.compile(rf"(?<![{_LOCAL}@])([{_LOCAL}])[{_LOCAL}]*+@([A-Za-z0-9.-]+\.[A-Za-z]{{2,}})\b")
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_PHONE = re.compile(r"(?<![\w])\+?\d[\d ().-]{6,}\d(?![\w])")
+_MASKED = re.compile(r"\[(?:card|phone) …\d{0,4}\]")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -28,18 +44,85 @@ def _mask_card(m: re.Match[str]) -> str:
     return f"[card …{digits[-4:]}]" if _luhn_ok(digits) else m.group(0)
 
 
-def _mask_phone(m: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", m.group(0))
-    return f"[phone …{digits[-2:]}]" if 7 <= len(digits) <= 15 else m.group(0)
+def _mask_emails(text: str) -> str:
+    return _EMAIL.sub(lambda m: f"{m.group(1)}•••@{m.group(2)}", text)
 
 
-def mask(text: str, kinds: Iterable[str]) -> str:
-    """Cards first (a card number also looks like a phone number), then e-mails, phones."""
+def _mask_cards(text: str) -> str:
+    return _CARD.sub(_mask_card, text)
+
+
+def _phone_spans(text: str, region: str) -> list[tuple[int, int]]:
+    """Valid numbers for the region, plus anything written with `+` that could be a number.
+
+    `Leniency.VALID` also wants a national prefix where the region uses one, which is
+    what keeps `2026-11-23` readable in Germany. An explicit `+` is the writer saying
+    "phone number", so there a plausible length is enough (fictional ranges such as
+    `+44 7700 900123` are not valid, but are still somebody's number in a message).
+    """
+    spans = [(m.start, m.end) for m in PhoneNumberMatcher(text, region, leniency=Leniency.VALID)]
+    plus = PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE) if "+" in text else ()
+    for m in plus:
+        if m.raw_string.lstrip("([").startswith("+") and not any(
+            m.start < end and start < m.end for start, end in spans
+        ):
+            spans.append((m.start, m.end))
+    return sorted(spans)
+
+
+def _mask_phones(text: str, region: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for start, end in _phone_spans(text, region):
+        digits = re.sub(r"\D", "", text[start:end])
+        out += [text[pos:start], f"[phone …{digits[-2:]}]"]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _outside_masks(text: str, fn: Callable[[str], str]) -> str:
+    """Apply `fn` to the text between existing masks, so a mask never joins a new match."""
+    parts: list[str] = []
+    pos = 0
+    for m in _MASKED.finditer(text):
+        parts += [fn(text[pos : m.start()]), m.group(0)]
+        pos = m.end()
+    parts.append(fn(text[pos:]))
+    return "".join(parts)
+
+
+def mask(text: str, kinds: Iterable[str], region: str | None = None) -> str:
+    """Cards first (a card number also looks like a phone number), then e-mails, phones.
+
+    `region` decides how numbers without a country code are read (`030 901820` is a
+    Berlin number in `DE`, nothing in `US`); it defaults to `US`. The config's
+    `Pii.region_for` picks it.
+
+    A mask changes what surrounds the digits left over (`+49 170 1234567` glued to more
+    digits reads differently once part of it is masked), so masking repeats until
+    nothing changes. Each round that changes something hides at least one more digit,
+    so this ends; in practice after the second round.
+    """
     wanted = set(kinds)
-    if "card" in wanted:
-        text = _CARD.sub(_mask_card, text)
-    if "email" in wanted:
-        text = _EMAIL.sub(lambda m: f"{m.group(1)}•••@{m.group(2)}", text)
-    if "phone" in wanted:
-        text = _PHONE.sub(_mask_phone, text)
+    code = (region or "").upper()
+    where = code if code in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
+    for _ in range(_MAX_ROUNDS):
+        before = text
+        if "card" in wanted:
+            text = _outside_masks(text, _mask_cards)
+        if "email" in wanted:
+            text = _outside_masks(text, _mask_emails)
+        if "phone" in wanted:
+            text = _outside_masks(text, lambda segment: _mask_phones(segment, where))
+        if text == before:
+            break
     return text
+
+
+def mask_email(address: str) -> str:
+    """An address as a card header shows it: `d•••@example.com` (the domain stays readable)."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or not domain:
+        return "•••"
+    return f"{local[0]}•••@{domain}"

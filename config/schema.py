@@ -6,7 +6,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+import phonenumbers
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from config.connectors import SourceConfig
 from config.sla import Policy, Rotation, SlaConfig
@@ -98,8 +106,32 @@ class PiiKind(StrEnum):
     CARD = "card"
 
 
+def phone_region(code: str | None) -> str | None:
+    """An ISO 3166 code as libphonenumber knows it (`uk` → `GB`), or None if it knows none."""
+    value = (code or "").strip().upper()
+    value = "GB" if value == "UK" else value
+    return value if value in phonenumbers.SUPPORTED_REGIONS else None
+
+
 class Pii(Strict):
+    """What is masked on Slack, and the country whose national phone formats are read.
+
+    Without `region`, a department calendar's `holidays.country` (passed by the caller)
+    stands in, else `US`: `030 901820` is only a phone number to someone in Germany.
+    """
+
     mask: list[PiiKind] = Field(default_factory=lambda: list(PiiKind))
+    region: str | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        if value is not None and phone_region(value) is None:
+            raise ValueError(f"region {value!r} is not an ISO 3166 country code (e.g. DE, GB)")
+        return phone_region(value)
+
+    def region_for(self, country: str | None = None) -> str:
+        return self.region or phone_region(country) or "US"
 
 
 class Permissions(Strict):

@@ -1,129 +1,135 @@
 """Raw RFC 822 messages (`message/rfc822`), e.g. from an inbound-mail webhook or a mailbox relay.
 
 Mail is the least disciplined input there is: wrong or unknown charsets, missing
-parts, malformed headers. Everything is decoded with replacement characters rather
-than rejected. What is fatal is what the case cannot do without: a Message-ID (no
-deduplication, no threading), a sender address (no one to answer) and any text.
+parts, malformed headers, no Message-ID. Everything is decoded with replacement
+characters rather than rejected. What is fatal is only what the case cannot do
+without: someone to answer (a usable `From`, `Sender` or `Reply-To` mailbox; automated
+mail such as a bounce from `MAILER DAEMON <>` needs none) and any text.
+
+A message without a usable Message-ID (RFC 5322 says SHOULD: forms-to-mail gateways
+and old clients leave it out) gets a derived one, `derived.<digest>@casebot.invalid`,
+where the digest is SHA-256 over the sender address, the `Date` header, the subject
+and the body text. A re-delivery of the same message has all four unchanged, so it is
+still a duplicate; anything that differs in them is a different message.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from email import policy
-from email.errors import HeaderParseError
-from email.headerregistry import Address
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
-from typing import cast
+from email.utils import parsedate_to_datetime
+from typing import Any, cast
 
-from bot.posts import Author, IncomingPost
+from bot.posts import Author, Automated, IncomingPost
+from handlers.channels import mail_parts
 from handlers.channels.base import ParseError, clean_text
-from handlers.channels.fields import MAX_ID_CHARS, MAX_NAME_CHARS
-from handlers.channels.htmltext import html_to_text
+from handlers.channels.fields import MAX_NAME_CHARS
+from handlers.channels.mail_automated import classify
+from handlers.channels.mail_headers import (
+    Mailbox,
+    display_name,
+    first_mailbox,
+    header,
+    message_ids,
+    raw_header,
+)
+from handlers.channels.mail_quotes import new_part
 
 CONTENT_TYPES = ("message/rfc822",)
 
-_MSG_ID = re.compile(r"<([^<>\s]+)>")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_OBS_FIELD_NAME = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
+
+__all__ = ["CONTENT_TYPES", "derived_message_id", "message_ids", "parse"]
 
 
-def message_ids(value: str | None) -> list[str]:
-    """The ids in a Message-ID / In-Reply-To / References header, without angle brackets.
+def derived_message_id(sender: str, date: str, subject: str, body: str) -> str:
+    """A stable stand-in for a missing Message-ID (see the module docstring)."""
+    text = "\n".join([sender.lower(), date.strip(), subject.strip(), body.strip()])
+    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"derived.{digest}@casebot.invalid"
 
-    Stored bare so that threading compares like with like; a reply adds the brackets back.
+
+def _unobsolete(body: bytes) -> bytes:
+    """`From  : x` (space before the colon, RFC 5322 obsolete syntax) as `From: x`.
+
+    Receivers must accept the obsolete syntax; the stdlib reads such a line as the end
+    of the headers. Only the header block is touched.
     """
-    if not value:
-        return []
-    found = _MSG_ID.findall(value)
-    bare = value.strip()
-    if not found and "@" in bare and not any(c.isspace() or c in "<>" for c in bare):
-        found = [bare]
-    return [clean_text(i) for i in found if len(i) <= MAX_ID_CHARS]
+    blank = _BLANK_LINE.search(body)
+    end = blank.start() if blank else len(body)
+    return _OBS_FIELD_NAME.sub(rb"\1:", body[:end]) + body[end:]
 
 
-def _raw_header(msg: Message, name: str) -> str | None:
-    """The header as sent: the policy's id parsing drops ids it dislikes, threading must not."""
-    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
-    return None if raw is None else clean_text(str(raw))
-
-
-def _header(msg: Message, name: str) -> str | None:
-    """A header decoded (RFC 2047 words); one the policy cannot parse yields its raw value."""
+def _parsed(body: bytes) -> tuple[EmailMessage, list[mail_parts.Part]]:
     try:
-        value = msg.get(name)
-        return None if value is None else clean_text(str(value))
-    except (HeaderParseError, ValueError, TypeError, IndexError):
-        return _raw_header(msg, name)
+        msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(_unobsolete(body)))
+    except RecursionError:
+        raise ParseError(
+            "Content-Type", f"nests MIME parts deeper than {mail_parts.MAX_DEPTH} levels"
+        ) from None
+    return msg, mail_parts.walk(msg)
 
 
-def _decoded(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset, errors="replace")
-    except (LookupError, ValueError):
-        return payload.decode("utf-8", errors="replace")
+def _author(msg: EmailMessage, mailbox: Mailbox | None, automated: Automated | None) -> Author:
+    if mailbox is not None:
+        address = mailbox.address
+        name = clean_text(mailbox.name, limit=MAX_NAME_CHARS)
+        return Author(id=address.lower(), handle=address.lower(), name=name, email=address)
+    if automated is None:
+        raise ParseError("From", "needs one e-mail address (From, Sender or Reply-To)")
+    return Author(id="mailer-daemon", name=display_name(msg, "From") or "Mail delivery system")
 
 
-def _body(msg: EmailMessage) -> str:
-    try:
-        plain = msg.get_body(preferencelist=("plain",))
-        html = None if plain else msg.get_body(preferencelist=("html",))
-    except (KeyError, ValueError):
-        plain = html = None
-    if plain is not None:
-        return _decoded(plain)
-    if html is not None:
-        return html_to_text(_decoded(html))
-    return ""
-
-
-def _author(msg: Message) -> Author:
-    raw = _header(msg, "From")
-    pairs = getaddresses([raw]) if raw else []
-    name, address = pairs[0] if pairs else ("", "")
-    if "@" not in address or len(address) > MAX_ID_CHARS:
-        raise ParseError("From", "needs one e-mail address")
-    try:
-        address = Address(addr_spec=address).addr_spec
-    except (HeaderParseError, ValueError, IndexError):
-        raise ParseError("From", "is not a valid e-mail address") from None
-    return Author(
-        id=address.lower(),
-        handle=address.lower(),
-        name=clean_text(name, limit=MAX_NAME_CHARS),
-        email=address,
-    )
+def _is_reply(msg: EmailMessage) -> bool:
+    return bool(raw_header(msg, "In-Reply-To") or raw_header(msg, "References"))
 
 
 def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
     if not body.strip():
         raise ParseError("body", "is empty")
-    msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(body))
-    ids = message_ids(_raw_header(msg, "Message-ID"))
-    if not ids:
-        raise ParseError("Message-ID", "is required (a message id in angle brackets)")
-    message_id = ids[0]
-    in_reply_to = next(iter(message_ids(_raw_header(msg, "In-Reply-To"))), None)
-    references = message_ids(_raw_header(msg, "References"))
-    subject = clean_text(_header(msg, "Subject") or "", limit=MAX_NAME_CHARS).strip()
-    text = _body(msg).strip()
-    if subject:
-        text = f"{subject}\n\n{text}" if text else subject
+    msg, parts = _parsed(body)
+    mailbox = first_mailbox(msg)
+    automated = classify(parts, mailbox)
+    author = _author(msg, mailbox, automated)
+    subject = clean_text(header(msg, "Subject") or "", limit=MAX_NAME_CHARS).strip()
+    full = clean_text(mail_parts.body_text(msg).strip())
+    trimmed = new_part(full) if _is_reply(msg) and automated is None else full
+    text = f"{subject}\n\n{trimmed}" if subject and trimmed else subject or trimmed
+    if not text and automated is not None:
+        text = automated.reason
     if not text:
         raise ParseError("body", "has neither a subject nor a text part")
+
+    ids = message_ids(raw_header(msg, "Message-ID"))
+    message_id = (
+        ids[0]
+        if ids
+        else derived_message_id(
+            author.email or header(msg, "From") or "", raw_header(msg, "Date") or "", subject, full
+        )
+    )
+    in_reply_to = next(iter(message_ids(raw_header(msg, "In-Reply-To"))), None)
+    references = message_ids(raw_header(msg, "References"))
+    metadata: dict[str, Any] = {"subject": subject} if subject else {}
+    if trimmed != full:
+        metadata["full_text"] = full
+    if files := mail_parts.attachments(parts):
+        metadata["attachments"] = files
     return IncomingPost(
         source=source,
         external_id=message_id,
         text=clean_text(text),
-        author=_author(msg),
-        posted_at=_date(_header(msg, "Date")),
+        author=author,
+        posted_at=_date(header(msg, "Date")),
         conversation_id=references[0] if references else in_reply_to or message_id,
         in_reply_to=in_reply_to,
-        metadata={"subject": subject} if subject else {},
+        metadata=metadata,
+        automated=automated,
     )
 
 

@@ -2,11 +2,18 @@
 
 A form has no id of its own unless the site adds one; a hash of the body then
 stands in for it, so a browser re-submitting the same form is still a duplicate.
+
+Every field beyond the ones a post is made of (`order`, `phone`, a product, …) is
+kept in `metadata["fields"]` as `[[label, value], …]` in the form's order, ready to
+be shown as card fields: at most 20 fields, labels cut to 80 characters and values
+to 500. Plumbing is left out: keys starting with `_` (CSRF tokens, form-builder
+internals), `submit` and CAPTCHA answers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qs
 
 from bot.posts import Author, IncomingPost
@@ -15,7 +22,17 @@ from handlers.channels.fields import MAX_ID_CHARS, MAX_NAME_CHARS, is_web_url
 
 CONTENT_TYPES = ("application/x-www-form-urlencoded",)
 
-_FIELDS = {"id", "name", "email", "message", "subject", "order", "url"}
+_FIELDS = {"id", "name", "email", "message", "subject", "url"}
+_PLUMBING = {
+    "submit",
+    "g-recaptcha-response",
+    "h-captcha-response",
+    "cf-turnstile-response",
+    "frc-captcha-solution",
+}
+MAX_EXTRA_FIELDS = 20
+MAX_LABEL_CHARS = 80
+MAX_VALUE_CHARS = 500
 
 
 def _fields(body: bytes) -> dict[str, str]:
@@ -31,8 +48,28 @@ def _fields(body: bytes) -> dict[str, str]:
     for key, values in parsed.items():
         if key in _FIELDS and len(values) > 1:
             raise ParseError(key, "is given more than once")
-        out[key] = clean_text(values[0]).strip()
+        out[key] = ", ".join(v for v in (clean_text(v).strip() for v in values) if v)
     return out
+
+
+def _label(key: str) -> str:
+    """`order_id` → `Order id`, `deliveryDate` → `Delivery date`: how a card shows a key."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key)
+    words = re.sub(r"[\s_\-.\[\]]+", " ", spaced).strip().lower()
+    return (words[:1].upper() + words[1:])[:MAX_LABEL_CHARS] or key[:MAX_LABEL_CHARS]
+
+
+def _extra_fields(form: dict[str, str]) -> list[list[str]]:
+    extra = [
+        [_label(key), _clipped(value)]
+        for key, value in form.items()
+        if key not in _FIELDS and value and not key.startswith("_") and key.lower() not in _PLUMBING
+    ]
+    return extra[:MAX_EXTRA_FIELDS]
+
+
+def _clipped(value: str) -> str:
+    return value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
 
 
 def _required(form: dict[str, str], key: str) -> str:
@@ -56,7 +93,6 @@ def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
         raise ParseError("email", "is not an e-mail address")
     message = _required(form, "message")
     subject = _short(form, "subject", MAX_NAME_CHARS)
-    order = _short(form, "order", MAX_ID_CHARS)
     url = _short(form, "url", 2048)
     if url is not None and not is_web_url(url):
         raise ParseError("url", "must be an http(s) URL")
@@ -68,5 +104,7 @@ def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
         text=f"{subject}\n\n{message}" if subject else message,
         author=Author(id=email.lower(), handle=email.lower(), name=name, email=email),
         url=url,
-        metadata={k: v for k, v in {"subject": subject, "order": order}.items() if v},
+        metadata={
+            k: v for k, v in {"subject": subject, "fields": _extra_fields(form)}.items() if v
+        },
     )

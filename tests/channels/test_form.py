@@ -32,7 +32,7 @@ def test_form_becomes_post() -> None:
     assert post.author.email == "Ana.Lima@Example.com"
     assert post.author.name == "Ana Lima"
     assert post.url == "https://shop.example/contact"
-    assert post.metadata == {"subject": "Broken blender", "order": "A-10021"}
+    assert post.metadata == {"subject": "Broken blender", "fields": [["Order", "A-10021"]]}
 
 
 def test_missing_id_is_a_stable_hash_of_the_body() -> None:
@@ -73,3 +73,26 @@ def test_nul_bytes_and_huge_message() -> None:
     post = form.parse("form", body(message="a\x00b" + "m" * 100_000, subject=""), FORM)
     assert post.text.startswith("ab")
     assert len(post.text) == 40_000
+
+
+def test_extra_fields_are_kept_in_form_order_as_labelled_fields() -> None:
+    raw = (
+        b"email=x%40y.z&message=hi&phone_number=%2B49+30+901820&order=A-1&deliveryDate=2026-11-23"
+        b"&topics=billing&topics=returns&empty=&_token=abc&_wpcf7=12&submit=Send"
+        b"&g-recaptcha-response=03AGdBq24"
+    )
+    assert form.parse("form", raw, FORM).metadata["fields"] == [
+        ["Phone number", "+49 30 901820"],
+        ["Order", "A-1"],
+        ["Delivery date", "2026-11-23"],
+        ["Topics", "billing, returns"],
+    ]
+
+
+def test_extra_fields_are_bounded_in_count_and_length() -> None:
+    fields = {f"field{i:02d}": "v" for i in range(30)}
+    raw = urlencode({"email": "x@y.z", "message": "hi", "l" * 200: "w" * 2000, **fields})
+    extra = form.parse("form", raw.encode(), FORM).metadata["fields"]
+    assert len(extra) == form.MAX_EXTRA_FIELDS
+    assert extra[0] == ["L" + "l" * 79, "w" * 499 + "…"]
+    assert extra[1] == ["Field00", "v"]
