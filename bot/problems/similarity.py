@@ -19,6 +19,7 @@ case is bounded by (stems of the post) x `per_token`, however large the window.
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,7 +44,8 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 @lru_cache(maxsize=65_536)
 def _stem(token: str) -> str:
-    return _STEMMER.stemWord(token) if token.isalpha() else token
+    # Interned: 100k cases share one string per stem, not one per case.
+    return sys.intern(_STEMMER.stemWord(token) if token.isalpha() else token)
 
 
 def stems(text: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -74,10 +76,10 @@ def similarity(
     return _ochiai(len(sa & sb), len(sa), len(sb))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     case_id: str
-    stems: frozenset[str]
+    stems: tuple[str, ...]  # a tuple is a fifth of a frozenset's size; sets are built only to scan
     tags: frozenset[str]
     at: datetime
     problem: str | None
@@ -108,7 +110,9 @@ class Matcher:
         self._entries: dict[int, _Entry] = {}
         self._seq_of: dict[str, int] = {}
         self._arrivals: deque[int] = deque()
-        self._postings: dict[str, deque[int]] = {}
+        # Lists, not deques: most stems (order numbers) have one case, and an empty
+        # deque costs ten times an empty list.
+        self._postings: dict[str, list[int]] = {}
         self._next = 0
 
     def __len__(self) -> int:
@@ -130,15 +134,15 @@ class Matcher:
             self.remove(case_id)
         seq = self._next
         self._next += 1
-        entry = _Entry(case_id, stems(text, self.ignore), frozenset(tags), at, problem)
+        entry = _Entry(case_id, tuple(stems(text, self.ignore)), frozenset(tags), at, problem)
         self._entries[seq] = entry
         self._seq_of[case_id] = seq
         self._arrivals.append(seq)
         for stem in entry.stems:
-            posting = self._postings.get(stem)
-            if posting is None:
-                posting = self._postings[stem] = deque(maxlen=self._per_token)
+            posting = self._postings.setdefault(stem, [])
             posting.append(seq)
+            if len(posting) > self._per_token:
+                del posting[0]
 
     def link(self, case_id: str, problem: str | None) -> None:
         """Record which problem a case belongs to (None: unlinked)."""
@@ -173,15 +177,19 @@ class Matcher:
     def _trim(self, keys: Iterable[str]) -> None:
         for key in keys:
             posting = self._postings.get(key)
-            while posting and posting[0] not in self._entries:
-                posting.popleft()
-            if posting is not None and not posting:
+            if posting is None:
+                continue
+            dead = 0
+            while dead < len(posting) and posting[dead] not in self._entries:
+                dead += 1
+            del posting[:dead]
+            if not posting:
                 del self._postings[key]
 
     def similar(self, case_id: str) -> list[Candidate]:
         """The indexed cases similar to this indexed one, best first."""
         entry = self._entries[self._seq_of[case_id]]
-        return self._search(entry.stems, entry.tags, exclude=self._seq_of[case_id])
+        return self._search(frozenset(entry.stems), entry.tags, exclude=self._seq_of[case_id])
 
     def similar_text(self, text: str, tags: Iterable[str] = ()) -> list[Candidate]:
         """The indexed cases similar to a text that is not (yet) indexed, best first."""
@@ -208,11 +216,12 @@ class Matcher:
     def brute_force(self, case_id: str) -> list[Candidate]:
         """What `similar` would return scanning every case: the benchmark's reference."""
         me = self._entries[self._seq_of[case_id]]
+        mine = frozenset(me.stems)
         found = []
         for entry in self._entries.values():
             if entry is me or not _tags_allow(me.tags, entry.tags):
                 continue
-            score = _ochiai(len(me.stems & entry.stems), len(me.stems), len(entry.stems))
+            score = _ochiai(len(mine.intersection(entry.stems)), len(mine), len(entry.stems))
             if score >= self.threshold:
                 found.append(Candidate(entry.case_id, score, entry.problem))
         found.sort(key=lambda c: (-c.score, c.case_id))
