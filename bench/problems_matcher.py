@@ -80,8 +80,10 @@ def run(size: int, rng: random.Random) -> tuple[float, float, float, float, floa
 
 def main() -> None:
     rng = random.Random(12)
-    print("| open cases in the window | index: median | p99 | brute-force scan: median "
-          "| index recall vs scan | index RSS |")
+    print(
+        "| open cases in the window | index: median | p99 | brute-force scan: median "
+        "| index recall vs scan | index RSS |"
+    )
     print("|---|---|---|---|---|---|")
     for size in SIZES:
         med, p99, scan, recall, memory = run(size, rng)

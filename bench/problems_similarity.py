@@ -47,12 +47,11 @@ def _ochiai(posts: list[Post]) -> np.ndarray:
     return m
 
 
-def _rapidfuzz(scorer: Callable[..., float], raw: bool = False) -> Callable[[list[Post]], np.ndarray]:
+def _rapidfuzz(
+    scorer: Callable[..., float], raw: bool = False
+) -> Callable[[list[Post]], np.ndarray]:
     def matrix(posts: list[Post]) -> np.ndarray:
-        if raw:
-            texts = [p.text.lower() for p in posts]
-        else:
-            texts = _stem_strings(posts)
+        texts = [p.text.lower() for p in posts] if raw else _stem_strings(posts)
         return np.asarray(process.cdist(texts, texts, scorer=scorer), dtype=float) / 100.0
 
     return matrix
@@ -155,7 +154,7 @@ def best(m: np.ndarray, posts: list[Post], **kw: Any) -> tuple[float, Outcome]:
 def _fmt(g: Outcome) -> str:
     return (
         f"{g.precision:.2f} | {g.recall:.2f} | {g.clusters_found}/{g.clusters} "
-        f"| {len(g.problems)} | {g.hard_negatives_linked}"
+        f"| {len(g.problems)} | {g.purity_min:.2f} | {g.hard_negatives_linked}"
     )
 
 
@@ -167,9 +166,9 @@ def quality(posts: list[Post]) -> None:
     )
     print(
         "| scorer | tags | pairs: best F1 @t (P, R) | problems @t | 2h P | R | causes found "
-        "| problems | hard neg. linked | 3h P | R |"
+        "| problems | min purity | hard neg. linked | 3h P | R |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     matrices = {name: build(posts) for name, build in SCORERS.items()}
     for name, base in matrices.items():
         for how in ("none", "gate", "gate+bonus") if name == CHOSEN else ("gate",):
@@ -183,8 +182,11 @@ def quality(posts: list[Post]) -> None:
             )
     chosen = with_tags(matrices[CHOSEN], posts, "gate")
     print(f"\n{CHOSEN}, tags gate: the decision rule and the window")
-    print("| window | min_links | absorb | threshold | P | R | causes found | problems | hard neg. |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| window | min_links | absorb | threshold | P | R | causes found | problems "
+        "| min purity | hard neg. |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for hours in (2, 3, 4):
         for min_links, grow in ((1, True), (2, False), (2, True), (3, True)):
             g = run(chosen, posts, DEFAULT_THRESHOLD, timedelta(hours=hours), min_links, grow)

@@ -33,16 +33,15 @@ _SPLIT_WORD = re.compile(r"[-./_]")
 # Words every complaint uses whatever its cause: English function words, and the
 # boilerplate of customer care ("still not working, please help, my order never
 # arrived") that would otherwise make any two complaints look alike.
-STOPWORDS = frozenset(
-    """a about after again all also am an and any anyone are as at be been before being but
+_STOPWORDS = """a about after again all also am an and any anyone are as at be been before being but
     by can cant could did didnt do does doesnt dont for from get got had has have havent
     hello here hey hi how i if im in into is isnt it its ive just me my no not now of on
     only or our out please pls so still than thanks that the their them then there they
     this to today too tried trying up us was wasnt we were what when where which while who
     why will with wont would you your yours yesterday
     arrive arrived arrives arriving else fix help issue never order orders problem
-    receive received since work worked working works""".split()
-)
+    receive received since work worked working works"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 def _keep(token: str) -> list[str]:
