@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -198,18 +198,22 @@ class Matcher:
     def _search(self, query: frozenset[str], tags: frozenset[str], exclude: int) -> list[Candidate]:
         if not query:
             return []
-        overlap: Counter[int] = Counter()
-        for stem in query:
-            overlap.update(self._postings.get(stem, ()))
-        overlap.pop(exclude, None)
+        seen: set[int] = {exclude}
         found = []
-        for seq, shared in overlap.items():
-            entry = self._entries.get(seq)
-            if entry is None or not _tags_allow(tags, entry.tags):
-                continue
-            score = _ochiai(shared, len(query), len(entry.stems))
-            if score >= self.threshold:
-                found.append(Candidate(entry.case_id, score, entry.problem))
+        for stem in query:
+            for seq in self._postings.get(stem, ()):
+                if seq in seen:
+                    continue
+                seen.add(seq)
+                entry = self._entries.get(seq)
+                if entry is None or not _tags_allow(tags, entry.tags):
+                    continue
+                # Scored on the whole entry, not on the postings walked: a case whose
+                # common stems fell out of their capped postings still counts them.
+                shared = len(query.intersection(entry.stems))
+                score = _ochiai(shared, len(query), len(entry.stems))
+                if score >= self.threshold:
+                    found.append(Candidate(entry.case_id, score, entry.problem))
         found.sort(key=lambda c: (-c.score, c.case_id))
         return found
 
