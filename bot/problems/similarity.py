@@ -5,15 +5,16 @@ Similarity is the cosine of the two posts' sets of word stems (the Ochiai coeffi
 |A ∩ B| / √(|A|·|B|)): two posts about one cause share its nouns ("5.2", "checkout",
 "leeds", "apple pay"), whatever else they say. Stems come from Snowball, so "crashes",
 "crashing" and "crashed" are one word. `bench.problems_similarity` compares it with
-rapidfuzz's scorers and scikit-learn's TF-IDF on the labelled set: it separates the
-set's root causes as well as TF-IDF and better than the rapidfuzz scorers, and costs
-no import (scikit-learn adds ~110 MB to the serving process). A routing rule's tags
+rapidfuzz's scorers and scikit-learn's TF-IDF on the labelled set: it groups the set's
+root causes better than either, and costs nothing to import (scikit-learn adds
+~100 MB to the serving process). A routing rule's tags
 count as a gate: two posts that rules tagged, with no tag in common, are not similar.
 
 The matcher keeps the window's cases in an inverted index, stem -> most recent cases
-that have it (at most `per_token`), and scores only the cases that share a stem with
-the new one, by counting the shared stems while walking the postings. Its cost per new
-case is bounded by (stems of the post) x `per_token`, however large the window.
+that have it (at most `per_token`), and scores only the cases found there. Its cost
+per new case is bounded by (stems of the post) x `per_token`, however large the
+window; the price is that an older case sharing only common stems can be missed
+(bench/RESULTS.md has the measured recall).
 """
 
 from __future__ import annotations
