@@ -1,0 +1,1 @@
+"""Problems: many posts, one root cause (SPEC "Problems"). Pure matching and decisions."""
