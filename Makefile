@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo run lint bench clean
+.PHONY: test test-faults demo run lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(ARGS)
+	$(BIN)/python -m pytest -q --ignore=tests/faults $(ARGS)
+
+# Slow fault-injection suites (kill -9, database restarts, 429 storms, fuzzing every door).
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -q tests/faults $(ARGS)
 
 demo: $(STAMP)
 	$(BIN)/casebot demo
