@@ -15,7 +15,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from bot.deps import Deps
 from bot.slack.client import configure
 from handlers import ingest
-from handlers.slack import actions, commands, events, listing, views
+from handlers.slack import actions, commands, events, pages, views
 from storage import outbox
 
 log = logging.getLogger("casebot.app")
@@ -52,7 +52,7 @@ def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
     commands.register(bolt, deps)
     actions.register(bolt, deps)
     views.register(bolt, deps)
-    listing.register(bolt, deps)
+    pages.register(bolt, deps)
     events.register(bolt, deps)
     return bolt
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: databases on both backends, the Slack stand-in, the app, a clock."""
+"""Shared fixtures: databases on both backends, the Slack stand-in, the app, a time source."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from bot.app import WebApp, create_app
-from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.slack.outbox import Delivery, deliver_due
+from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import load_config
 from config.schema import CasebotConfig
@@ -89,12 +89,12 @@ def config() -> CasebotConfig:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
+def time_source() -> ManualTime:
+    return ManualTime(START)
 
 
 @pytest.fixture
-def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, clock: ManualClock) -> Deps:
+def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, time_source: ManualTime) -> Deps:
     settings = Settings(
         slack_bot_token="xoxb-test",
         slack_signing_secret=SIGNING_SECRET,
@@ -102,7 +102,7 @@ def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, clock: Manual
         database_url=db.url,
         ingest_secret=INGEST_SECRET,
     )
-    return Deps(settings=settings, config=config, db=db, clock=clock)
+    return Deps(settings=settings, config=config, db=db, time=time_source)
 
 
 @pytest.fixture

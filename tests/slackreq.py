@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from bot.slack import simulate
+from bot.demo import signed
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -12,10 +12,10 @@ SIGNING_SECRET = "test-signing-secret"
 def signed_headers(
     body: str, *, secret: str = SIGNING_SECRET, ts: int | None = None
 ) -> dict[str, str]:
-    return simulate.signed_headers(body, secret=secret, ts=ts)
+    return signed.signed_headers(body, secret=secret, ts=ts)
 
 
-class SlackClientSim(simulate.SlackUser):
+class SlackClientSim(signed.SlackUser):
     """What Slack's servers would POST to /slack/events for a user's command or click."""
 
     def __init__(self, client: FlaskClient, response_url: str) -> None:

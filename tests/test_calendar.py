@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.calendar import add_business_time, business_time_between, is_open, next_open
+from bot.sla.calendar import add_business_time, business_time_between, is_open, next_open
 from config.sla import Calendar
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -47,7 +47,7 @@ def test_twenty_simultaneous_claims_leave_exactly_one_owner(deps: Deps, http: Fl
 
     def claim(i: int) -> str:
         with deps.db.session() as s:
-            cases.claim(s, 1, actor=f"U{i:04d}XX", surface=Surface.BUTTON, now=deps.clock.now())
+            cases.claim(s, 1, actor=f"U{i:04d}XX", surface=Surface.BUTTON, now=deps.time.now())
         return f"U{i:04d}XX"
 
     results = _race(N, claim)
@@ -64,7 +64,7 @@ def test_simultaneous_deliveries_of_one_post_store_it_once(deps: Deps) -> None:
     post = IncomingPost(source="twitter", external_id="dup-1", text="hi", author=Author(id="a1"))
 
     def receive(_: int) -> bool:
-        return intake.store(deps.db, post, now=deps.clock.now(), config=deps.config).duplicate
+        return intake.store(deps.db, post, now=deps.time.now(), config=deps.config).duplicate
 
     results = _race(8, receive)
     assert sorted(results) == [False] + [True] * 7, results

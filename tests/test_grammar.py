@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.listing import ListScope
+from bot.reading import ListScope
 from handlers.slack.grammar import (
     MAX_TEXT_CHARS,
     USAGE,

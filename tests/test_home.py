@@ -14,10 +14,10 @@ from werkzeug.test import TestResponse
 
 from bot.app import WebApp
 from bot.deps import Deps
-from bot.listing import ListQuery, ListScope
+from bot.reading import ListQuery, ListScope
 from bot.slack import views
 from bot.slack.outbox import Delivery
-from handlers.slack import listing
+from handlers.slack import pages
 from tests.conftest import drain, post_json, sample_post
 from tests.fakes.slack_api import SlackStandIn
 from tests.slackreq import SlackClientSim, signed_headers
@@ -163,7 +163,7 @@ def test_list_and_show_answers_for_the_command(
     app: WebApp, deps: Deps, http: FlaskClient, worker: Delivery
 ) -> None:
     _cases(http, worker, 2)
-    text, blocks = listing.list_answer(deps, ANA, ListQuery(ListScope.OPEN, "support", 1))
+    text, blocks = pages.list_answer(deps, ANA, ListQuery(ListScope.OPEN, "support", 1))
     assert text == "Open cases · support: 2 cases" and "*C-2*" in _text(blocks)
-    text, blocks = listing.show_answer(deps, 2)
+    text, blocks = pages.show_answer(deps, 2)
     assert text.startswith("C-2: Order 2 is late") and blocks

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.handoffs import announce_handoffs
+from bot.oncall.handoffs import announce_handoffs
 from bot.slack.outbox import Delivery
+from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from storage.models import Event, Handoff
 from tests.conftest import count, drain, post_json, sample_post
@@ -30,7 +30,7 @@ def _answer(slack: SlackStandIn) -> str:
 
 def _handoffs(deps: Deps, worker: Delivery) -> int:
     with deps.db.session() as s:
-        n = announce_handoffs(s, config=deps.config, now=deps.clock.now())
+        n = announce_handoffs(s, config=deps.config, now=deps.time.now())
     drain(worker)
     return n
 
@@ -48,7 +48,7 @@ def test_oncall_names_who_is_on_now_and_next(
 
 
 def test_override_is_for_managers_and_changes_who_is_paged(
-    deps: Deps, slack: SlackStandIn, user: SlackClientSim, clock: ManualClock
+    deps: Deps, slack: SlackStandIn, user: SlackClientSim, time_source: ManualTime
 ) -> None:
     user.command(f"oncall override pr <@{ANA}> 4h", user=ANA)
     assert _answer(slack) == "Only managers and admins may override on-call here."
@@ -56,7 +56,7 @@ def test_override_is_for_managers_and_changes_who_is_paged(
     assert _answer(slack).startswith(f"<@{ANA}> is on call for PR &amp; Social until <!date^")
     user.command("oncall pr")
     assert _answer(slack).startswith(f"*PR &amp; Social*: <@{ANA}>")
-    clock.advance(timedelta(hours=4))
+    time_source.advance(timedelta(hours=4))
     user.command("oncall pr")
     assert _answer(slack).startswith(f"*PR &amp; Social*: <@{KAI}>"), "the override ended"
     with deps.db.session() as s:
@@ -68,7 +68,7 @@ def test_handoff_is_announced_once_and_briefs_the_incoming_person(
     http: Any,
     worker: Delivery,
     slack: SlackStandIn,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     post = sample_post(1, "Press inquiry, urgent")
     post["author"]["handle"] = "@journalist"
@@ -81,7 +81,7 @@ def test_handoff_is_announced_once_and_briefs_the_incoming_person(
     [dm] = slack.channel("D" + KAI.lstrip("U"))
     assert "Cases you inherit, soonest due first:\n• *C-1*: first response due in 10 min" in dm.text
 
-    clock.advance(timedelta(days=7))
+    time_source.advance(timedelta(days=7))
     assert _handoffs(deps, worker) == 1
     assert slack.channel("D" + PAT.lstrip("U")), "next Monday Pat takes over"
     with deps.db.session() as s:
@@ -89,13 +89,13 @@ def test_handoff_is_announced_once_and_briefs_the_incoming_person(
 
 
 def test_unowned_case_in_a_rotated_department_pages_the_oncall_person(
-    deps: Deps, http: Any, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: Any, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     post = sample_post(1, "Press inquiry")
     post["author"]["handle"] = "@journalist"
     post_json(http, "web", post)
     drain(worker)
-    clock.advance(timedelta(minutes=5))
+    time_source.advance(timedelta(minutes=5))
     sweep_once(deps)
     drain(worker)
     assert len(slack.channel("D" + KAI.lstrip("U"))) == 1

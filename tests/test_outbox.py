@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.slack.outbox import Delivery, deliver_due
+from bot.timesource import ManualTime
 from bot.worker import delivery
 from storage import outbox
 from storage.models import Outbox
@@ -36,7 +36,7 @@ def test_rate_limited_then_ok_delivers_the_card_once(
 
 
 def test_rate_limit_beyond_client_retries_waits_retry_after(
-    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     slack.fail("chat.postMessage", Fault(status=429, headers={"Retry-After": "0"}, times=3))
     post_json(http, "web", sample_post(1))
@@ -44,45 +44,45 @@ def test_rate_limit_beyond_client_retries_waits_retry_after(
     with deps.db.session() as s:
         row = s.get(Outbox, 1)
         assert (row.status, row.last_error) == ("pending", "ratelimited")
-    clock.advance(1)
+    time_source.advance(1)
     assert drain(worker) == 1
     assert len(slack.channel("C0SUPPORT01")) == 1
 
 
 def test_server_errors_are_retried_with_backoff_and_nothing_is_lost(
-    http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     slack.fail("chat.postMessage", Fault(status=503, error="service_unavailable", times=4))
     post_json(http, "web", sample_post(1))
     for _ in range(4):
         assert drain(worker) == 0
-        clock.advance(timedelta(minutes=6))
+        time_source.advance(timedelta(minutes=6))
     assert drain(worker) == 1
     assert len(slack.channel("C0SUPPORT01")) == 1
 
 
 def test_slack_acted_but_the_answer_was_lost_is_not_posted_twice(
-    http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     slack.fail("chat.postMessage", Fault(after_effect=True))
     post_json(http, "web", sample_post(1))
     assert drain(worker) == 0
     assert len(slack.channel("C0SUPPORT01")) == 1, "Slack did post it"
-    clock.advance(timedelta(minutes=6))
+    time_source.advance(timedelta(minutes=6))
     assert drain(worker) == 1
     assert len(slack.channel("C0SUPPORT01")) == 1, "the retry adopted it instead of reposting"
     assert _posted(slack) == 1
 
 
 def test_worker_killed_mid_delivery_resumes_after_its_lease(
-    deps: Deps, http: FlaskClient, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     post_json(http, "web", sample_post(1))
     with deps.db.session() as s:
-        assert len(outbox.claim_due(s, now=clock.now(), limit=10)) == 1
+        assert len(outbox.claim_due(s, now=time_source.now(), limit=10)) == 1
     fresh = delivery(deps)
     assert deliver_due(fresh) == 0, "the dead worker's lease still holds"
-    clock.advance(outbox.LEASE + timedelta(seconds=1))
+    time_source.advance(outbox.LEASE + timedelta(seconds=1))
     assert drain(fresh) == 1
     assert len(slack.channel("C0SUPPORT01")) == 1
 
@@ -93,13 +93,13 @@ def test_thread_line_waits_for_its_card(
     worker: Delivery,
     slack: SlackStandIn,
     user: SlackClientSim,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     slack.fail("chat.postMessage", Fault(status=500, error="internal_error"))
     post_json(http, "web", sample_post(1))
     user.command("claim 1")
     assert drain(worker) == 0, "the card failed, so its thread line may not go first"
-    clock.advance(timedelta(minutes=6))
+    time_source.advance(timedelta(minutes=6))
     assert drain(worker) == 2, "one card (the claim's refresh coalesced into it), one line"
     [card] = slack.channel("C0SUPPORT01")
     assert "Owner: <@U0ANA0001>" in str(card.blocks)

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot import cases, events, intake, queue
-from bot.clock import ManualClock
+from bot import cases, events, intake
 from bot.events import DomainEvent
 from bot.ids import Surface
-from bot.listing import CaseSummary, LinePart, ListQuery, ListScope, Person
 from bot.posts import Author, IncomingPost
-from bot.sweep import sweep
+from bot.reading import CaseSummary, LinePart, ListQuery, ListScope, Person, pages
+from bot.sla.sweep import sweep
+from bot.timesource import ManualTime
 from config.schema import CasebotConfig, RoutingRule
 from storage.db import Database
 
@@ -41,14 +41,14 @@ def rules(config: CasebotConfig) -> CasebotConfig:
 class World:
     """Opens cases through intake and acts on them through the lifecycle, as people would."""
 
-    def __init__(self, db: Database, config: CasebotConfig, clock: ManualClock) -> None:
-        self.db, self.config, self.clock = db, config, clock
+    def __init__(self, db: Database, config: CasebotConfig, time_source: ManualTime) -> None:
+        self.db, self.config, self.time_source = db, config, time_source
         self.posts = 0
 
     def post(
         self, text: str, *, name: str = "Dana", after: timedelta = timedelta(minutes=1)
     ) -> int:
-        self.clock.advance(after)
+        self.time_source.advance(after)
         self.posts += 1
         post = IncomingPost(
             source="web",
@@ -56,25 +56,27 @@ class World:
             text=text,
             author=Author(id=f"a{self.posts}", handle=f"@c{self.posts}", name=name),
         )
-        return intake.store(self.db, post, now=self.clock.now(), config=self.config).case_id
+        return intake.store(self.db, post, now=self.time_source.now(), config=self.config).case_id
 
     def act(self, fn: Any, case_id: int, actor: str = ANA, **kw: Any) -> None:
-        self.clock.advance(timedelta(seconds=30))
+        self.time_source.advance(timedelta(seconds=30))
         with self.db.session() as s:
-            fn(s, case_id, actor=actor, surface=Surface.COMMAND, now=self.clock.now(), **kw)
+            fn(s, case_id, actor=actor, surface=Surface.COMMAND, now=self.time_source.now(), **kw)
 
     def page(self, scope: ListScope, *, dept: str | None = None, page: int = 1, size: int = BIG):
         with self.db.session() as s:
             query = ListQuery(scope, dept, page)
-            return queue.case_page(s, query, ANA, self.config, self.clock.now(), page_size=size)
+            return pages.case_page(
+                s, query, ANA, self.config, self.time_source.now(), page_size=size
+            )
 
     def refs(self, scope: ListScope, **kw: Any) -> list[str]:
         return [c.ref for c in self.page(scope, **kw).cases]
 
 
 @pytest.fixture
-def world(db: Database, rules: CasebotConfig, clock: ManualClock) -> World:
-    return World(db, rules, clock)
+def world(db: Database, rules: CasebotConfig, time_source: ManualTime) -> World:
+    return World(db, rules, time_source)
 
 
 @pytest.fixture
@@ -110,9 +112,9 @@ def test_breaching_is_oldest_first_and_skips_paused_cases(five: World) -> None:
     assert five.refs(ListScope.BREACHING) == [], "no clock has warned yet"
     five.act(cases.wait_on_customer, 1)
     five.act(cases.resolve, 3, config=five.config)
-    five.clock.advance(timedelta(days=3))
+    five.time_source.advance(timedelta(days=3))
     with five.db.session() as s:
-        sweep(s, now=five.clock.now(), config=five.config)
+        sweep(s, now=five.time_source.now(), config=five.config)
     assert five.refs(ListScope.BREACHING) == ["C-2", "C-4", "C-5"]
 
 
@@ -120,7 +122,7 @@ def test_department_filter_and_display_name(five: World) -> None:
     page = five.page(ListScope.OPEN, dept="billing")
     assert [c.ref for c in page.cases] == ["C-5", "C-4"] and page.total == 2
     assert {c.department for c in page.cases} == {"Billing"}
-    with pytest.raises(queue.UnknownDepartment) as err:
+    with pytest.raises(pages.UnknownDepartment) as err:
         five.page(ListScope.OPEN, dept="nope")
     assert "support, billing" in err.value.user_message()
 
@@ -169,7 +171,7 @@ def test_case_detail_tells_its_history_in_order(world: World) -> None:
     world.act(cases.assign, 1, to=BEN, config=world.config)
     world.act(cases.resolve, 1, root_cause=None, note="refunded", config=world.config)
     with world.db.session() as s:
-        detail = queue.case_detail(s, 1, world.config, world.clock.now())
+        detail = pages.case_detail(s, 1, world.config, world.time_source.now())
     assert "4111 1111 1111 1111" not in detail.text and detail.text.startswith("Refund me")
     assert detail.summary.status == "resolved" and detail.summary.owner_id == BEN
     assert [(e.actor, e.line) for e in detail.timeline] == [
@@ -185,20 +187,20 @@ def test_case_detail_tells_its_history_in_order(world: World) -> None:
 
 def test_case_detail_of_a_missing_case_is_a_domain_error(world: World) -> None:
     with world.db.session() as s, pytest.raises(events.CaseNotFound):
-        queue.case_detail(s, 42, world.config, world.clock.now())
+        pages.case_detail(s, 42, world.config, world.time_source.now())
 
 
 def home(world: World, user: str, limit: int = BIG) -> Any:
     with world.db.session() as s:
-        return queue.home_content(s, user, world.config, world.clock.now(), limit=limit)
+        return pages.home_content(s, user, world.config, world.time_source.now(), limit=limit)
 
 
 def test_home_shows_my_cases_my_queue_and_the_oldest(five: World) -> None:
     five.act(cases.claim, 1)
     five.act(cases.wait_on_customer, 1)
-    five.clock.advance(timedelta(days=3))
+    five.time_source.advance(timedelta(days=3))
     with five.db.session() as s:
-        sweep(s, now=five.clock.now(), config=five.config)
+        sweep(s, now=five.time_source.now(), config=five.config)
     content = home(five, ANA)
     assert [c.ref for c in content.mine] == ["C-1"]
     assert (content.queue_department, content.queue_department_name) == ("billing", "Billing")
@@ -217,9 +219,9 @@ def test_home_falls_back_to_the_default_department_and_bounds_groups(world: Worl
     assert home(world, ANA).queue_department == "support"
     for _ in range(4):
         world.post("[billing] again")
-    world.clock.advance(timedelta(days=3))
+    world.time_source.advance(timedelta(days=3))
     with world.db.session() as s:
-        sweep(s, now=world.clock.now(), config=world.config)
+        sweep(s, now=world.time_source.now(), config=world.config)
     content = home(world, ANA, limit=3)
     assert content.queue_department == "billing"
     assert (len(content.queue), len(content.breaching)) == (3, 3)
@@ -338,7 +340,7 @@ LINES: list[tuple[str, dict[str, Any], str | tuple[LinePart, ...]]] = [
 def test_timeline_text(kind: str, data: dict[str, Any], line: str | tuple[LinePart, ...]) -> None:
     """Plain text and people: the renderer escapes the text, so untrusted text is passed
     through as is, and shows the people as mentions."""
-    assert queue.timeline_text(kind, ANA, data) == (line if isinstance(line, tuple) else (line,))
+    assert pages.timeline_text(kind, ANA, data) == (line if isinstance(line, tuple) else (line,))
 
 
 def _event_classes() -> list[type[DomainEvent]]:
@@ -356,6 +358,6 @@ def test_every_event_kind_has_a_tested_line() -> None:
 
 
 def test_timeline_text_survives_odd_stored_data() -> None:
-    assert queue.timeline_text("assigned", ANA, {}) == ("Assigned to nobody",)
-    assert queue.timeline_text("reply_failed", ANA, {"reply_id": None}) == ("Reply # failed: ",)
-    assert queue.timeline_text("claimed", ANA, {"owner": "bot"}) == ("Claimed for @bot",)
+    assert pages.timeline_text("assigned", ANA, {}) == ("Assigned to nobody",)
+    assert pages.timeline_text("reply_failed", ANA, {"reply_id": None}) == ("Reply # failed: ",)
+    assert pages.timeline_text("claimed", ANA, {"owner": "bot"}) == ("Claimed for @bot",)

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.listing import SnoozeChoice
+from bot.reading import SnoozeChoice
 from bot.slack.outbox import Delivery
 from bot.slack.views import snooze_value
+from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from config.load import parse_config
 from config.schema import CasebotConfig
@@ -51,8 +51,8 @@ def first_response(card: Message) -> str:
     return sla_line(card).removeprefix("⏱️ ").split(" · ")[0]
 
 
-def _tick(deps: Deps, clock: ManualClock, worker: Delivery, minutes: float) -> None:
-    clock.advance(timedelta(minutes=minutes))
+def _tick(deps: Deps, time_source: ManualTime, worker: Delivery, minutes: float) -> None:
+    time_source.advance(timedelta(minutes=minutes))
     sweep_once(deps)
     drain(worker)
 
@@ -67,7 +67,7 @@ def test_the_card_follows_the_clock_through_each_threshold_to_the_breach(
     http: FlaskClient,
     worker: Delivery,
     slack: SlackStandIn,
-    clock: ManualClock,
+    time_source: ManualTime,
     user: SlackClientSim,
 ) -> None:
     post_json(http, "web", sample_post(1))
@@ -77,18 +77,18 @@ def test_the_card_follows_the_clock_through_each_threshold_to_the_breach(
     resolution = sla_line(_card(slack)).split(" · ")[1]
     assert resolution == f"resolution due {token(START + timedelta(days=1))} (in 1 d)"
 
-    _tick(deps, clock, worker, 4)
+    _tick(deps, time_source, worker, 4)
     assert first_response(_card(slack)) == f"first response due {token(DUE)} (in 10 min)"
-    _tick(deps, clock, worker, 1)
+    _tick(deps, time_source, worker, 1)
     assert first_response(_card(slack)) == f"first response due {token(DUE)} (in 5 min)"
-    _tick(deps, clock, worker, 3)
+    _tick(deps, time_source, worker, 3)
     assert first_response(_card(slack)) == f"first response due {token(DUE)} (in 2 min)"
-    _tick(deps, clock, worker, 2)
+    _tick(deps, time_source, worker, 2)
     assert first_response(_card(slack)) == f"first response BREACHED (was due {token(DUE)})"
     assert "case_take_over" in str(_card(slack).blocks), "others may rescue it now"
 
     edits = _card(slack).edits
-    _tick(deps, clock, worker, 60)
+    _tick(deps, time_source, worker, 60)
     assert _card(slack).edits == edits, "after the breach nothing on the card goes stale"
     assert "ago" not in sla_line(_card(slack))
 
@@ -98,33 +98,33 @@ def test_a_snoozed_warning_still_refreshes_the_card_when_its_threshold_passes(
     http: FlaskClient,
     worker: Delivery,
     slack: SlackStandIn,
-    clock: ManualClock,
+    time_source: ManualTime,
     user: SlackClientSim,
 ) -> None:
     post_json(http, "web", sample_post(1))
     user.command("claim 1", user=ANA)
-    _tick(deps, clock, worker, 5)
+    _tick(deps, time_source, worker, 5)
     user.click("snooze_choice", snooze_value(SnoozeChoice(1, 30)), user=ANA)
     drain(worker)
     dms = len(slack.channel("D" + ANA.lstrip("U")))
 
-    _tick(deps, clock, worker, 3)
+    _tick(deps, time_source, worker, 3)
     assert len(slack.channel("D" + ANA.lstrip("U"))) == dms, "the 80% reminder waits"
     assert first_response(_card(slack)) == f"first response due {token(DUE)} (in 2 min)"
 
 
 def test_a_late_sweep_edits_the_card_once_however_many_thresholds_passed(
-    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     post_json(http, "web", sample_post(1))
     drain(worker)
     edits = _card(slack).edits
-    _tick(deps, clock, worker, 60)
+    _tick(deps, time_source, worker, 60)
     assert _card(slack).edits == edits + 1, "warn50, warn80 and breach: one edit"
     assert first_response(_card(slack)) == f"first response BREACHED (was due {token(DUE)})"
     assert "case_claim" in str(_card(slack).blocks)
     for _ in range(3):
-        _tick(deps, clock, worker, 1)
+        _tick(deps, time_source, worker, 1)
     assert _card(slack).edits == edits + 1, "nothing new crossed, nothing re-rendered"
 
 

@@ -10,12 +10,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from bot import cases
-from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.ids import Surface
-from bot.listing import SnoozeChoice
+from bot.reading import SnoozeChoice
 from bot.slack.outbox import Delivery
 from bot.slack.views import snooze_value
+from bot.timesource import ManualTime
 from bot.worker import delivery, sweep_once
 from config.load import parse_config
 from config.schema import CasebotConfig
@@ -54,19 +54,19 @@ def _open(http: FlaskClient, worker: Delivery, n: int = 1) -> None:
     drain(worker)
 
 
-def _tick(deps: Deps, clock: ManualClock, worker: Delivery, minutes: float) -> None:
-    clock.advance(timedelta(minutes=minutes))
+def _tick(deps: Deps, time_source: ManualTime, worker: Delivery, minutes: float) -> None:
+    time_source.advance(timedelta(minutes=minutes))
     sweep_once(deps)
     drain(worker)
 
 
 def test_unowned_case_warns_oncall_in_dm_and_thread_then_breaches(
-    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     _open(http, worker)
-    _tick(deps, clock, worker, 4)
+    _tick(deps, time_source, worker, 4)
     assert _dms(slack, MANAGER) == [], "nothing before 50%"
-    _tick(deps, clock, worker, 1)
+    _tick(deps, time_source, worker, 1)
     [dm] = _dms(slack, MANAGER)
     assert dm.text == "⏰ 1 SLA reminder"
     assert "first response due in 5 min" in str(dm.blocks)
@@ -79,7 +79,7 @@ def test_unowned_case_warns_oncall_in_dm_and_thread_then_breaches(
         if c.args.get("thread_ts")
     )
 
-    _tick(deps, clock, worker, 5)
+    _tick(deps, time_source, worker, 5)
     assert "BREACHED" in str(_dms(slack, MANAGER)[-1].blocks)
     assert "first response BREACHED" in str(slack.channel(SUPPORT)[0].blocks), "card marked"
 
@@ -89,13 +89,13 @@ def test_owned_case_dms_only_the_owner(
     http: FlaskClient,
     worker: Delivery,
     slack: SlackStandIn,
-    clock: ManualClock,
+    time_source: ManualTime,
     user: SlackClientSim,
 ) -> None:
     _open(http, worker)
     user.command("claim 1", user=ANA)
     drain(worker)
-    _tick(deps, clock, worker, 5)
+    _tick(deps, time_source, worker, 5)
     assert len(_dms(slack, ANA)) == 1
     assert _dms(slack, MANAGER) == []
     [card] = slack.channel(SUPPORT)
@@ -103,11 +103,11 @@ def test_owned_case_dms_only_the_owner(
 
 
 def test_one_dm_per_person_per_sweep_not_one_per_case(
-    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     for n in (1, 2, 3):
         _open(http, worker, n)
-    _tick(deps, clock, worker, 5)
+    _tick(deps, time_source, worker, 5)
     [dm] = _dms(slack, MANAGER)
     assert dm.text == "⏰ 3 SLA reminders"
 
@@ -117,40 +117,42 @@ def test_resolved_or_paused_cases_get_no_reminder(
     http: FlaskClient,
     worker: Delivery,
     slack: SlackStandIn,
-    clock: ManualClock,
+    time_source: ManualTime,
     user: SlackClientSim,
 ) -> None:
     _open(http, worker, 1)
     _open(http, worker, 2)
     user.command("resolve 1")
     user.command("wait 2")
-    _tick(deps, clock, worker, 30)
+    _tick(deps, time_source, worker, 30)
     assert _dms(slack, MANAGER) == []
     back = sample_post(3, "I am back", in_reply_to="p2")
     back["author"] = sample_post(2)["author"]
     assert post_json(http, "web", back).get_json()["case"] == "C-2"
     drain(worker)
-    _tick(deps, clock, worker, 5)
+    _tick(deps, time_source, worker, 5)
     assert len(_dms(slack, MANAGER)) == 1, "the customer's message resumed the clock"
 
 
 def test_case_resolved_after_sweep_but_before_delivery_is_not_sent(
-    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     _open(http, worker)
-    clock.advance(timedelta(minutes=5))
+    time_source.advance(timedelta(minutes=5))
     sweep_once(deps)
     with deps.db.session() as s:
-        cases.resolve(s, 1, actor=ANA, surface=Surface.COMMAND, now=clock.now(), config=deps.config)
+        cases.resolve(
+            s, 1, actor=ANA, surface=Surface.COMMAND, now=time_source.now(), config=deps.config
+        )
     drain(worker)
     assert _dms(slack, MANAGER) == []
 
 
 def test_each_reminder_once_across_repeated_sweeps_and_restarts(
-    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     _open(http, worker)
-    clock.advance(timedelta(minutes=5))
+    time_source.advance(timedelta(minutes=5))
     for _ in range(3):
         sweep_once(deps)
     drain(delivery(deps))
@@ -160,12 +162,12 @@ def test_each_reminder_once_across_repeated_sweeps_and_restarts(
 
 
 def test_two_workers_sweeping_at_once_send_each_reminder_once(
-    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     for n in range(1, 21):
         post_json(http, "web", sample_post(n, f"Question {n}"))
     drain(worker)
-    clock.advance(timedelta(minutes=5))
+    time_source.advance(timedelta(minutes=5))
     barrier = threading.Barrier(2)
 
     def run() -> None:
@@ -185,10 +187,10 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(
 
 
 def test_an_hour_outage_collapses_warnings_and_still_reports_the_breach(
-    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, clock: ManualClock
+    deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
     _open(http, worker)
-    _tick(deps, clock, worker, 60)
+    _tick(deps, time_source, worker, 60)
     [dm] = _dms(slack, MANAGER)
     assert "BREACHED 50 min ago" in str(dm.blocks)
     assert "due in" not in str(dm.blocks)
@@ -201,18 +203,18 @@ def test_snooze_delays_the_next_warning_but_not_the_breach(
     http: FlaskClient,
     worker: Delivery,
     slack: SlackStandIn,
-    clock: ManualClock,
+    time_source: ManualTime,
     user: SlackClientSim,
 ) -> None:
     _open(http, worker)
     user.command("claim 1", user=ANA)
-    _tick(deps, clock, worker, 5)
+    _tick(deps, time_source, worker, 5)
     assert len(_dms(slack, ANA)) == 1
     user.click("snooze_choice", snooze_value(SnoozeChoice(1, 30)), user=ANA)
     assert slack.responses[-1][1]["text"] == "Snoozed C-1 for 30 min."
-    _tick(deps, clock, worker, 3)
+    _tick(deps, time_source, worker, 3)
     assert len(_dms(slack, ANA)) == 1, "the 80% warning waits for the snooze"
-    _tick(deps, clock, worker, 2)
+    _tick(deps, time_source, worker, 2)
     assert len(_dms(slack, ANA)) == 2 and "BREACHED" in str(_dms(slack, ANA)[-1].blocks)
 
 
@@ -238,21 +240,21 @@ def test_business_hours_policy_warns_only_inside_business_hours(
     http: FlaskClient,
     worker: Delivery,
     slack: SlackStandIn,
-    clock: ManualClock,
+    time_source: ManualTime,
     office_config: CasebotConfig,
 ) -> None:
     deps.config = office_config
     worker = delivery(deps)
-    clock.advance(timedelta(hours=7))  # Monday 16:00 UTC = 17:00 Berlin: the office closed
+    time_source.advance(timedelta(hours=7))  # Monday 16:00 UTC = 17:00 Berlin: the office closed
     _open(http, worker)
     [card] = slack.channel(SUPPORT)
     tuesday_11_berlin = int(datetime(2026, 11, 24, 10, 0, tzinfo=UTC).timestamp())
     due = f"<!date^{tuesday_11_berlin}^{{date_short_pretty}} {{time}}|2026-11-24 10:00 UTC>"
     assert f"first response due {due} ·" in str(card.blocks), "18 h from now, in real time"
     assert "(in " not in str(card.blocks), "real time left would shrink overnight unseen"
-    _tick(deps, clock, worker, 60 * 8)
+    _tick(deps, time_source, worker, 60 * 8)
     assert _dms(slack, MANAGER) == [], "no page at night for a business-hours policy"
-    _tick(deps, clock, worker, 60 * 9)  # Tuesday 09:00 UTC = 10:00 Berlin: 50% reached
+    _tick(deps, time_source, worker, 60 * 9)  # Tuesday 09:00 UTC = 10:00 Berlin: 50% reached
     assert len(_dms(slack, MANAGER)) == 1
 
 
@@ -260,7 +262,7 @@ def test_readme_worked_example_of_business_hours() -> None:
     """The README's worked example, computed by the code that runs in production."""
     from zoneinfo import ZoneInfo
 
-    from bot import calendar
+    from bot.sla import calendar
     from config.load import load_config
 
     berlin = ZoneInfo("Europe/Berlin")

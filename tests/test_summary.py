@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.slack.outbox import Delivery
+from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from tests.conftest import drain, post_json, sample_post
 from tests.fakes.slack_api import SlackStandIn
@@ -30,14 +30,14 @@ def test_summary_counts_volume_compliance_backlog_and_causes(
     worker: Delivery,
     slack: SlackStandIn,
     user: SlackClientSim,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     for n in (1, 2, 3):
         post_json(http, "web", sample_post(n, f"Question {n}"))
     user.command("claim 2", user=ANA)
-    clock.advance(timedelta(minutes=30))
+    time_source.advance(timedelta(minutes=30))
     user.command("resolve 1 app-bug fixed")
-    clock.advance(timedelta(hours=5))
+    time_source.advance(timedelta(hours=5))
     sweep_once(deps)
     user.command("resolve 2 app-bug same again")
     drain(worker)
@@ -79,7 +79,7 @@ def test_summary_for_managers_only_when_configured(
 
 
 def test_report_exports_the_same_numbers_as_csv_and_json(
-    deps: Deps, http: FlaskClient, user: SlackClientSim, clock: ManualClock
+    deps: Deps, http: FlaskClient, user: SlackClientSim, time_source: ManualTime
 ) -> None:
     import csv
     import io
@@ -89,9 +89,9 @@ def test_report_exports_the_same_numbers_as_csv_and_json(
 
     post_json(http, "web", sample_post(1, "Question"))
     post_json(http, "web", sample_post(2, "I want a refund"))
-    clock.advance(timedelta(hours=1))
+    time_source.advance(timedelta(hours=1))
     user.command("resolve 1 app-bug fixed")
-    summaries = report.build(deps, since="7d", now=clock.now())
+    summaries = report.build(deps, since="7d", now=time_source.now())
     rows = list(csv.DictReader(io.StringIO(report.render(summaries, "csv"))))
     assert [r["department"] for r in rows] == ["all", "support", "billing", "logistics", "pr"]
     assert (rows[0]["new"], rows[0]["resolved"], rows[0]["open"]) == ("2", "1", "1")
@@ -107,11 +107,15 @@ def test_report_refuses_a_bad_since(deps: Deps) -> None:
     from config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--since"):
-        report.build(deps, since="last week", now=deps.clock.now())
+        report.build(deps, since="last week", now=deps.time.now())
 
 
 def test_median_and_p90_are_one_definition_rounded_alike_in_slack_csv_and_json(
-    deps: Deps, http: FlaskClient, slack: SlackStandIn, user: SlackClientSim, clock: ManualClock
+    deps: Deps,
+    http: FlaskClient,
+    slack: SlackStandIn,
+    user: SlackClientSim,
+    time_source: ManualTime,
 ) -> None:
     """Six resolutions of 1.5 … 11.5 s: the nearest-rank p90 is the 6th (11.5 s), the
     median 3.75 s; every output shows them cut to whole seconds (11 s, 3 s)."""
@@ -124,12 +128,12 @@ def test_median_and_p90_are_one_definition_rounded_alike_in_slack_csv_and_json(
     for n in range(1, 7):
         post_json(http, "web", sample_post(n, f"Question {n}"))
     for n, after in enumerate([1.5, 1.0, 1.0, 0.5, 1.5, 6.0], start=1):
-        clock.advance(timedelta(seconds=after))
+        time_source.advance(timedelta(seconds=after))
         user.command(f"resolve {n}")
 
     user.command("summary today")
     assert "Resolution: median 3 s, p90 11 s" in _answer(slack)
-    summaries = report.build(deps, since="1d", now=clock.now())
+    summaries = report.build(deps, since="1d", now=time_source.now())
     [row, *_] = csv.DictReader(io.StringIO(report.render(summaries, "csv")))
     assert (row["resolution_median_s"], row["resolution_p90_s"]) == ("3", "11")
     [first, *_] = json.loads(report.render(summaries, "json"))

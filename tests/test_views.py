@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.ids import ActionId
-from bot.listing import (
+from bot.reading import (
     CaseDetail,
     CasePage,
     CaseSummary,

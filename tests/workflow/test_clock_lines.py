@@ -8,9 +8,9 @@ import pytest
 from alembic import command as alembic
 from flask.testing import FlaskClient
 
-from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.slack.outbox import Delivery
+from bot.timesource import ManualTime
 from storage.migrate import alembic_config, upgrade
 from storage.models import Case
 from tests.conftest import drain
@@ -67,13 +67,13 @@ def test_the_migration_closes_pauses_that_earlier_versions_left_open(
     worker: Delivery,
     slack: SlackStandIn,
     user: SlackClientSim,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker)
     user.command("wait 1", user=ANA)
-    clock.advance(timedelta(minutes=5))
+    time_source.advance(timedelta(minutes=5))
     user.command("resolve 1", user=ANA)
-    resolved_at = clock.now().isoformat()
+    resolved_at = time_source.now().isoformat()
     user.command("reopen 1", user=ANA)
     with deps.db.session() as s:
         case = s.get(Case, 1)

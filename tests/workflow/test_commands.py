@@ -10,9 +10,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.slack.outbox import Delivery
+from bot.timesource import ManualTime
 from storage.models import Case, Outbox, Reply, SlaClock
 from tests.channels.remotes import HttpRemote
 from tests.conftest import count, drain, post_json, sample_post
@@ -113,11 +113,11 @@ def test_escalate_to_a_department_moves_the_card_and_tells_its_managers(
     worker: Delivery,
     slack: SlackStandIn,
     user: SlackClientSim,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker)
     old = only_card(slack, SUPPORT)
-    clock.advance(timedelta(minutes=10))
+    time_source.advance(timedelta(minutes=10))
     user.command("escalate C-1 billing they were charged twice", user=ANA)
     drain(worker)
 
@@ -148,7 +148,7 @@ def test_escalate_to_a_department_moves_the_card_and_tells_its_managers(
         assert (case.card_channel, case.card_ts) == (BILLING, new.ts)
         first = s.exec(select(SlaClock).where(SlaClock.name == "first_response")).one()
         assert first.stopped_at is None, "the customer's clock keeps running"
-        assert first.started_at.replace(tzinfo=None) == clock.now().replace(tzinfo=None) - (
+        assert first.started_at.replace(tzinfo=None) == time_source.now().replace(tzinfo=None) - (
             timedelta(minutes=10)
         )
     assert audit(deps)[-1] == ("escalated", ANA, "command")

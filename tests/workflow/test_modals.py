@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from bot.deps import Deps
-from bot.listing import SnoozeChoice
+from bot.reading import SnoozeChoice
 from bot.slack import views as render
 from bot.slack.outbox import Delivery
 from tests.channels.remotes import HttpRemote

@@ -15,9 +15,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.slack.outbox import Delivery
+from bot.timesource import ManualTime
 from storage.models import Case, Outbox, Reply, SlaClock
 from tests.channels.remotes import Answer, HttpRemote, Request
 from tests.conftest import INGEST_SECRET, START, count, drain
@@ -114,10 +114,10 @@ def test_reply_by_command_reaches_the_customer_once_signed(
     slack: SlackStandIn,
     user: SlackClientSim,
     remote: HttpRemote,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker)
-    clock.advance(timedelta(minutes=7))
+    time_source.advance(timedelta(minutes=7))
     remote.answers.append(Answer(200, {"id": "msg-77"}))
     user.command("reply C-1 Sorry! &lt;3 A new one ships today &amp; free.", user=ANA)
     drain(worker)
@@ -148,7 +148,7 @@ def test_reply_by_command_reaches_the_customer_once_signed(
     assert "first response due" not in json.dumps(card.blocks, ensure_ascii=False)
     assert audit(deps)[1:] == [("reply_requested", ANA, "command"), ("reply_sent", ANA, "worker")]
 
-    clock.advance(timedelta(hours=1))
+    time_source.advance(timedelta(hours=1))
     drain(worker)
     assert len(remote.requests) == 1, "sent once, whatever runs later"
 
@@ -187,13 +187,13 @@ def test_later_replies_keep_the_first_response_time(
     worker: Delivery,
     user: SlackClientSim,
     remote: HttpRemote,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker)
     user.command("reply 1 first", user=ANA)
     drain(worker)
     first = _first_response(deps)
-    clock.advance(timedelta(hours=2))
+    time_source.advance(timedelta(hours=2))
     user.command("reply 1 second", user=ANA)
     drain(worker)
     assert [_verified(r)["text"] for r in remote.requests] == ["first", "second"]
@@ -211,7 +211,7 @@ def test_reply_needing_approval_is_sent_by_a_second_person(
     slack: SlackStandIn,
     user: SlackClientSim,
     remote: HttpRemote,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker, source="shop")
     user.command("reply 1 We refunded you in full.", user=ANA)
@@ -231,7 +231,7 @@ def test_reply_needing_approval_is_sent_by_a_second_person(
     assert answers(slack)[-1] == "A second person must approve this reply, not its author."
     assert remote.requests == []
 
-    clock.advance(timedelta(minutes=20))
+    time_source.advance(timedelta(minutes=20))
     stale = copy.deepcopy(_approval_message(slack))
     _decide(user, slack, "reply_approve", BEN)
     drain(worker)
@@ -293,7 +293,7 @@ def test_server_error_is_retried_with_the_same_key_and_sent_once(
     slack: SlackStandIn,
     user: SlackClientSim,
     remote: HttpRemote,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker)
     remote.answers += [Answer(503, {"error": "busy"}), Answer(502), Answer(200, {"id": "m1"})]
@@ -309,7 +309,7 @@ def test_server_error_is_retried_with_the_same_key_and_sent_once(
     )
 
     for _ in range(2):
-        clock.advance(timedelta(minutes=6))
+        time_source.advance(timedelta(minutes=6))
         drain(worker)
     bodies = [_verified(r) for r in remote.requests]
     assert len(bodies) == 3
@@ -324,7 +324,7 @@ def test_server_error_is_retried_with_the_same_key_and_sent_once(
     )
     assert lines.index(DELIVERED) > 0
 
-    clock.advance(timedelta(hours=1))
+    time_source.advance(timedelta(hours=1))
     drain(worker)
     assert len(remote.requests) == 3
     reply = _reply(deps)
@@ -339,16 +339,16 @@ def test_retry_after_from_the_remote_is_honoured(
     worker: Delivery,
     user: SlackClientSim,
     remote: HttpRemote,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker)
     remote.answers.append(Answer(429, {"error": "slow down"}, headers={"Retry-After": "120"}))
     user.command("reply 1 Hello", user=ANA)
     drain(worker)
-    clock.advance(timedelta(seconds=90))
+    time_source.advance(timedelta(seconds=90))
     drain(worker)
     assert len(remote.requests) == 1, "not before the remote's Retry-After"
-    clock.advance(timedelta(seconds=31))
+    time_source.advance(timedelta(seconds=31))
     drain(worker)
     assert len(remote.requests) == 2
     assert _reply(deps).status == "sent"
@@ -361,13 +361,13 @@ def test_client_error_is_not_retried_and_the_thread_says_so(
     slack: SlackStandIn,
     user: SlackClientSim,
     remote: HttpRemote,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker)
     remote.answers.append(Answer(422, {"error": "customer blocked replies"}))
     user.command("reply 1 Hello again", user=ANA)
     drain(worker)
-    clock.advance(timedelta(hours=1))
+    time_source.advance(timedelta(hours=1))
     drain(worker)
 
     assert len(remote.requests) == 1

@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.listing import SnoozeChoice
+from bot.reading import SnoozeChoice
 from bot.slack.outbox import Delivery
 from bot.slack.views import snooze_value
+from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from storage.models import Outbox
 from tests.conftest import count, drain
@@ -60,11 +60,11 @@ def test_take_over_tells_the_clicker_whose_case_it_was(
     worker: Delivery,
     slack: SlackStandIn,
     user: SlackClientSim,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     open_case(http, worker)
     user.command("claim 1", user=BEN)
-    clock.advance(timedelta(days=2))
+    time_source.advance(timedelta(days=2))
     sweep_once(deps)
     drain(worker)
     card = only_card(slack, SUPPORT)
@@ -264,7 +264,7 @@ def test_a_line_whose_card_was_never_posted_does_not_hold_up_the_next_card(
     worker: Delivery,
     slack: SlackStandIn,
     user: SlackClientSim,
-    clock: ManualClock,
+    time_source: ManualTime,
 ) -> None:
     """The first card is refused (Casebot not yet in the channel), a note is added, then
     a claim queues the next card refresh. The note has no thread to go to: it is parked
@@ -275,7 +275,7 @@ def test_a_line_whose_card_was_never_posted_does_not_hold_up_the_next_card(
     user.command("note 1 called them", user=ANA)
     user.command("claim 1", user=ANA)
     for _ in range(3):
-        clock.advance(timedelta(seconds=2))
+        time_source.advance(timedelta(seconds=2))
         drain(worker)
 
     card = only_card(slack, SUPPORT)

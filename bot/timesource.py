@@ -1,4 +1,7 @@
-"""Time as a dependency: the core never reads the wall clock itself."""
+"""Where "now" comes from: the core never reads the wall clock itself.
+
+Called a time source, never a clock: in Casebot a clock is an SLA clock (`bot/sla/`).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
-class Clock(Protocol):
+class TimeSource(Protocol):
     def now(self) -> datetime: ...
 
 
-class SystemClock:
+class SystemTime:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
 
-class ManualClock:
-    """A clock tests and the demo move by hand; thread-safe so the web side can read it."""
+class ManualTime:
+    """Time that tests and the demo move by hand; thread-safe so the web side can read it."""
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
-            raise ValueError("ManualClock needs an aware datetime")
+            raise ValueError("ManualTime needs an aware datetime")
         self._now = start
         self._lock = threading.Lock()
 

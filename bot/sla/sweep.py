@@ -18,13 +18,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import clocks, effects, sla
+from bot import effects, sla
 from bot.events import SYSTEM, SlaWarning
 from bot.ids import Surface, format_case_id
-from bot.oncall_now import responders
+from bot.oncall.roster import responders
+from bot.sla import tracking
 from config.schema import CasebotConfig
-from storage import clocks as clock_store
 from storage import outbox, queries
+from storage import sla_clocks as clock_store
 from storage.models import Case, Reminder, SlaClock
 
 REMINDERS = "reminders"
@@ -69,7 +70,7 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
     """Look at one clock; returns whether a reminder fired."""
     session, now, config, digest = batch.session, batch.now, batch.config, batch.digest
     case = batch.cases.get(row.case_id)
-    clock = clocks.model(row, case, config) if case and case.status != "resolved" else None
+    clock = tracking.model(row, case, config) if case and case.status != "resolved" else None
     if case is None or clock is None:
         row.next_due_at = None
         return False

@@ -12,13 +12,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import clocks, oncall, sla
+from bot import oncall, sla
 from bot.ids import format_case_id
-from bot.oncall_now import active_overrides
+from bot.oncall.roster import active_overrides
+from bot.sla import tracking
 from config.schema import CasebotConfig
-from storage import clocks as clock_store
 from storage import oncall as store
 from storage import outbox, queries
+from storage import sla_clocks as clock_store
 from storage.models import Handoff
 
 MESSAGE = "message"
@@ -32,7 +33,7 @@ def at_risk(
     items: list[tuple[datetime, dict[str, Any]]] = []
     for case in queries.open_cases(session, department=department, limit=200):
         for row in clock_store.for_case(session, case_id=case.id or 0, running_only=True):
-            clock = clocks.model(row, case, config)
+            clock = tracking.model(row, case, config)
             due = clock.as_of(now).due_at() if clock else None
             if clock is None or due is None:
                 continue

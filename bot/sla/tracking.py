@@ -24,7 +24,7 @@ from bot.events import (
     WaitingOnCustomer,
 )
 from config.schema import CasebotConfig
-from storage import clocks as store
+from storage import sla_clocks as store
 from storage.models import Case, SlaClock
 
 FIRST = sla.ClockKind.FIRST_RESPONSE.value

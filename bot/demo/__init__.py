@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import create_app
-from bot.clock import ManualClock
+from bot.demo.signed import SlackUser
+from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
-from bot.handoffs import announce_handoffs
+from bot.oncall.handoffs import announce_handoffs
+from bot.sla.sweep import sweep
 from bot.slack.outbox import deliver_due
-from bot.slack.simulate import SlackUser
-from bot.slack.standin import Message, SlackStandIn
-from bot.sweep import sweep
+from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import load_config
 from config.settings import Settings
@@ -30,7 +30,7 @@ from handlers.channels.base import sign
 from storage.db import Database
 from storage.migrate import upgrade
 
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "casebot.example.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "casebot.example.yaml"
 SIGNING = "demo-signing-secret"
 DEMO_START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 """A Monday morning, so the demo reads the same every time it runs."""
@@ -145,8 +145,8 @@ def run_demo() -> None:
             ingest_secret=INGEST,
         )
         db = Database(url)
-        clock = ManualClock(DEMO_START)
-        deps = Deps(settings=settings, config=load_config(CONFIG), db=db, clock=clock)
+        time_source = ManualTime(DEMO_START)
+        deps = Deps(settings=settings, config=load_config(CONFIG), db=db, time=time_source)
         http = create_app(deps, process_before_response=True).flask.test_client()
         worker = delivery(deps)
         user = _Person(SlackUser(http, slack.response_url("demo"), secret=SIGNING))
@@ -178,10 +178,10 @@ def run_demo() -> None:
             pass
 
         print("\n== Three hours later (the clock is accelerated); the worker sweeps SLAs")
-        clock.advance(timedelta(hours=3))
+        time_source.advance(timedelta(hours=3))
         with db.session() as session:
-            result = sweep(session, now=clock.now(), config=deps.config)
-            handoffs = announce_handoffs(session, config=deps.config, now=clock.now())
+            result = sweep(session, now=time_source.now(), config=deps.config)
+            handoffs = announce_handoffs(session, config=deps.config, now=time_source.now())
         print(f"  sweep: {result.reminders} reminder(s) fired in {result.dms} DM(s)")
         print(f"  on-call handoffs announced: {handoffs}")
         while deliver_due(worker):

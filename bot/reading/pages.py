@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import clocks, pii
+from bot import pii
 from bot.cases import get_case
 from bot.events import DomainError
 from bot.ids import format_case_id
-from bot.listing import (
+from bot.reading import (
     CaseDetail,
     CasePage,
     CaseSummary,
@@ -31,9 +31,10 @@ from bot.listing import (
     Person,
     TimelineEntry,
 )
+from bot.sla import tracking
 from config.schema import CasebotConfig
-from storage import clocks as clock_store
-from storage import listing
+from storage import lists
+from storage import sla_clocks as clock_store
 from storage.models import Case, Customer, Event, Post
 
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -66,7 +67,7 @@ def case_page(
     if query.department is not None and query.department not in config.departments:
         raise UnknownDepartment(tuple(config.departments))
     scope, department = query.scope.value, query.department
-    rows = listing.find_cases(
+    rows = lists.find_cases(
         session,
         scope=scope,
         user=user,
@@ -74,7 +75,7 @@ def case_page(
         offset=(query.page - 1) * page_size,
         limit=page_size,
     )
-    total = listing.count_cases(session, scope=scope, user=user, department=department)
+    total = lists.count_cases(session, scope=scope, user=user, department=department)
     return CasePage(query=query, cases=_summaries(session, rows, config, now), total=total)
 
 
@@ -88,11 +89,11 @@ def home_content(
     holds at most `limit` cases; the renderer shows fewer and counts the rest.
     """
     department = _home_department(session, user, config)
-    mine = listing.find_cases(session, scope=ListScope.MINE.value, user=user, limit=limit)
-    queue = listing.find_cases(
+    mine = lists.find_cases(session, scope=ListScope.MINE.value, user=user, limit=limit)
+    queue = lists.find_cases(
         session, scope=ListScope.UNCLAIMED.value, department=department, limit=limit
     )
-    breaching = listing.find_cases(session, scope=ListScope.BREACHING.value, limit=limit)
+    breaching = lists.find_cases(session, scope=ListScope.BREACHING.value, limit=limit)
     summaries = _summaries(session, [*mine, *queue, *breaching], config, now)
     by_id = {s.case_id: s for s in summaries}
 
@@ -112,7 +113,7 @@ def _home_department(session: Session, user: str, config: CasebotConfig) -> str:
     for key, department in config.departments.items():
         if user in department.managers:
             return key
-    busiest = listing.busiest_department(session)
+    busiest = lists.busiest_department(session)
     return busiest if busiest in config.departments else config.default_department
 
 
@@ -122,12 +123,12 @@ def case_detail(session: Session, case_id: int, config: CasebotConfig, now: date
     `now` is the reading time the SLA text will be relative to.
     """
     case = get_case(session, case_id)
-    post = listing.first_posts(session, case_ids=[case_id]).get(case_id)
+    post = lists.first_posts(session, case_ids=[case_id]).get(case_id)
     customer = session.get(Customer, case.customer_id)
-    timeline = tuple(_entry(e) for e in listing.case_events(session, case_id=case_id))
+    timeline = tuple(_entry(e) for e in lists.case_events(session, case_id=case_id))
     return CaseDetail(
         summary=_summary(
-            case, customer, post, config, clocks.card_lines(session, case, config, now)
+            case, customer, post, config, tracking.card_lines(session, case, config, now)
         ),
         text=pii.mask(post.text, config.pii.mask) if post else "",
         tags=tuple(case.tags),
@@ -139,9 +140,9 @@ def _summaries(
     session: Session, rows: Sequence[Case], config: CasebotConfig, now: datetime
 ) -> tuple[CaseSummary, ...]:
     """List lines for `rows`, with customers and opening posts read in two queries."""
-    customers = listing.customers_by_id(session, ids={row.customer_id for row in rows})
+    customers = lists.customers_by_id(session, ids={row.customer_id for row in rows})
     ids = [row.id for row in rows if row.id is not None]
-    posts = listing.first_posts(session, case_ids=ids)
+    posts = lists.first_posts(session, case_ids=ids)
     running = clock_store.running_for_cases(session, case_ids=ids)
     return tuple(
         _summary(
@@ -149,7 +150,7 @@ def _summaries(
             customers.get(row.customer_id),
             posts.get(row.id or 0),
             config,
-            clocks.describe_rows(running.get(row.id or 0, []), row, config, now),
+            tracking.describe_rows(running.get(row.id or 0, []), row, config, now),
         )
         for row in rows
     )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import cast
 
-from bot.calendar import add_business_time, business_time_between, next_open
+from bot.sla.calendar import add_business_time, business_time_between, next_open
 from config.sla import (
     DEFAULT_WARN_AT,
     Calendar,

@@ -15,11 +15,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import queue
 from bot.deps import Deps
 from bot.events import DomainError
 from bot.ids import format_case_id
-from bot.listing import ListQuery
+from bot.reading import ListQuery, pages
 from bot.slack import views
 from bot.slack.blocks import clip
 from bot.slack.views import Block, ViewId
@@ -40,12 +39,12 @@ class StalePage(DomainError):
 def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
     """A page of `/case list` as (fallback text, blocks); `user` is whose cases `mine` means."""
     with deps.db.read() as session:
-        page = queue.case_page(
+        page = pages.case_page(
             session,
             query,
             user,
             deps.config,
-            deps.clock.now(),
+            deps.time.now(),
             page_size=views.LIST_PAGE_SIZE,
         )
     return views.case_list(page)
@@ -54,7 +53,7 @@ def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
 def show_answer(deps: Deps, case_id: int) -> Answer:
     """`/case show` as (fallback text, blocks); raises `CaseNotFound` for an unknown id."""
     with deps.db.read() as session:
-        detail = queue.case_detail(session, case_id, deps.config, deps.clock.now())
+        detail = pages.case_detail(session, case_id, deps.config, deps.time.now())
     return views.case_detail(detail)
 
 

@@ -10,7 +10,7 @@ from bot import effects
 from bot.cases import get_case
 from bot.events import DomainEvent, InvalidTransition, Snoozed
 from bot.ids import Surface
-from storage import clocks as store
+from storage import sla_clocks as store
 
 ALLOWED_MINUTES = (30, 60, 120)
 
