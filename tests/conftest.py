@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from bot.app import WebApp, create_app
+from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.slack.outbox import Delivery, deliver_due
 from bot.timesource import ManualTime
@@ -23,9 +24,8 @@ from config.schema import CasebotConfig
 from config.settings import Settings
 from handlers.channels.base import sign as channel_sign
 from storage.db import Database
-from tests import databases
-from tests.fakes.slack_api import SlackStandIn
-from tests.slackreq import SIGNING_SECRET, SlackClientSim
+from tests.support import databases
+from tests.support.slackreq import SIGNING_SECRET, SlackClientSim
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = ROOT / "config" / "casebot.example.yaml"

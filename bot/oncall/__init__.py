@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from config.sla import Rotation
+from config.oncall import Rotation
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,8 @@ from enum import StrEnum
 from typing import cast
 
 from bot.sla.calendar import add_business_time, business_time_between, next_open
-from config.sla import (
-    DEFAULT_WARN_AT,
-    Calendar,
-    PriorityName,
-    Recipient,
-    Reminders,
-    SlaConfig,
-)
+from config.calendars import Calendar
+from config.sla import DEFAULT_WARN_AT, PriorityName, Recipient, Reminders, SlaConfig
 
 BREACH = "breach"
 OLA_PREFIX = "ola:"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from config.sla import Calendar
+from config.calendars import Calendar
 
 _DAY = timedelta(days=1)
 
