@@ -80,6 +80,9 @@ class Case(SQLModel, table=True):
     claimed_at: datetime | None = _utc(nullable=True)
     first_response_at: datetime | None = _utc(nullable=True)
     resolved_at: datetime | None = _utc(nullable=True)
+    answered: str | None = None
+    """How the customer got their first response (`bot.answered.Answered`); NULL while
+    an open case has had none."""
 
 
 class CaseCard(SQLModel, table=True):

@@ -78,8 +78,10 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
                 )
                 where = escape(deps.config.departments[dept].name) if dept else f"<@{to}>"
                 return f"{format_case_id(cid)} escalated to {where}."
-            case Resolve(case_id=cid, tag=tag, note=text):
-                cases.resolve(s, cid, root_cause=tag, note=text, config=deps.config, **common)
+            case Resolve(case_id=cid, tag=tag, note=text, reason=reason):
+                cases.resolve(
+                    s, cid, root_cause=tag, note=text, reason=reason, config=deps.config, **common
+                )
                 return f"{format_case_id(cid)} resolved."
             case Reopen(case_id=cid):
                 cases.reopen(s, cid, config=deps.config, **common)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from bot.answered import Answered
 from bot.ids import parse_case_id
 from bot.reading import ListScope
 from bot.slack.blocks import clip, escape
@@ -40,6 +41,14 @@ _DURATION_PART = re.compile(r"([0-9]+)([mhd])")
 _PAGE = re.compile(r"^[0-9]{1,6}$")
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 _SCOPES = frozenset(scope.value for scope in ListScope)
+_REASONS = {
+    "answered-elsewhere": Answered.ELSEWHERE,
+    "elsewhere": Answered.ELSEWHERE,
+    "no-reply-needed": Answered.NOT_NEEDED,
+    "no-reply": Answered.NOT_NEEDED,
+}
+_FLAG = re.compile(r"^(?:--|—|–)(\S+)$")
+"""`--flag`; also with the dash a phone or a Mac turns `--` into (— or –)."""
 
 
 class UsageError(Exception):
@@ -84,6 +93,8 @@ class Resolve:
     case_id: int
     tag: str | None
     note: str
+    reason: Answered | None = None
+    """Why a case without a reply needs none (`--answered-elsewhere`, `--no-reply-needed`)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,11 @@ USAGE: dict[str, tuple[str, str]] = {
         'resolve ID [tag] [note…] | resolve ID "note…"',
         "close a case, with a root-cause tag if you know it (quote a note without a tag)",
     ),
+    "resolve without reply": (
+        "resolve ID (--answered-elsewhere | --no-reply-needed) [tag] [note…]",
+        "no reply went out: the customer was answered another way (phone, in person), or"
+        " there is nothing to answer (spam); otherwise the case counts as unanswered",
+    ),
     "reopen": ("reopen ID", "open a resolved case again"),
     "note": ("note ID text…", "add an internal note (never sent to the customer)"),
     "reply": ("reply ID text…", "answer the customer where they wrote"),
@@ -221,6 +237,10 @@ def _usage_line(slash: str, key: str) -> str:
 
 class _Problem(Exception):
     """What was wrong with the arguments; `parse` adds the usage line."""
+
+
+class _ReasonProblem(_Problem):
+    """A bad reason flag on resolve: the usage line shown is the one with the flags."""
 
 
 @dataclass(frozen=True)
@@ -387,26 +407,46 @@ def _free_text(build: Callable[[int, str], Command], missing: str) -> Callable[[
     return parse_text
 
 
+def _reason(s: _Scanner, given: Answered | None) -> Answered | None:
+    """A `--answered-elsewhere` / `--no-reply-needed` flag, if the next word is one."""
+    word = s.peek()
+    flag = _FLAG.match(word) if word and not s.quoted_next() else None
+    if flag is None:
+        return given
+    s.take()
+    reason = _REASONS.get(flag.group(1).lower())
+    if reason is None:
+        raise _ReasonProblem(
+            f"`{_echo(word or '')}` is not an option: use --answered-elsewhere or --no-reply-needed."
+        )
+    if given is not None and given is not reason:
+        raise _ReasonProblem("Pick one of --answered-elsewhere and --no-reply-needed.")
+    return reason
+
+
 def _resolve(s: _Scanner, known_tags: Collection[str], slash: str) -> Command:
-    """The first word is a known tag, or quoted text (a note without a tag).
+    """The first word is a known tag, or quoted text (a note without a tag); a reason
+    flag may stand before or after the tag.
 
     Any other word is refused with the known tags: read as the note, a mistyped tag
     would close the case without its root cause and nobody would notice. Without
     configured tags there is nothing to mistype, so all the text is the note.
     """
     case_id = _case(s)
+    reason = _reason(s, None)
     tags = {tag.lower(): tag for tag in known_tags}
     first = s.peek()
     tag = tags.get(first.lower()) if first else None
     if tag is not None:
         s.take()
+        reason = _reason(s, reason)
     elif first is not None and tags and not s.quoted_next():
         known = ", ".join(escape(t) for t in known_tags)
         raise _Problem(
             f"`{_echo(first)}` is not a root-cause tag; use one of: {known}."
             f' For a note without a tag, quote it: `{slash} resolve {case_id} "your note"`.'
         )
-    return Resolve(case_id, tag, s.rest())
+    return Resolve(case_id, tag, s.rest(), reason)
 
 
 def _list(s: _Scanner) -> Command:
@@ -550,5 +590,7 @@ def parse(text: str, slash: str = "/case", known_tags: Collection[str] = ()) -> 
             key = "oncall override"
             return _override(s)
         return _PARSERS[verb](s)
+    except _ReasonProblem as exc:
+        raise UsageError(f"{exc}\n{_usage_line(slash, 'resolve without reply')}") from None
     except _Problem as exc:
         raise UsageError(f"{exc}\n{_usage_line(slash, key)}") from None
