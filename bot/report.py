@@ -13,9 +13,9 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import periods
 from bot.deps import Deps
 from bot.summary import Summary, compute
-from config.common import parse_duration
 from config.errors import ConfigError
 
 COLUMNS = (
@@ -66,20 +66,12 @@ def _row(summary: Summary) -> dict[str, Any]:
 
 def build(deps: Deps, *, since: str, now: datetime) -> list[Summary]:
     try:
-        span = parse_duration(since)
+        period = periods.parse(since, now, durations=True)
     except ValueError as exc:
         raise ConfigError(f"--since: {exc}") from None
-    with deps.db.session() as session:
+    with deps.db.read() as session:
         return [
-            compute(
-                session,
-                period=since,
-                since=now - span,
-                until=now,
-                department=department,
-                config=deps.config,
-                now=now,
-            )
+            compute(session, period=period, department=department, config=deps.config, now=now)
             for department in [None, *deps.config.departments]
         ]
 

@@ -56,7 +56,11 @@ class CustomerIdentity(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_department_status", "department", "status"),)
+    __table_args__ = (
+        Index("ix_cases_department_status", "department", "status"),
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_resolved_at", "resolved_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     department: str = Field(index=True)
@@ -216,6 +220,11 @@ class SlaClock(SQLModel, table=True):
     stopped_at: datetime | None = _utc(nullable=True)
     snoozed_until: datetime | None = _utc(nullable=True)
     next_due_at: datetime | None = _utc(nullable=True, index=True)
+    due_at: datetime | None = _utc(nullable=True)
+    """The deadline as the sweep last worked it out (pauses and business hours
+    included; NULL while a pause holds the clock short of it): the summary judges a
+    clock met when it stopped, or its case was answered, by this instant. A stop asks
+    the sweep (`next_due_at`) to settle it once more as of the stop."""
     sent: list[str] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
     card_steps: list[str] = Field(
         default_factory=_empty_list, sa_column=Column(JSON, nullable=False)
@@ -231,6 +240,7 @@ class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("clock_id", "threshold", name="uq_reminder_clock_threshold"),
+        Index("ix_reminders_threshold_at", "threshold", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

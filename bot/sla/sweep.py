@@ -70,8 +70,12 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
     """Look at one clock; returns whether a reminder fired."""
     session, now, config, digest = batch.session, batch.now, batch.config, batch.digest
     case = batch.cases.get(row.case_id)
-    clock = tracking.model(row, case, config) if case and case.status != "resolved" else None
+    clock = tracking.model(row, case, config) if case else None
     if case is None or clock is None:
+        row.next_due_at = None
+        return False
+    row.due_at = (clock.as_of(row.stopped_at) if row.stopped_at else clock).due_at()
+    if row.stopped_at is not None or case.status == "resolved":
         row.next_due_at = None
         return False
     if crossed := sla.crossed(clock, now, row.card_steps):

@@ -26,6 +26,17 @@ def _trend(now: int, before: int) -> str:
     return "= as before"
 
 
+def _without_reply(summary: Summary) -> list[str]:
+    """How the new cases that got no reply were closed (see `bot.answered`)."""
+    parts = [
+        (summary.answered_elsewhere, "answered elsewhere (counted as answered)"),
+        (summary.no_reply_needed, "no reply needed (left out)"),
+        (summary.unanswered, "unanswered (counted as missed)"),
+    ]
+    said = [f"{n} {what}" for n, what in parts if n]
+    return ["Resolved without a reply: " + ", ".join(said)] if said else []
+
+
 def render(summary: Summary, config: CasebotConfig) -> str:
     scope = (
         escape(config.departments[summary.department].name)
@@ -33,12 +44,14 @@ def render(summary: Summary, config: CasebotConfig) -> str:
         else "all departments"
     )
     since = summary.since.strftime("%Y-%m-%d %H:%M UTC")
+    label = escape(summary.period)
     lines = [
-        f"*Summary — {scope}, {summary.period}* (since {since})",
+        f"*Summary — {scope}, {label}* (since {since})",
         f"New {summary.new} · open {summary.open} · resolved {summary.resolved}"
         f" · breached {summary.breached}",
         f"SLA met: first response {_pct(summary.first_response_met)},"
         f" resolution {_pct(summary.resolution_met)}",
+        *_without_reply(summary),
         f"First response: median {_span(summary.first_response_median)},"
         f" p90 {_span(summary.first_response_p90)}",
         f"Resolution: median {_span(summary.resolution_median)},"

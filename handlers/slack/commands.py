@@ -107,9 +107,15 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
                 )
             case Summary(period=period, department=key, channel_id=ch):
                 dept = department_of(deps, key, ch)
-                numbers = summary.summarize(
-                    s, period=period.value, department=dept, actor=user, config=deps.config, now=now
-                )
+                with deps.db.read() as reading:
+                    numbers = summary.summarize(
+                        reading,
+                        period=period,
+                        department=dept,
+                        actor=user,
+                        config=deps.config,
+                        now=now,
+                    )
                 return summary_text.render(numbers, deps.config)
             case Reply(case_id=cid, text=text):
                 [event] = replies.request(s, cid, text=text, config=deps.config, **common)

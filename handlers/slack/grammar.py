@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from bot import periods
 from bot.answered import Answered
 from bot.ids import parse_case_id
 from bot.reading import ListScope
@@ -47,8 +48,8 @@ _REASONS = {
     "no-reply-needed": Answered.NOT_NEEDED,
     "no-reply": Answered.NOT_NEEDED,
 }
-_FLAG = re.compile(r"^(?:--|—|–)(\S+)$")
-"""`--flag`; also with the dash a phone or a Mac turns `--` into (— or –)."""
+_FLAG = re.compile("^(?:--|\u2014|\u2013)(\\S+)$")
+"""`--flag`; also with the em or en dash a phone or a Mac turns `--` into."""
 
 
 class UsageError(Exception):
@@ -136,7 +137,8 @@ class ListCases:
 
 @dataclass(frozen=True)
 class Summary:
-    period: Period
+    period: str
+    """A `Period` keyword or a range of days, `2026-11-01..2026-11-30`."""
     department: str | None
     channel_id: str | None
 
@@ -206,7 +208,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "list [mine|open|unclaimed|breaching] [dept] [page N]",
         "cases, yours by default",
     ),
-    "summary": ("summary [today|week|30d] [dept]", "the numbers, today by default"),
+    "summary": (
+        "summary [today|week|30d|YYYY-MM-DD..YYYY-MM-DD] [dept]",
+        "the numbers, today by default",
+    ),
     "oncall": ("oncall [dept]", "who is on call"),
     "oncall override": (
         "oncall override DEPT @user DURATION",
@@ -417,7 +422,8 @@ def _reason(s: _Scanner, given: Answered | None) -> Answered | None:
     reason = _REASONS.get(flag.group(1).lower())
     if reason is None:
         raise _ReasonProblem(
-            f"`{_echo(word or '')}` is not an option: use --answered-elsewhere or --no-reply-needed."
+            f"`{_echo(word or '')}` is not an option:"
+            " use --answered-elsewhere or --no-reply-needed."
         )
     if given is not None and given is not reason:
         raise _ReasonProblem("Pick one of --answered-elsewhere and --no-reply-needed.")
@@ -475,16 +481,25 @@ def _page(word: str) -> int:
     return int(word)
 
 
+def _day_range(word: str) -> bool:
+    """Whether `word` is a range of days; a range that cannot be one is a mistake."""
+    try:
+        return periods.day_range(word) is not None
+    except ValueError as exc:
+        raise _Problem(f"`{_echo(word)}`: {exc}.") from None
+
+
 def _summary(s: _Scanner) -> Command:
-    period: Period | None = None
+    period: str | None = None
     department: str | None = None
     channel_id: str | None = None
     while (word := s.take()) is not None:
         low = word.lower()
-        if low in _PERIODS and period is None:
-            period = Period(low)
-        elif low in _PERIODS:
-            raise _Problem("Pick one of today, week or 30d.")
+        is_period = low in _PERIODS or _day_range(low)
+        if is_period and period is None:
+            period = Period(low) if low in _PERIODS else low
+        elif is_period:
+            raise _Problem("Pick one of today, week, 30d or a range of days.")
         elif department is None and channel_id is None:
             department, channel_id = _department(word)
         else:

@@ -36,7 +36,7 @@ def test_summary_counts_volume_compliance_backlog_and_causes(
         post_json(http, "web", sample_post(n, f"Question {n}"))
     user.command("claim 2", user=ANA)
     time_source.advance(timedelta(minutes=30))
-    user.command("resolve 1 app-bug fixed")
+    user.command("resolve 1 --answered-elsewhere app-bug fixed")
     time_source.advance(timedelta(hours=5))
     sweep_once(deps)
     user.command("resolve 2 app-bug same again")
@@ -44,16 +44,47 @@ def test_summary_counts_volume_compliance_backlog_and_causes(
 
     user.command("summary today")
     text = _answer(slack)
-    assert text.splitlines()[:5] == [
+    assert text.splitlines()[:6] == [
         "*Summary — all departments, today* (since 2026-11-23 00:00 UTC)",
         "New 3 · open 1 · resolved 2 · breached 2",
         "SLA met: first response 33%, resolution 100%",
-        "First response: median n/a, p90 n/a",
+        "Resolved without a reply: 1 answered elsewhere (counted as answered),"
+        " 1 unanswered (counted as missed)",
+        "First response: median 30 min, p90 30 min",
         "Resolution: median 3 h, p90 5 h 30 min",
     ]
     assert "Backlog by department: Customer Support 1" in text
     assert "Backlog by owner: unclaimed 1" in text
     assert "Top root causes: app-bug 2 (↑ from 0)" in text
+
+
+def test_a_case_resolved_without_a_reply_is_not_a_first_response_met(
+    deps: Deps,
+    http: FlaskClient,
+    worker: Delivery,
+    slack: SlackStandIn,
+    user: SlackClientSim,
+    time_source: ManualTime,
+) -> None:
+    """Resolved within minutes but never answered: the customer was not answered, so
+    the first response is missed (it used to count as met, 100 %); one resolved "no
+    reply needed" is left out of the share and counted on its own."""
+    for n in (1, 2, 3):
+        post_json(http, "web", sample_post(n, f"Question {n}"))
+    time_source.advance(timedelta(minutes=5))
+    user.command("resolve 1")
+    user.command("resolve 2 --no-reply-needed")
+    user.command("resolve 3 --answered-elsewhere")
+    drain(worker)
+
+    user.command("summary today")
+    lines = _answer(slack).splitlines()
+    assert lines[2] == "SLA met: first response 50%, resolution 100%"
+    assert lines[3] == (
+        "Resolved without a reply: 1 answered elsewhere (counted as answered),"
+        " 1 no reply needed (left out), 1 unanswered (counted as missed)"
+    )
+    assert lines[4] == "First response: median 5 min, p90 5 min"
 
 
 def test_summary_by_department_and_unknown_department(

@@ -83,11 +83,11 @@ def test_id_commands_accept_every_id_spelling(verb: str, build: type, spelling: 
         ("resolve 42 --answered-elsewhere", Resolve(42, None, "", Answered.ELSEWHERE)),
         ('resolve 42 --no-reply-needed "spam"', Resolve(42, None, "spam", Answered.NOT_NEEDED)),
         (
-            "resolve 42 billing-error —Answered-Elsewhere rang him",
+            "resolve 42 billing-error \u2014Answered-Elsewhere rang him",
             Resolve(42, "billing-error", "rang him", Answered.ELSEWHERE),
         ),
         (
-            "resolve 42 –no-reply billing-error dup",
+            "resolve 42 \u2013no-reply billing-error dup",
             Resolve(42, "billing-error", "dup", Answered.NOT_NEEDED),
         ),
         (
