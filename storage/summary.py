@@ -76,14 +76,14 @@ def micros(session: Session, start: Any, end: Any) -> ColumnElement[int]:
     return whole * 1_000_000 + frac
 
 
-def _created(scope: Scope) -> list[ColumnElement[bool]]:
+def created_in(scope: Scope) -> list[ColumnElement[bool]]:
     where = [col(Case.created_at) >= scope.since, col(Case.created_at) <= scope.until]
     if scope.department:
         where.append(col(Case.department) == scope.department)
     return where
 
 
-def _resolved(scope: Scope) -> list[ColumnElement[bool]]:
+def resolved_in(scope: Scope) -> list[ColumnElement[bool]]:
     where = [col(Case.resolved_at) >= scope.since, col(Case.resolved_at) <= scope.until]
     if scope.department:
         where.append(col(Case.department) == scope.department)
@@ -103,13 +103,13 @@ def volume(session: Session, scope: Scope) -> Volume:
             _count_if(answered == NOT_NEEDED),
             _count_if(answered == ELSEWHERE),
             _count_if(answered == UNANSWERED),
-        ).where(*_created(scope))
+        ).where(*created_in(scope))
     ).one()
     return Volume(*(int(v) for v in row))
 
 
 def resolved_count(session: Session, scope: Scope) -> int:
-    return int(session.execute(select(func.count()).where(*_resolved(scope))).scalar_one())
+    return int(session.execute(select(func.count()).where(*resolved_in(scope))).scalar_one())
 
 
 def open_count(session: Session, department: str | None) -> int:
@@ -171,7 +171,7 @@ def first_response_compliance(session: Session, scope: Scope, now: datetime) -> 
         select(_count_if(met), _count_if(decided))
         .select_from(Case)
         .join(fr, and_(fr.case_id == Case.id, fr.name == FIRST_RESPONSE, fr.run == 1))
-        .where(*_created(scope))
+        .where(*created_in(scope))
     )
     row = session.execute(stmt).one()
     return Compliance(int(row[0]), int(row[1]))
@@ -188,7 +188,7 @@ def resolution_compliance(session: Session, scope: Scope, now: datetime) -> Comp
         select(_count_if(met), _count_if(decided))
         .select_from(Case)
         .join(clock, and_(clock.case_id == Case.id, clock.name == RESOLUTION))
-        .where(*_created(scope))
+        .where(*created_in(scope))
     )
     row = session.execute(stmt).one()
     return Compliance(int(row[0]), int(row[1]))
@@ -239,7 +239,7 @@ def first_response_times(session: Session, scope: Scope) -> Quantiles:
     """From opening to the first response, over the cases opened in the window."""
     values = select(
         literal(1).label("k"), micros(session, Case.created_at, Case.first_response_at)
-    ).where(*_created(scope), col(Case.first_response_at).is_not(None))
+    ).where(*created_in(scope), col(Case.first_response_at).is_not(None))
     return _single(session, values)
 
 
@@ -247,7 +247,7 @@ def resolution_times(session: Session, scope: Scope) -> Quantiles:
     """From opening to the resolve, over the cases resolved in the window."""
     values = select(
         literal(1).label("k"), micros(session, Case.created_at, Case.resolved_at)
-    ).where(*_resolved(scope))
+    ).where(*resolved_in(scope))
     return _single(session, values)
 
 
@@ -256,7 +256,7 @@ def root_causes(session: Session, scope: Scope, *, limit: int) -> list[tuple[str
     n = func.count().label("n")
     stmt = (
         select(Case.root_cause, n)
-        .where(*_resolved(scope), col(Case.root_cause).is_not(None))
+        .where(*resolved_in(scope), col(Case.root_cause).is_not(None))
         .group_by(Case.root_cause)
         .order_by(n.desc(), func.min(Case.id))
         .limit(limit)
@@ -270,7 +270,7 @@ def root_cause_counts(session: Session, scope: Scope, tags: Sequence[str]) -> di
         return {}
     stmt = (
         select(Case.root_cause, func.count())
-        .where(*_resolved(scope), col(Case.root_cause).in_(list(tags)))
+        .where(*resolved_in(scope), col(Case.root_cause).in_(list(tags)))
         .group_by(Case.root_cause)
     )
     return {str(tag): int(c) for tag, c in session.execute(stmt)}

@@ -186,3 +186,19 @@ def test_nearest_rank_percentile() -> None:
     assert nearest_rank([3, 1, 2], 100) == 3
     with pytest.raises(ValueError):
         nearest_rank([], 90)
+
+
+def test_summary_over_a_range_of_days(
+    http: FlaskClient, slack: SlackStandIn, user: SlackClientSim, time_source: ManualTime
+) -> None:
+    post_json(http, "web", sample_post(1, "Question"))
+    time_source.advance(timedelta(days=2))
+    post_json(http, "web", sample_post(2, "Another question"))
+    user.command("summary 2026-11-23..2026-11-23")
+    lines = _answer(slack).splitlines()
+    assert lines[:2] == [
+        "*Summary — all departments, 2026-11-23..2026-11-23* (since 2026-11-23 00:00 UTC)",
+        "New 1 · open 2 · resolved 0 · breached 0",
+    ]
+    user.command("summary 2026-11-23..2026-11-25")
+    assert _answer(slack).splitlines()[1].startswith("New 2 ·")
