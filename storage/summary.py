@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, cast, func, literal, or_
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, literal, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
