@@ -9,7 +9,7 @@ What counts as a first response is defined in `bot.answered`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -18,11 +18,26 @@ from bot import periods, permissions
 from bot.events import Refused
 from bot.periods import Period
 from config.schema import CasebotConfig
+from storage import holds
 from storage import summary as store
 from storage.summary import Compliance, Quantiles, Scope
 
 TOP_CAUSES = 5
 TOP_OWNERS = 10
+
+
+@dataclass(frozen=True)
+class OlaLine:
+    """Which department used the customer's time: its holds of cases escalated at least
+    once that ended in the period (see `bot.ola`)."""
+
+    department: str
+    holds: int
+    median: timedelta | None
+    p90: timedelta | None
+    met: float | None
+    """Share of the holds judged against the OLA budget that stayed within it."""
+    judged: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,7 @@ class Summary:
     """Of the new cases: resolved "no reply needed", left out of first-response compliance."""
     unanswered: int = 0
     """Of the new cases: resolved without a reply or a reason (first response missed)."""
+    ola: list[OlaLine] = field(default_factory=list)
 
 
 def nearest_rank(values: Sequence[float], percent: int) -> float:
@@ -144,4 +160,23 @@ def compute(
         answered_elsewhere=volume.elsewhere,
         no_reply_needed=volume.not_needed,
         unanswered=volume.unanswered,
+        ola=ola_lines(session, period=period, department=department, now=now),
     )
+
+
+def ola_lines(
+    session: Session, *, period: Period, department: str | None, now: datetime
+) -> list[OlaLine]:
+    return [
+        OlaLine(
+            department=d.department,
+            holds=d.holds,
+            median=whole_seconds(d.median_us),
+            p90=whole_seconds(d.p90_us),
+            met=d.met / d.decided if d.decided else None,
+            judged=d.decided,
+        )
+        for d in holds.by_department(
+            session, since=period.since, until=period.until, department=department, now=now
+        )
+    ]

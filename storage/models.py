@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -107,6 +107,33 @@ class CaseCard(SQLModel, table=True):
     department: str
     channel: str | None = None
     ts: str | None = None
+
+
+class Hold(SQLModel, table=True):
+    """One stretch of a case in one department: from its opening (or its arrival by
+    escalation, or a reopen) until it left or was resolved. The OLA report reads these:
+    which department used the customer's time.
+
+    `held_us` is the business time it held the case, in the department's OLA calendar,
+    waits on the customer excluded; `budget_us` its OLA budget when it arrived by an
+    escalation to a department that has one. Both are worked out by the sweep, which
+    has the config, once the hold ended: `settle_at` asks it to (like
+    `SlaClock.next_due_at`).
+    """
+
+    __tablename__ = "holds"
+    __table_args__ = (Index("ix_holds_ended_at", "ended_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    department: str
+    arrived: str
+    """`opened`, `escalated` or `reopened`."""
+    started_at: datetime = _utc(nullable=False)
+    ended_at: datetime | None = _utc(nullable=True)
+    held_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    budget_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    settle_at: datetime | None = _utc(nullable=True, index=True)
 
 
 class Reply(SQLModel, table=True):

@@ -89,7 +89,7 @@ def resolved_in(scope: Scope) -> list[ColumnElement[bool]]:
     return where
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -99,9 +99,9 @@ def volume(session: Session, scope: Scope) -> Volume:
     row = session.execute(
         select(
             func.count(),
-            _count_if(answered == NOT_NEEDED),
-            _count_if(answered == ELSEWHERE),
-            _count_if(answered == UNANSWERED),
+            count_if(answered == NOT_NEEDED),
+            count_if(answered == ELSEWHERE),
+            count_if(answered == UNANSWERED),
         ).where(*created_in(scope))
     ).one()
     return Volume(*(int(v) for v in row))
@@ -167,7 +167,7 @@ def first_response_compliance(session: Session, scope: Scope, now: datetime) -> 
         or_(answered_at.is_not(None), col(Case.answered) == UNANSWERED, due <= now),
     )
     stmt = (
-        select(_count_if(met), _count_if(decided))
+        select(count_if(met), count_if(decided))
         .select_from(Case)
         .join(fr, and_(fr.case_id == Case.id, fr.name == FIRST_RESPONSE, fr.run == 1))
         .where(*created_in(scope))
@@ -184,7 +184,7 @@ def resolution_compliance(session: Session, scope: Scope, now: datetime) -> Comp
     met = and_(stopped.is_not(None), or_(due.is_(None), stopped <= due))
     decided = or_(stopped.is_not(None), due <= now)
     stmt = (
-        select(_count_if(met), _count_if(decided))
+        select(count_if(met), count_if(decided))
         .select_from(Case)
         .join(clock, and_(clock.case_id == Case.id, clock.name == RESOLUTION))
         .where(*created_in(scope))

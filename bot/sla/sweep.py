@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import effects, sla
+from bot import effects, ola, sla
 from bot.events import SYSTEM, SlaWarning
 from bot.ids import Surface, format_case_id
 from bot.oncall.roster import responders
@@ -152,4 +152,5 @@ def sweep(
             now=now,
             payload={"user": person, "items": items},
         )
-    return SweepResult(looked_at=len(rows), reminders=fired, dms=len(batch.digest))
+    settled = ola.settle(session, config=config, now=now, limit=limit)
+    return SweepResult(looked_at=len(rows) + settled, reminders=fired, dms=len(batch.digest))
