@@ -1,11 +1,11 @@
 """Summary and OLA figures on a fixed dataset, against numbers worked out by hand.
 
-The OLA of billing runs on office hours (Europe/Berlin, Mon–Fri 09:00–17:00; in
-November that is 08:00–16:00 UTC), support's round the clock. Monday 2026-11-23:
+The OLA of billing runs on office hours (Europe/Berlin, Mon-Fri 09:00-17:00; in
+November that is 08:00-16:00 UTC), support's round the clock. Monday 2026-11-23:
 
 - C-1: opened 09:00 UTC in support; escalated to billing 09:30; back to support
   Tuesday 09:00; resolved "no reply needed" Tuesday 09:20.
-  Holds: support 30 min (opened: not judged), billing Mon 10:30–17:00 + Tue 09:00–10:00
+  Holds: support 30 min (opened: not judged), billing Mon 10:30-17:00 + Tue 09:00-10:00
   Berlin = 7 h 30 min of office time (budget 2 h: missed), support 20 min (budget 1 h: met).
 - C-2: opened 09:00 in support; escalated to billing 09:10; resolved "answered
   elsewhere" 09:40 — first response after 40 min (due after 4 h: met).
