@@ -114,26 +114,24 @@ def summary_row(summary: Summary) -> Row:
     }
 
 
-def _us_to_s(value: int | None) -> float | None:
-    return None if value is None else value / 1_000_000
-
-
-def case_row(row: CaseRow) -> Row:
-    return {
-        "id": format_case_id(row.case_id),
-        "sources": " ".join(row.sources) or None,
-        "departments": " ".join(row.departments) or None,
-        "owner": row.owner,
-        "priority": row.priority,
-        "answered": row.answered,
-        "opened": _iso(row.opened),
-        "first_response": _iso(row.first_response),
-        "first_response_s": _us_to_s(row.first_response_us),
-        "resolved": _iso(row.resolved),
-        "resolution_s": _us_to_s(row.resolution_us),
-        "breaches": " ".join(row.breaches) or None,
-        "root_cause": row.root_cause,
-    }
+def case_row(row: CaseRow) -> tuple[Any, ...]:
+    """The values of `CASE_COLUMNS`, in order."""
+    fr_us, res_us = row.first_response_us, row.resolution_us
+    return (
+        format_case_id(row.case_id),
+        " ".join(row.sources) or None,
+        " ".join(row.departments) or None,
+        row.owner,
+        row.priority,
+        row.answered,
+        row.opened.isoformat(),
+        row.first_response.isoformat() if row.first_response else None,
+        None if fr_us is None else fr_us / 1_000_000,
+        row.resolved.isoformat() if row.resolved else None,
+        None if res_us is None else res_us / 1_000_000,
+        " ".join(row.breaches) or None,
+        row.root_cause,
+    )
 
 
 def period_of(since: str, now: datetime) -> Period:
@@ -164,7 +162,7 @@ def build(deps: Deps, *, since: str, now: datetime, department: str | None = Non
 
 def case_rows(
     deps: Deps, *, since: str, now: datetime, department: str | None = None, progress: bool
-) -> Iterator[Row]:
+) -> Iterator[tuple[Any, ...]]:
     """Every case opened in the period, one row each, read as it is written out."""
     period = period_of(since, now)
     _department(deps, department)
@@ -177,27 +175,31 @@ def case_rows(
             yield case_row(row)
 
 
-def write(rows: Iterable[Row], columns: tuple[str, ...], fmt: str, out: IO[str]) -> int:
-    """Write rows as they come; returns how many. Memory does not grow with the count."""
+def write(
+    rows: Iterable[Row | tuple[Any, ...]], columns: tuple[str, ...], fmt: str, out: IO[str]
+) -> int:
+    """Write rows (dicts, or tuples in column order) as they come; returns how many.
+    Memory does not grow with the count."""
+    values = (tuple(r.values()) if isinstance(r, dict) else r for r in rows)
     if fmt == "json":
-        return _json(rows, out)
+        return _json(values, columns, out)
     if fmt == "table":
-        return _table(rows, columns, out)
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+        return _table(values, columns, out)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
     n = 0
-    for row in rows:
+    for row in values:
         writer.writerow(row)
         n += 1
     return n
 
 
-def _json(rows: Iterable[Row], out: IO[str]) -> int:
+def _json(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...], out: IO[str]) -> int:
     n = 0
     out.write("[")
     for row in rows:
         out.write(",\n" if n else "\n")
-        out.write(json.dumps(row, ensure_ascii=False))
+        out.write(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False))
         n += 1
     out.write("\n]\n" if n else "]\n")
     return n
@@ -207,13 +209,13 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _table(rows: Iterable[Row], columns: tuple[str, ...], out: IO[str]) -> int:
+def _table(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...], out: IO[str]) -> int:
     """Aligned text for reading in a terminal; columns as wide as their header or 12."""
     widths = [max(len(c), 12) for c in columns]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
     n = 0
     for row in rows:
-        cells = (_cell(row[c]).ljust(w) for c, w in zip(columns, widths, strict=True))
+        cells = (_cell(v).ljust(w) for v, w in zip(row, widths, strict=True))
         out.write("  ".join(cells).rstrip() + "\n")
         n += 1
     return n

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -28,6 +28,11 @@ def _empty_dict() -> dict[str, Any]:
 
 def _utc(**kw: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+OPEN_CASES = "status != 'resolved'"
+"""The predicate of the partial index of open cases; a query uses that index only when
+it says exactly this (a literal, not a bound parameter)."""
 
 
 class Customer(SQLModel, table=True):
@@ -60,6 +65,13 @@ class Case(SQLModel, table=True):
         Index("ix_cases_department_status", "department", "status"),
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_resolved_at", "resolved_at"),
+        Index(
+            "ix_cases_open",
+            "department",
+            "owner_id",
+            sqlite_where=text(OPEN_CASES),
+            postgresql_where=text(OPEN_CASES),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, literal, or_
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, literal, or_, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.models import Case, Reminder, SlaClock
+from storage.models import OPEN_CASES, Case, Reminder, SlaClock
 
 NOT_NEEDED = "not_needed"
 UNANSWERED = "unanswered"
@@ -112,7 +112,7 @@ def resolved_count(session: Session, scope: Scope) -> int:
 
 
 def open_count(session: Session, department: str | None) -> int:
-    stmt = select(func.count()).where(col(Case.status) != "resolved")
+    stmt = select(func.count()).select_from(Case).where(text(OPEN_CASES))
     if department:
         stmt = stmt.where(col(Case.department) == department)
     return int(session.execute(stmt).scalar_one())
@@ -125,10 +125,7 @@ def backlog(
     key = col(Case.department) if by == "department" else col(Case.owner_id)
     n = func.count().label("n")
     stmt = (
-        select(key, n)
-        .where(col(Case.status) != "resolved")
-        .group_by(key)
-        .order_by(n.desc(), func.min(Case.id))
+        select(key, n).where(text(OPEN_CASES)).group_by(key).order_by(n.desc(), func.min(Case.id))
     )
     if department:
         stmt = stmt.where(col(Case.department) == department)

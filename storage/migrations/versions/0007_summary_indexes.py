@@ -23,6 +23,14 @@ def upgrade() -> None:
     op.create_index("ix_cases_created_at", "cases", ["created_at"], unique=False)
     op.create_index("ix_cases_resolved_at", "cases", ["resolved_at"], unique=False)
     op.create_index("ix_reminders_threshold_at", "reminders", ["threshold", "at"], unique=False)
+    op.create_index(
+        "ix_cases_open",
+        "cases",
+        ["department", "owner_id"],
+        unique=False,
+        sqlite_where=sa.text("status != 'resolved'"),
+        postgresql_where=sa.text("status != 'resolved'"),
+    )
     # Every clock's deadline is worked out by the sweep, which has the config: ask it to
     # look at each clock once (running ones keep their turn; the rest come after them).
     op.execute(
@@ -31,6 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_open", table_name="cases")
     op.drop_index("ix_reminders_threshold_at", table_name="reminders")
     op.drop_index("ix_cases_resolved_at", table_name="cases")
     op.drop_index("ix_cases_created_at", table_name="cases")
