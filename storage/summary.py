@@ -148,6 +148,26 @@ def breached_cases(session: Session, scope: Scope) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+def _first_response_terms(
+    fr: Any, now: datetime
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(met, decided) for a case joined to its first-response clock `fr`."""
+    answered_at, due = col(Case.first_response_at), col(fr.due_at)
+    counted = or_(col(Case.answered).is_(None), col(Case.answered) != NOT_NEEDED)
+    met = and_(counted, answered_at.is_not(None), or_(due.is_(None), answered_at <= due))
+    decided = and_(
+        counted,
+        or_(answered_at.is_not(None), col(Case.answered) == UNANSWERED, due <= now),
+    )
+    return met, decided
+
+
+def _with_first_clock(stmt: Select[Any], fr: Any) -> Select[Any]:
+    return stmt.select_from(Case).join(
+        fr, and_(fr.case_id == Case.id, fr.name == FIRST_RESPONSE, fr.run == 1)
+    )
+
+
 def first_response_compliance(session: Session, scope: Scope, now: datetime) -> Compliance:
     """Of the cases opened in the window, those whose first response is decided, and met.
 
@@ -156,21 +176,44 @@ def first_response_compliance(session: Session, scope: Scope, now: datetime) -> 
     a reason, or still unanswered past the deadline. "No reply needed" is left out.
     """
     fr = aliased(SlaClock)
-    answered_at, due = col(Case.first_response_at), col(fr.due_at)
-    counted = or_(col(Case.answered).is_(None), col(Case.answered) != NOT_NEEDED)
-    met = and_(counted, answered_at.is_not(None), or_(due.is_(None), answered_at <= due))
-    decided = and_(
-        counted,
-        or_(answered_at.is_not(None), col(Case.answered) == UNANSWERED, due <= now),
-    )
-    stmt = (
-        select(count_if(met), count_if(decided))
-        .select_from(Case)
-        .join(fr, and_(fr.case_id == Case.id, fr.name == FIRST_RESPONSE, fr.run == 1))
-        .where(*created_in(scope))
-    )
-    row = session.execute(stmt).one()
+    met, decided = _first_response_terms(fr, now)
+    stmt = _with_first_clock(select(count_if(met), count_if(decided)), fr)
+    row = session.execute(stmt.where(*created_in(scope))).one()
     return Compliance(int(row[0]), int(row[1]))
+
+
+@dataclass(frozen=True)
+class Daily:
+    """Per day (index into the bounds): new cases per source, and first responses."""
+
+    volume: dict[tuple[int, str], int]
+    compliance: dict[int, Compliance]
+
+
+def daily(
+    session: Session, bounds: Sequence[datetime], departments: Sequence[str], now: datetime
+) -> Daily:
+    """Cases opened between consecutive `bounds` (the local midnights of a time zone,
+    worked out by the caller), bucketed in SQL; `departments` empty means all."""
+    opened = col(Case.created_at)
+    day = case(*((opened < end, i) for i, end in enumerate(bounds[1:])), else_=-1).label("day")
+    where = [opened >= bounds[0], opened < bounds[-1]]
+    if departments:
+        where.append(col(Case.department).in_(list(departments)))
+    volume = session.execute(
+        select(day, Case.source, func.count()).where(*where).group_by(day, Case.source)
+    )
+    fr = aliased(SlaClock)
+    met, decided = _first_response_terms(fr, now)
+    shares = session.execute(
+        _with_first_clock(select(day, count_if(met), count_if(decided)), fr)
+        .where(*where)
+        .group_by(day)
+    )
+    return Daily(
+        volume={(int(d), str(src)): int(n) for d, src, n in volume},
+        compliance={int(d): Compliance(int(m), int(n)) for d, m, n in shares},
+    )
 
 
 def resolution_compliance(session: Session, scope: Scope, now: datetime) -> Compliance:
