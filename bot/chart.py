@@ -4,7 +4,7 @@ compliance per day against its target.
 A pure function from numbers to PNG bytes. It draws on a bare `matplotlib.figure.Figure`
 with the Agg canvas: no display, no pyplot state shared between threads. Sized for
 Slack's preview (it shows images about 360-480 px wide, so text is drawn large), with
-the Okabe–Ito palette, which stays distinguishable for the common colour blindnesses.
+the Okabe-Ito palette, which stays distinguishable for the common colour blindnesses.
 """
 
 from __future__ import annotations
