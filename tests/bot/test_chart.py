@@ -39,4 +39,4 @@ def test_a_png_of_the_stated_size(series: DailySeries) -> None:
 def test_slack_preview_size_is_landscape_and_wide_enough() -> None:
     """Slack previews images about 360-480 px wide; drawn at 1200 px, 13-20 pt text
     stays readable scaled down to that."""
-    assert WIDTH_PX >= 1000 and WIDTH_PX / HEIGHT_PX == pytest.approx(1.5)
+    assert WIDTH_PX >= 1000 and pytest.approx(1.5) == WIDTH_PX / HEIGHT_PX
