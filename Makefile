@@ -25,6 +25,7 @@ run: $(STAMP)
 	$(BIN)/casebot $(CMD)
 
 lint: $(STAMP)
+	! git grep -nE '^(<<<<<<<|>>>>>>>)( |$$)' -- ':!*.png'
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
