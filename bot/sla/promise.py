@@ -72,9 +72,9 @@ def first_response_clock(
 def of_clock(clock: Clock, now: datetime) -> Promise | None:
     """The promise a running clock makes at `now`; None once it stopped or while a pause
     holds it (waiting on the customer: nobody owes them an answer then)."""
-    due = clock.as_of(now).due_at()
-    state = clock.state(now)
-    if due is None or state in (ClockState.MET, ClockState.MISSED, ClockState.PAUSED):
+    known = clock.as_of(now)
+    due, state = known.due_at(), clock.state(now)
+    if due is None or known.is_paused or state in (ClockState.MET, ClockState.MISSED):
         return None
     return Promise(at=due, zone=clock.window.calendar.zone, late=state is ClockState.BREACHED)
 
@@ -96,3 +96,9 @@ def wording(at: datetime, zone: ZoneInfo, *, now: datetime) -> str:
         if local.year != today.year:
             when += f" {local.year}"
     return f"{when} {local:%H:%M} {zone_name(local)}"
+
+
+def dated(at: datetime, zone: ZoneInfo) -> str:
+    """A past moment with its date, for a record: "23 November 2026, 09:12 CET"."""
+    local = at.astimezone(zone)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {zone_name(local)}"

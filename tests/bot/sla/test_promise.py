@@ -151,6 +151,16 @@ def test_no_promise_while_waiting_on_the_customer_or_once_answered() -> None:
         pauses=(Pause(opened + timedelta(minutes=5)),),
     )
     assert of_clock(waiting, opened + timedelta(minutes=10)) is None
+    late_then_waiting = first_response_clock(
+        SLA,
+        priority="urgent",
+        department="support",
+        source="web",
+        opened_at=opened,
+        pauses=(Pause(opened + timedelta(minutes=20)),),
+    )
+    assert late_then_waiting.state(opened + timedelta(minutes=30)) is ClockState.BREACHED
+    assert of_clock(late_then_waiting, opened + timedelta(minutes=30)) is None
     answered = first_response_clock(
         SLA, priority="normal", department="support", source="web", opened_at=opened
     )
