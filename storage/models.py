@@ -274,3 +274,23 @@ class StatusLink(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", index=True)
     token_hash: str
     created_at: datetime = _utc(nullable=False)
+
+
+class Acknowledgement(SQLModel, table=True):
+    """The automatic answer a new case's customer gets: at most one per case (the key).
+
+    State: `queued` → `sent` | `failed`, or `skipped` with the `reason` (an automated
+    sender, a reply to our own message, or a person who answered first). `promised_at`
+    is the instant the sent acknowledgement promised; `external_id` is what the remote
+    calls it, so a customer answering it joins the case.
+    """
+
+    __tablename__ = "acknowledgements"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    state: str = "queued"
+    reason: str | None = None
+    promised_at: datetime | None = _utc(nullable=True)
+    external_id: str | None = Field(default=None, index=True)
+    created_at: datetime = _utc(nullable=False)
+    sent_at: datetime | None = _utc(nullable=True)
