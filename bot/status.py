@@ -86,6 +86,16 @@ def link_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}{PATH}{token}"
 
 
+def agent_link(
+    session: Session, *, case_id: int, public_url: str | None, now: datetime
+) -> str | None:
+    """A link an agent may paste to the customer (`/case show`): a new one each time, as a
+    stored hash cannot be shown again; None without PUBLIC_URL."""
+    if not public_url:
+        return None
+    return link_url(public_url, mint_link(session, case_id=case_id, now=now))
+
+
 def case_for_token(session: Session, token: str) -> int | None:
     """The case a token opens, or None (unknown, malformed, anything)."""
     digest = token_hash(token)
