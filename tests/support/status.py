@@ -1,9 +1,10 @@
 """A case seeded with everything its status page must keep to itself, for the page's tests
 (the Flask client ones and the browser ones).
 
-Case C-1 has an owner, an internal note, an escalation into another department, a draft
-that was discarded, a reply that failed, and two replies that reached the customer (one
-naming a colleague's address and phone number); C-2 is another customer's case.
+Case C-1 has an owner, an internal note, an escalation into another department, a reply
+that failed, two replies that reached the customer (one naming a colleague's address and
+phone number) and then a follow-up from the customer, so an answer is owed again; C-2
+is another customer's case, with a draft reply that was discarded.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ SECOND_REPLY = (
 SECOND_REPLY_MASKED_PARTS = ("Our courier desk (", "confirmed it this morning.")
 DRAFT = "Draft that was discarded: we could offer a voucher"
 FAILED = "This reply never got through"
-SECRETS = (OWNER, NOTE, CUSTOMER_TEXT, OTHER_NAME, OTHER_TEXT, DRAFT, FAILED, "dana.k@")
+FOLLOW_UP = "Thanks! And will the walnut lid come too?"
+SECRETS = (OWNER, NOTE, CUSTOMER_TEXT, FOLLOW_UP, OTHER_NAME, OTHER_TEXT, DRAFT, FAILED, "dana.k@")
 UNMASKED = ("courier.desk@example.com", "7946 0958", "+44 20 7946")
 
 
@@ -76,6 +78,15 @@ def seed(db: Database, config: CasebotConfig, time: ManualTime) -> Seeded:
     _reply(db, config, time, case_id, FAILED, sent=False)
     _reply(db, config, time, case_id, SECOND_REPLY, sent=True)
     _draft_discarded(db, config, time, other.case_id)
+    with db.session() as s:
+        follow_up = IncomingPost(
+            source="web",
+            external_id="seed-1b",
+            text=FOLLOW_UP,
+            author=Author(id="seed-author-1", handle="@seed1", name="Dana Kettle"),
+            in_reply_to="seed-1",
+        )
+        intake.receive(s, follow_up, now=time.advance(timedelta(minutes=2)), config=config)
     with db.session() as s:
         token = status.mint_link(s, case_id=case_id, now=time.now())
     return Seeded(case_id=case_id, other_case_id=other.case_id, token=token)

@@ -72,6 +72,7 @@ def test_the_page_shows_the_case_and_the_replies_it_got(
     words = _page_text(html)
     assert "Your case C-1" in words
     assert "Being handled" in words
+    assert "A person will answer by Monday 17:18 UTC." in words  # the follow-up's 8h
     assert seeded.FIRST_REPLY in words
     for part in seeded.SECOND_REPLY_MASKED_PARTS:
         assert part in words
