@@ -11,11 +11,13 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.deps import Deps
 from bot.slack.client import configure
 from handlers import ingest
 from handlers.slack import actions, commands, events, pages, views
+from handlers.status import page as status_page
 from storage import outbox
 
 log = logging.getLogger("casebot.app")
@@ -76,4 +78,7 @@ def create_app(deps: Deps, *, process_before_response: bool = False) -> WebApp:
         return jsonify(ok=True, database="ok", outbox=queue), 200
 
     ingest.register(web, deps)
+    status_page.register(web, deps)
+    if hops := deps.settings.trusted_proxies:
+        web.wsgi_app = ProxyFix(web.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     return WebApp(bolt=bolt, flask=web)

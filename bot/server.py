@@ -19,6 +19,7 @@ from bot.app import create_app
 from bot.deps import Deps
 from bot.worker import build_scheduler
 from handlers.ingest import MAX_BODY
+from handlers.status.page import loggable_path
 
 log = logging.getLogger("casebot.server")
 
@@ -42,7 +43,7 @@ class JsonLogger(glogging.Logger):  # type: ignore[misc]
             "http.request",
             extra={
                 "method": environ.get("REQUEST_METHOD"),
-                "path": environ.get("PATH_INFO"),
+                "path": loggable_path(str(environ.get("PATH_INFO", ""))),
                 "status": int(status) if status.isdigit() else status,
                 "bytes": getattr(resp, "sent", None),
                 "ms": round(request_time.total_seconds() * 1000, 1),

@@ -68,10 +68,10 @@ def test_upgrade_gives_every_existing_case_its_current_card(tmp_path: Path) -> N
 
 
 def test_upgrade_replays_the_audit_log_into_holds(tmp_path: Path) -> None:
-    """Cases from before 0008: their holds come from the opened, escalated, resolved and
+    """Cases from before 0010: their holds come from the opened, escalated, resolved and
     reopened events, ended ones waiting for the sweep to settle them."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0007")
+    upgrade(url, "0009")
     engine = create_engine(url)
     t = [f"2026-11-23 09:{m:02d}:00.000000" for m in range(6)]
     events = [
