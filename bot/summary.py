@@ -9,8 +9,9 @@ What counts as a first response is defined in `bot.answered`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -180,3 +181,41 @@ def ola_lines(
             session, since=period.since, until=period.until, department=department, now=now
         )
     ]
+
+
+def to_data(s: Summary) -> dict[str, Any]:
+    """The summary as JSON-able data (a queued digest carries it): instants in ISO 8601,
+    durations in whole seconds."""
+    out = asdict(s)
+    for key, value in out.items():
+        if isinstance(value, datetime):
+            out[key] = value.isoformat()
+        elif isinstance(value, timedelta):
+            out[key] = int(value.total_seconds())
+    out["ola"] = [{**asdict(o), "median": _secs(o.median), "p90": _secs(o.p90)} for o in s.ola]
+    return out
+
+
+def from_data(data: dict[str, Any]) -> Summary:
+    values = dict(data)
+    for key in ("since", "until"):
+        values[key] = datetime.fromisoformat(values[key])
+    for f in fields(Summary):
+        if f.name.endswith(("_median", "_p90")):
+            values[f.name] = _span(values[f.name])
+    values["backlog_by_department"] = [tuple(x) for x in values["backlog_by_department"]]
+    values["backlog_by_owner"] = [tuple(x) for x in values["backlog_by_owner"]]
+    values["top_causes"] = [tuple(x) for x in values["top_causes"]]
+    values["ola"] = [
+        OlaLine(**{**o, "median": _span(o["median"]), "p90": _span(o["p90"])})
+        for o in values["ola"]
+    ]
+    return Summary(**values)
+
+
+def _secs(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def _span(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)

@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot import digests
 from bot.acknowledge import ACK
 from bot.deps import Deps
 from bot.oncall.handoffs import announce_handoffs
@@ -65,6 +66,13 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         while sweep_once(deps).looked_at >= BATCH:
             pass
 
+    def send_digests() -> None:
+        """Every digest's due slot, if any: at its cron time, and once at start for a
+        slot missed while the worker was down."""
+        for one in deps.config.digests:
+            with deps.db.session() as session:
+                digests.run(session, one, config=deps.config, now=deps.time.now())
+
     def handoffs() -> None:
         with deps.db.session() as session:
             announce_handoffs(session, config=deps.config, now=deps.time.now())
@@ -73,6 +81,10 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         sweep_slas, "interval", id="sla_sweep", seconds=deps.settings.sla_sweep_seconds
     )
     scheduler.add_job(handoffs, "interval", id="oncall_handoffs", seconds=60)
+    for one in deps.config.digests:
+        scheduler.add_job(send_digests, one.cron(), id=f"digest:{one.name}")
+    if deps.config.digests:
+        scheduler.add_job(send_digests, "date", id="digests_on_start")
 
     scheduler.add_job(
         drain_outbox,

@@ -289,6 +289,21 @@ class Reminder(SQLModel, table=True):
     at: datetime = _utc(nullable=False)
 
 
+class DigestRun(SQLModel, table=True):
+    """A digest's schedule slot, claimed once: the unique row is inserted in the same
+    transaction that queues the digest, so each slot is sent once however many workers
+    run. `late` marks a slot sent on recovery after it was missed."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("name", "slot", name="uq_digest_run_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    slot: datetime = _utc(nullable=False)
+    late: bool = False
+    claimed_at: datetime = _utc(nullable=False)
+
+
 class OncallOverride(SQLModel, table=True):
     __tablename__ = "oncall_overrides"
 
