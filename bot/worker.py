@@ -20,9 +20,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot import digests
 from bot.acknowledge import ACK
 from bot.deps import Deps
+from bot.digests import DIGEST
 from bot.oncall.handoffs import announce_handoffs
 from bot.replies import REPLY
 from bot.sla.sweep import BATCH, SweepResult, sweep
+from bot.slack import digest
 from bot.slack.client import make_client
 from bot.slack.outbox import Delivery, deliver_due
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
@@ -46,6 +48,7 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
         extra={
             REPLY: reply_deliverer(connectors),
             ACK: acknowledgement_deliverer(connectors, deps.settings.public_url),
+            DIGEST: digest.deliver,
         },
     )
 

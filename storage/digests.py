@@ -26,5 +26,7 @@ def claim(session: Session, *, name: str, slot: datetime, late: bool, now: datet
         insert(DigestRun)
         .values(name=name, slot=slot, late=late, claimed_at=now)
         .on_conflict_do_nothing(index_elements=["name", "slot"])
+        .returning(DigestRun.id)
     )
-    return bool(session.execute(stmt).rowcount)
+    # RETURNING, not rowcount: drivers report -1 for a conflict that inserted nothing.
+    return session.execute(stmt).first() is not None
