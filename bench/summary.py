@@ -228,7 +228,9 @@ def load(url: str, n: int) -> float:
                 for table, row in rows(n):
                     batches[table].append(row)
                     if len(batches[table]) >= 50_000:
-                        _copy(cur, copies[table], batches[table])
+                        # All tables, in the order of their foreign keys.
+                        for name in COLUMNS:
+                            _copy(cur, copies[name], batches[name])
                 for table in COLUMNS:
                     _copy(cur, copies[table], batches[table])
                 for table in COLUMNS:
@@ -435,15 +437,17 @@ def main() -> None:
     parser.add_argument("--old", default=None, help="an older checkout to compare with")
     parser.add_argument("--old-limit", type=float, default=600.0, help="seconds per old run")
     parser.add_argument("--export-child", nargs=2, metavar=("URL", "SINCE"))
+    parser.add_argument("--sqlite-file", default=None, help="reuse (or keep) this SQLite file")
     args = parser.parse_args()
     if args.export_child:
         export_child(*args.export_child)
         return
     for backend in args.db.split(","):
         with tempfile.TemporaryDirectory() as tmp:
-            url = _database(backend, tmp)
+            reuse = backend == "sqlite" and args.sqlite_file and os.path.exists(args.sqlite_file)
+            url = f"sqlite:///{args.sqlite_file}" if reuse else _database(backend, tmp)
             upgrade(url)
-            loaded = load(url, args.cases)
+            loaded = 0.0 if reuse else load(url, args.cases)
             print(
                 f"\n## {backend}: {args.cases:,} cases over {DAYS} days, loaded in {loaded:.0f} s"
             )
