@@ -37,5 +37,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.ingest
 
+# /case summary 30d and report --cases over a million cases on SQLite and PostgreSQL
+# (bulk-loaded; about half an hour): `make bench-summary ARGS="--cases 100000"`.
+bench-summary: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.summary $(ARGS)
+
 clean:
 	rm -rf $(VENV) data .pytest_cache
