@@ -130,7 +130,7 @@ def compute(
     check_department(config, department)
     scope = Scope(period.since, period.until, department)
     before = period.previous
-    volume = store.volume(session, scope)
+    volume, first_response = store.opened(session, scope, now)
     fr_median, fr_p90 = _times(store.first_response_times(session, scope))
     res_median, res_p90 = _times(store.resolution_times(session, scope))
     causes = store.root_causes(session, scope, limit=TOP_CAUSES)
@@ -147,7 +147,7 @@ def compute(
         open=store.open_count(session, department),
         resolved=store.resolved_count(session, scope),
         breached=store.breached_cases(session, scope),
-        first_response_met=_share(store.first_response_compliance(session, scope, now)),
+        first_response_met=_share(first_response),
         resolution_met=_share(store.resolution_compliance(session, scope, now)),
         first_response_median=fr_median,
         first_response_p90=fr_p90,

@@ -93,18 +93,32 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def volume(session: Session, scope: Scope) -> Volume:
-    """Cases opened in the window, and how those without a reply were closed."""
+def opened(session: Session, scope: Scope, now: datetime) -> tuple[Volume, Compliance]:
+    """The cases opened in the window, in one pass: how many, how those without a reply
+    were closed, and which first responses are decided, and met.
+
+    Met: answered (a reply, or "answered elsewhere" at the resolve) by the clock's
+    deadline. Decided but not met: answered late, resolved without a reply and without
+    a reason, or still unanswered past the deadline. "No reply needed" is left out.
+    """
+    fr = aliased(SlaClock)
+    met, decided = _first_response_terms(fr, now)
     answered = col(Case.answered)
-    row = session.execute(
+    stmt = (
         select(
             func.count(),
             count_if(answered == NOT_NEEDED),
             count_if(answered == ELSEWHERE),
             count_if(answered == UNANSWERED),
-        ).where(*created_in(scope))
-    ).one()
-    return Volume(*(int(v) for v in row))
+            count_if(and_(col(fr.id).is_not(None), met)),
+            count_if(and_(col(fr.id).is_not(None), decided)),
+        )
+        .select_from(Case)
+        .outerjoin(fr, and_(fr.case_id == Case.id, fr.name == FIRST_RESPONSE, fr.run == 1))
+        .where(*created_in(scope))
+    )
+    row = [int(v) for v in session.execute(stmt).one()]
+    return Volume(*row[:4]), Compliance(row[4], row[5])
 
 
 def resolved_count(session: Session, scope: Scope) -> int:
@@ -166,20 +180,6 @@ def _with_first_clock(stmt: Select[Any], fr: Any) -> Select[Any]:
     return stmt.select_from(Case).join(
         fr, and_(fr.case_id == Case.id, fr.name == FIRST_RESPONSE, fr.run == 1)
     )
-
-
-def first_response_compliance(session: Session, scope: Scope, now: datetime) -> Compliance:
-    """Of the cases opened in the window, those whose first response is decided, and met.
-
-    Met: answered (a reply, or "answered elsewhere" at the resolve) by the clock's
-    deadline. Decided but not met: answered late, resolved without a reply and without
-    a reason, or still unanswered past the deadline. "No reply needed" is left out.
-    """
-    fr = aliased(SlaClock)
-    met, decided = _first_response_terms(fr, now)
-    stmt = _with_first_clock(select(count_if(met), count_if(decided)), fr)
-    row = session.execute(stmt.where(*created_in(scope))).one()
-    return Compliance(int(row[0]), int(row[1]))
 
 
 @dataclass(frozen=True)
