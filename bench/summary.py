@@ -454,17 +454,27 @@ def main() -> None:
             if args.old:
                 _indexes(url, create=False)
                 for what in ("week", "30d", "report"):
-                    print("old", json.dumps(time_old(url, args.old, what, args.old_limit)))
+                    got_old = time_old(url, args.old, what, args.old_limit)
+                    print("old", json.dumps(got_old), flush=True)
                 _indexes(url, create=True)
             for period in ("30d", "week"):
                 got = time_summary(url, period)
                 plan = got.pop("plan")
                 sql = got.pop("slowest_sql")
-                print("summary", json.dumps(got))
+                print("summary", json.dumps(got), flush=True)
                 if period == "30d":
                     print("slowest statement:\n" + sql + "\nplan:\n" + plan)
             for since in ("7d", "30d"):
-                print("export", json.dumps(time_export(url, since)))
+                print("export", json.dumps(time_export(url, since)), flush=True)
+            if backend == "postgresql":
+                _drop(url)
+
+
+def _drop(url: str) -> None:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)"))
+    admin.dispose()
 
 
 if __name__ == "__main__":
