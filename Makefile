@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-faults test-browser demo run lint bench clean
+.PHONY: test test-faults test-browser demo run lint bench bench-summary clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.ingest
+
+# /case summary 30d and report --cases over a million cases on SQLite and PostgreSQL
+# (bulk-loaded; about half an hour): `make bench-summary ARGS="--cases 100000"`.
+bench-summary: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.summary $(ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

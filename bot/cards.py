@@ -48,6 +48,8 @@ class CardView:
     status: str
     owner_id: str | None
     root_cause: str | None
+    answered: str | None
+    """How the customer got their first response (`bot.answered`); None: not yet."""
     escalations: int
     tags: list[str]
     posts: int
@@ -84,6 +86,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         status=case.status,
         owner_id=case.owner_id,
         root_cause=case.root_cause,
+        answered=case.answered,
         escalations=case.escalations,
         tags=list(case.tags),
         posts=queries.count_posts(session, case_id=case_id),

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import effects, permissions
+from bot import answered, effects, permissions
+from bot.answered import Answered
 from bot.events import (
     AlreadyClaimed,
     CaseAssigned,
@@ -126,8 +127,14 @@ def resolve(
     config: CasebotConfig,
     root_cause: str | None = None,
     note: str = "",
+    reason: Answered | None = None,
 ) -> list[DomainEvent]:
-    """Close the case; the root cause (from the config's list) feeds the summaries."""
+    """Close the case; the root cause (from the config's list) feeds the summaries.
+
+    `reason` says why a case without a reply needs none (see `bot.answered`): answered
+    elsewhere makes the resolve its first response; without a reason it counts as
+    never answered.
+    """
     case = _open(session, case_id)
     if root_cause is not None and config.root_causes and root_cause not in config.root_causes:
         known = ", ".join(config.root_causes)
@@ -138,8 +145,18 @@ def resolve(
         now,
         now,
     )
+    verdict = answered.on_resolve(case.answered, reason)
+    case.answered = verdict.value
+    if verdict is Answered.ELSEWHERE and case.first_response_at is None:
+        case.first_response_at = now
     event = CaseResolved(
-        case_id=case_id, actor=actor, surface=surface, at=now, root_cause=root_cause, note=note
+        case_id=case_id,
+        actor=actor,
+        surface=surface,
+        at=now,
+        root_cause=root_cause,
+        note=note,
+        answered=verdict.value,
     )
     return _commit(session, [event])
 
@@ -158,6 +175,7 @@ def reopen(
     if case.status != "resolved":
         raise InvalidTransition(case_id, "it is not resolved.")
     case.status, case.resolved_at, case.updated_at = "open", None, now
+    case.answered = answered.on_reopen(case.answered)
     return _commit(session, [CaseReopened(case_id=case_id, actor=actor, surface=surface, at=now)])
 
 

@@ -93,10 +93,15 @@ def cmd_report(args: argparse.Namespace) -> None:
 
     deps = _deps()
     _stop_on(database_problem(deps.db, prog_name()))
-    print(
-        report.render(report.build(deps, since=args.since, now=deps.time.now()), args.format),
-        end="",
-    )
+    now = deps.time.now()
+    if args.cases:
+        rows = report.case_rows(
+            deps, since=args.since, now=now, department=args.dept, progress=sys.stderr.isatty()
+        )
+        report.write(rows, report.CASE_COLUMNS, args.format, sys.stdout)
+    else:
+        summaries = report.build(deps, since=args.since, now=now, department=args.dept)
+        report.write(map(report.summary_row, summaries), report.COLUMNS, args.format, sys.stdout)
 
 
 def cmd_demo(_: argparse.Namespace) -> None:
@@ -132,8 +137,16 @@ def _parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "bring the database to the latest schema (creates it)")
     add("check", cmd_check, "validate env, config, database and Slack; one line per problem")
     report = add("report", cmd_report, "export the summary numbers per department")
-    report.add_argument("--since", default="7d", help="how far back: 30m, 12h, 7d, … (7d)")
-    report.add_argument("--format", default="csv", choices=("csv", "json"), help="(csv)")
+    report.add_argument(
+        "--since",
+        default="7d",
+        help="how far back: 12h, 7d, 30d, a start date 2026-11-01, or 2026-11-01..2026-11-30 (7d)",
+    )
+    report.add_argument("--dept", default=None, help="one department (default: all, and each)")
+    report.add_argument("--format", default="csv", choices=("csv", "json", "table"), help="(csv)")
+    report.add_argument(
+        "--cases", action="store_true", help="one row per case opened in the period, streamed"
+    )
     add("demo", cmd_demo, "the whole flow offline, printed as Slack would show it")
     standin = add("standin", cmd_standin, "a local Slack Web API stand-in that records calls")
     standin.add_argument("--port", type=int, default=3999, help="port on 127.0.0.1 (3999)")

@@ -98,6 +98,8 @@ class CaseResolved(DomainEvent):
     kind = "resolved"
     root_cause: str | None
     note: str
+    answered: str | None = None
+    """How the customer was answered, as the resolve left it (`bot.answered`)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import effects
+from bot.answered import Answered
 from bot.cases import get_case
 from bot.events import (
     DomainEvent,
@@ -158,6 +159,7 @@ def _answered(session: Session, case_id: int, now: datetime) -> None:
     case = get_case(session, case_id)
     if case.first_response_at is None:
         case.first_response_at = now
+        case.answered = Answered.REPLIED.value
     case.updated_at = now
 
 

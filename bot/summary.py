@@ -1,25 +1,44 @@
 """The numbers managers ask for: volume, SLA compliance, response times, backlog and the
-root causes that keep coming back (with their trend against the previous period)."""
+root causes that keep coming back (with their trend against the previous period).
+
+Every figure is an aggregate the database computes (`storage.summary`); this module
+only names the window and turns microseconds into the whole seconds every output shows.
+What counts as a first response is defined in `bot.answered`.
+"""
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
-from bot import permissions, sla
+from bot import periods, permissions
 from bot.events import Refused
-from bot.sla import tracking
+from bot.periods import Period
 from config.schema import CasebotConfig
+from storage import holds
 from storage import summary as store
-from storage.models import Case
+from storage.summary import Compliance, Quantiles, Scope
 
-PERIODS = {"today": None, "week": timedelta(days=7), "30d": timedelta(days=30)}
+TOP_CAUSES = 5
+TOP_OWNERS = 10
+
+
+@dataclass(frozen=True)
+class OlaLine:
+    """Which department used the customer's time: its holds of cases escalated at least
+    once that ended in the period (see `bot.ola`)."""
+
+    department: str
+    holds: int
+    median: timedelta | None
+    p90: timedelta | None
+    met: float | None
+    """Share of the holds judged against the OLA budget that stayed within it."""
+    judged: int
 
 
 @dataclass(frozen=True)
@@ -41,57 +60,38 @@ class Summary:
     backlog_by_department: list[tuple[str, int]]
     backlog_by_owner: list[tuple[str | None, int]]
     top_causes: list[tuple[str, int, int]]
-
-
-def window(period: str, now: datetime) -> tuple[datetime, datetime]:
-    """`today` is the UTC calendar day so far; `week` and `30d` are rolling windows."""
-    span = PERIODS[period]
-    if span is None:
-        return datetime.combine(now.date(), time(0), tzinfo=now.tzinfo), now
-    return now - span, now
+    answered_elsewhere: int = 0
+    """Of the new cases: resolved "answered elsewhere" (counted as answered)."""
+    no_reply_needed: int = 0
+    """Of the new cases: resolved "no reply needed", left out of first-response compliance."""
+    unanswered: int = 0
+    """Of the new cases: resolved without a reply or a reason (first response missed)."""
+    ola: list[OlaLine] = field(default_factory=list)
 
 
 def nearest_rank(values: Sequence[float], percent: int) -> float:
     """The nearest-rank percentile: the value at rank ⌈percent/100 · n⌉ of the sorted
     values, i.e. the smallest value that `percent` % of them do not exceed. It is always
-    an observed value, never an interpolation (integer arithmetic: no float rounding)."""
+    an observed value, never an interpolation (integer arithmetic: no float rounding).
+    The database computes the same (see `storage.summary`); this is its definition."""
     if not values or not 0 < percent <= 100:
         raise ValueError("nearest_rank needs values and a percent in (0, 100]")
     rank = (percent * len(values) + 99) // 100
     return sorted(values)[rank - 1]
 
 
-def _whole_seconds(seconds: float) -> timedelta:
+def whole_seconds(micros: float | None) -> timedelta | None:
     """Times are reported in whole seconds, cut down (like the card's durations), here
     once, so the Slack text, the CSV and the JSON cannot round differently."""
-    return timedelta(seconds=math.floor(seconds))
+    return None if micros is None else timedelta(seconds=int(micros // 1_000_000))
 
 
-def _quantiles(values: list[timedelta]) -> tuple[timedelta | None, timedelta | None]:
-    """The median (the middle value; the mean of the two middle ones for an even count)
-    and the nearest-rank 90th percentile."""
-    if not values:
-        return None, None
-    seconds = [v.total_seconds() for v in values]
-    return (
-        _whole_seconds(statistics.median(seconds)),
-        _whole_seconds(nearest_rank(seconds, 90)),
-    )
+def _times(q: Quantiles) -> tuple[timedelta | None, timedelta | None]:
+    return whole_seconds(q.median_us), whole_seconds(q.p90_us)
 
 
-def _compliance(
-    session: Session, cases: list[Case], name: str, config: CasebotConfig, now: datetime
-) -> float | None:
-    """Share of decided clocks that were met: met / (met + missed + breached)."""
-    by_id = {c.id: c for c in cases}
-    met = decided = 0
-    for row in store.clocks_of(session, case_ids=[c.id or 0 for c in cases], name=name):
-        clock = tracking.model(row, by_id[row.case_id], config)
-        state = clock.state(now) if clock else None
-        if state in (sla.ClockState.MET, sla.ClockState.MISSED, sla.ClockState.BREACHED):
-            decided += 1
-            met += state is sla.ClockState.MET
-    return met / decided if decided else None
+def _share(c: Compliance) -> float | None:
+    return c.met / c.decided if c.decided else None
 
 
 def summarize(
@@ -103,66 +103,119 @@ def summarize(
     config: CasebotConfig,
     now: datetime,
 ) -> Summary:
-    """`/case summary` for one of the named periods, for whom the config allows."""
+    """`/case summary` for a period as typed (`today`, `week`, `30d`, a range of days),
+    for whom the config allows."""
     permissions.require(config, actor, "summary")
-    since, until = window(period, now)
-    return compute(
-        session,
-        period=period,
-        since=since,
-        until=until,
-        department=department,
-        config=config,
-        now=now,
-    )
+    try:
+        window = periods.parse(period, now)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    return compute(session, period=window, department=department, config=config, now=now)
+
+
+def check_department(config: CasebotConfig, department: str | None) -> None:
+    if department is not None and department not in config.departments:
+        raise Refused(f"There is no department '{department}' ({', '.join(config.departments)}).")
 
 
 def compute(
     session: Session,
     *,
-    period: str,
-    since: datetime,
-    until: datetime,
+    period: Period,
     department: str | None,
     config: CasebotConfig,
     now: datetime,
 ) -> Summary:
-    """The numbers for any window (the report CLI passes `--since`)."""
-    if department is not None and department not in config.departments:
-        raise Refused(f"There is no department '{department}' ({', '.join(config.departments)}).")
-    previous_since = since - (until - since)
-    created = store.created_between(session, since=since, until=until, department=department)
-    resolved = store.resolved_between(session, since=since, until=until, department=department)
-    before = store.resolved_between(
-        session, since=previous_since, until=since, department=department
+    """The numbers for any window (the report and the digests pass their own)."""
+    check_department(config, department)
+    scope = Scope(period.since, period.until, department)
+    before = period.previous
+    volume, first_response = store.opened(session, scope, now)
+    fr_median, fr_p90 = _times(store.first_response_times(session, scope))
+    res_median, res_p90 = _times(store.resolution_times(session, scope))
+    causes = store.root_causes(session, scope, limit=TOP_CAUSES)
+    earlier = store.root_cause_counts(
+        session, Scope(before.since, before.until, department), [tag for tag, _ in causes]
     )
-    backlog = store.open_cases(session, department=department)
-    fr_median, fr_p90 = _quantiles(
-        [c.first_response_at - c.created_at for c in created if c.first_response_at]
-    )
-    res_median, res_p90 = _quantiles(
-        [c.resolved_at - c.created_at for c in resolved if c.resolved_at]
-    )
-    causes = Counter(c.root_cause for c in resolved if c.root_cause)
-    earlier = Counter(c.root_cause for c in before if c.root_cause)
+    by_department = store.backlog(session, by="department", department=department, limit=None)
     return Summary(
-        period=period,
+        period=period.label,
         department=department,
-        since=since,
-        until=until,
-        new=len(created),
-        open=len(backlog),
-        resolved=len(resolved),
-        breached=len(
-            store.breached_case_ids(session, since=since, until=until, department=department)
-        ),
-        first_response_met=_compliance(session, created, "first_response", config, now),
-        resolution_met=_compliance(session, created, "resolution", config, now),
+        since=period.since,
+        until=period.until,
+        new=volume.new,
+        open=store.open_count(session, department),
+        resolved=store.resolved_count(session, scope),
+        breached=store.breached_cases(session, scope),
+        first_response_met=_share(first_response),
+        resolution_met=_share(store.resolution_compliance(session, scope, now)),
         first_response_median=fr_median,
         first_response_p90=fr_p90,
         resolution_median=res_median,
         resolution_p90=res_p90,
-        backlog_by_department=Counter(c.department for c in backlog).most_common(),
-        backlog_by_owner=Counter(c.owner_id for c in backlog).most_common(10),
-        top_causes=[(tag, n, earlier.get(tag, 0)) for tag, n in causes.most_common(5)],
+        backlog_by_department=[(str(d), n) for d, n in by_department],
+        backlog_by_owner=store.backlog(
+            session, by="owner", department=department, limit=TOP_OWNERS
+        ),
+        top_causes=[(tag, n, earlier.get(tag, 0)) for tag, n in causes],
+        answered_elsewhere=volume.elsewhere,
+        no_reply_needed=volume.not_needed,
+        unanswered=volume.unanswered,
+        ola=ola_lines(session, period=period, department=department, now=now),
     )
+
+
+def ola_lines(
+    session: Session, *, period: Period, department: str | None, now: datetime
+) -> list[OlaLine]:
+    return [
+        OlaLine(
+            department=d.department,
+            holds=d.holds,
+            median=whole_seconds(d.median_us),
+            p90=whole_seconds(d.p90_us),
+            met=d.met / d.decided if d.decided else None,
+            judged=d.decided,
+        )
+        for d in holds.by_department(
+            session, since=period.since, until=period.until, department=department, now=now
+        )
+    ]
+
+
+def to_data(s: Summary) -> dict[str, Any]:
+    """The summary as JSON-able data (a queued digest carries it): instants in ISO 8601,
+    durations in whole seconds."""
+    out = asdict(s)
+    for key, value in out.items():
+        if isinstance(value, datetime):
+            out[key] = value.isoformat()
+        elif isinstance(value, timedelta):
+            out[key] = int(value.total_seconds())
+    out["ola"] = [{**asdict(o), "median": _secs(o.median), "p90": _secs(o.p90)} for o in s.ola]
+    return out
+
+
+def from_data(data: dict[str, Any]) -> Summary:
+    values = dict(data)
+    for key in ("since", "until"):
+        values[key] = datetime.fromisoformat(values[key])
+    for f in fields(Summary):
+        if f.name.endswith(("_median", "_p90")):
+            values[f.name] = _span(values[f.name])
+    values["backlog_by_department"] = [tuple(x) for x in values["backlog_by_department"]]
+    values["backlog_by_owner"] = [tuple(x) for x in values["backlog_by_owner"]]
+    values["top_causes"] = [tuple(x) for x in values["top_causes"]]
+    values["ola"] = [
+        OlaLine(**{**o, "median": _span(o["median"]), "p90": _span(o["p90"])})
+        for o in values["ola"]
+    ]
+    return Summary(**values)
+
+
+def _secs(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def _span(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)

@@ -17,11 +17,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot import digests
 from bot.acknowledge import ACK
 from bot.deps import Deps
+from bot.digests import DIGEST
 from bot.oncall.handoffs import announce_handoffs
 from bot.replies import REPLY
 from bot.sla.sweep import BATCH, SweepResult, sweep
+from bot.slack import digest
 from bot.slack.client import make_client
 from bot.slack.outbox import Delivery, deliver_due
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
@@ -45,6 +48,7 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
         extra={
             REPLY: reply_deliverer(connectors),
             ACK: acknowledgement_deliverer(connectors, deps.settings.public_url),
+            DIGEST: digest.deliver,
         },
     )
 
@@ -65,6 +69,13 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         while sweep_once(deps).looked_at >= BATCH:
             pass
 
+    def send_digests() -> None:
+        """Every digest's due slot, if any: at its cron time, and once at start for a
+        slot missed while the worker was down."""
+        for one in deps.config.digests:
+            with deps.db.session() as session:
+                digests.run(session, one, config=deps.config, now=deps.time.now())
+
     def handoffs() -> None:
         with deps.db.session() as session:
             announce_handoffs(session, config=deps.config, now=deps.time.now())
@@ -73,6 +84,10 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         sweep_slas, "interval", id="sla_sweep", seconds=deps.settings.sla_sweep_seconds
     )
     scheduler.add_job(handoffs, "interval", id="oncall_handoffs", seconds=60)
+    for one in deps.config.digests:
+        scheduler.add_job(send_digests, one.cron(), id=f"digest:{one.name}")
+    if deps.config.digests:
+        scheduler.add_job(send_digests, "date", id="digests_on_start")
 
     scheduler.add_job(
         drain_outbox,

@@ -15,6 +15,7 @@ from pydantic import (
 
 from config.common import ChannelId, Key, Strict, UserId
 from config.connectors import SourceConfig
+from config.digests import Digest
 from config.oncall import Rotation
 from config.sla import Policy, SlaConfig
 
@@ -141,6 +142,7 @@ class CasebotConfig(Strict):
     root_causes: list[Key] = Field(default_factory=list)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     sla: SlaConfig = Field(default_factory=default_sla)
+    digests: list[Digest] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Self:
@@ -157,6 +159,17 @@ class CasebotConfig(Strict):
                     " is not under departments"
                 )
         self.sla.check_departments(self.departments)
+        names: set[str] = set()
+        for i, digest in enumerate(self.digests):
+            unknown = [d for d in digest.departments if d not in self.departments]
+            if unknown:
+                raise ValueError(
+                    f"digests[{i}].departments: '{unknown[0]}' (digest '{digest.name}')"
+                    " is not under departments"
+                )
+            if digest.name in names:
+                raise ValueError(f"digests[{i}].name: '{digest.name}' is used twice")
+            names.add(digest.name)
         return self
 
     def managers_of(self, department: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -28,6 +28,11 @@ def _empty_dict() -> dict[str, Any]:
 
 def _utc(**kw: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+OPEN_CASES = "status != 'resolved'"
+"""The predicate of the partial index of open cases; a query uses that index only when
+it says exactly this (a literal, not a bound parameter)."""
 
 
 class Customer(SQLModel, table=True):
@@ -56,7 +61,18 @@ class CustomerIdentity(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_department_status", "department", "status"),)
+    __table_args__ = (
+        Index("ix_cases_department_status", "department", "status"),
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_resolved_at", "resolved_at"),
+        Index(
+            "ix_cases_open",
+            "department",
+            "owner_id",
+            sqlite_where=text(OPEN_CASES),
+            postgresql_where=text(OPEN_CASES),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     department: str = Field(index=True)
@@ -80,6 +96,9 @@ class Case(SQLModel, table=True):
     claimed_at: datetime | None = _utc(nullable=True)
     first_response_at: datetime | None = _utc(nullable=True)
     resolved_at: datetime | None = _utc(nullable=True)
+    answered: str | None = None
+    """How the customer got their first response (`bot.answered.Answered`); NULL while
+    an open case has had none."""
 
 
 class CaseCard(SQLModel, table=True):
@@ -100,6 +119,33 @@ class CaseCard(SQLModel, table=True):
     department: str
     channel: str | None = None
     ts: str | None = None
+
+
+class Hold(SQLModel, table=True):
+    """One stretch of a case in one department: from its opening (or its arrival by
+    escalation, or a reopen) until it left or was resolved. The OLA report reads these:
+    which department used the customer's time.
+
+    `held_us` is the business time it held the case, in the department's OLA calendar,
+    waits on the customer excluded; `budget_us` its OLA budget when it arrived by an
+    escalation to a department that has one. Both are worked out by the sweep, which
+    has the config, once the hold ended: `settle_at` asks it to (like
+    `SlaClock.next_due_at`).
+    """
+
+    __tablename__ = "holds"
+    __table_args__ = (Index("ix_holds_ended_at", "ended_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    department: str
+    arrived: str
+    """`opened`, `escalated` or `reopened`."""
+    started_at: datetime = _utc(nullable=False)
+    ended_at: datetime | None = _utc(nullable=True)
+    held_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    budget_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    settle_at: datetime | None = _utc(nullable=True, index=True)
 
 
 class Reply(SQLModel, table=True):
@@ -213,6 +259,11 @@ class SlaClock(SQLModel, table=True):
     stopped_at: datetime | None = _utc(nullable=True)
     snoozed_until: datetime | None = _utc(nullable=True)
     next_due_at: datetime | None = _utc(nullable=True, index=True)
+    due_at: datetime | None = _utc(nullable=True)
+    """The deadline as the sweep last worked it out (pauses and business hours
+    included; NULL while a pause holds the clock short of it): the summary judges a
+    clock met when it stopped, or its case was answered, by this instant. A stop asks
+    the sweep (`next_due_at`) to settle it once more as of the stop."""
     sent: list[str] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
     card_steps: list[str] = Field(
         default_factory=_empty_list, sa_column=Column(JSON, nullable=False)
@@ -228,6 +279,7 @@ class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("clock_id", "threshold", name="uq_reminder_clock_threshold"),
+        Index("ix_reminders_threshold_at", "threshold", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -235,6 +287,21 @@ class Reminder(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", index=True)
     threshold: str
     at: datetime = _utc(nullable=False)
+
+
+class DigestRun(SQLModel, table=True):
+    """A digest's schedule slot, claimed once: the unique row is inserted in the same
+    transaction that queues the digest, so each slot is sent once however many workers
+    run. `late` marks a slot sent on recovery after it was missed."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("name", "slot", name="uq_digest_run_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    slot: datetime = _utc(nullable=False)
+    late: bool = False
+    claimed_at: datetime = _utc(nullable=False)
 
 
 class OncallOverride(SQLModel, table=True):

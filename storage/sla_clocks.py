@@ -27,13 +27,14 @@ def start(
 
 
 def stop(session: Session, *, case_id: int, names: Sequence[str] | None, at: datetime) -> None:
-    """Stop running clocks (all of them when `names` is None)."""
+    """Stop running clocks (all of them when `names` is None); the sweep settles their
+    deadline once more, as of the stop (see `SlaClock.due_at`)."""
     stmt = update(SlaClock).where(
         col(SlaClock.case_id) == case_id, col(SlaClock.stopped_at).is_(None)
     )
     if names is not None:
         stmt = stmt.where(col(SlaClock.name).in_(names))
-    session.execute(stmt.values(stopped_at=at, next_due_at=None))
+    session.execute(stmt.values(stopped_at=at, next_due_at=at))
 
 
 def touch(session: Session, *, case_id: int, at: datetime) -> None:

@@ -27,6 +27,7 @@ SCOPES: dict[str, set[str]] = {
     "conversations_history": {"channels:history", "groups:history", "im:history"},
     "conversations_replies": {"channels:history", "groups:history", "im:history"},
     "users_info": {"users:read"},
+    "files_upload_v2": {"files:write"},
     "views_open": set(),
     "views_push": set(),
     "views_update": set(),

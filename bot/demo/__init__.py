@@ -172,7 +172,7 @@ def run_demo() -> None:
         user.types("U0ANA0001", "frobnicate")
         user.types("U0ANA0001", "note C-1 Refund of 19.99 issued in the payment system")
         user.types("U0BEN0002", 'escalate C-2 billing "they were charged for the redelivery"')
-        user.types("U0ANA0001", "resolve C-1 double-charge refunded, apologised")
+        user.types("U0ANA0001", "resolve C-1 --answered-elsewhere double-charge refunded, rang her")
         user.types("U0SUPMGR01", "oncall pr")
         while deliver_due(worker):
             pass

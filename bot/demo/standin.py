@@ -40,6 +40,21 @@ class Fault:
 
 
 @dataclass
+class File:
+    """A file shared through the `files_upload_v2` flow: URL asked for, bytes uploaded to
+    it, then completed into a channel (`channel` None until then)."""
+
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+
+
+@dataclass
 class Message:
     channel: str
     ts: str
@@ -63,6 +78,7 @@ class SlackStandIn:
         self.responses: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[str, list[Message]] = {}
         self.views: list[dict[str, Any]] = []
+        self.files: dict[str, File] = {}
         self.users = users or {}
         self.faults: dict[str, list[Fault]] = {}
         self._ts = itertools.count(1)
@@ -122,6 +138,11 @@ class SlackStandIn:
             msgs = list(self.messages.get(channel, []))
         return msgs if threads else [m for m in msgs if m.thread_ts is None]
 
+    def shared_files(self, channel: str) -> list[File]:
+        """Files completed into `channel`, in the order they were shared."""
+        with self._lock:
+            return [f for f in self.files.values() if f.channel == channel]
+
     def thread(self, channel: str, ts: str) -> list[Message]:
         with self._lock:
             return [m for m in self.messages.get(channel, []) if m.thread_ts == ts]
@@ -130,6 +151,9 @@ class SlackStandIn:
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         length = int(req.headers.get("Content-Length") or 0)
         raw = req.rfile.read(length)
+        if req.path.startswith("/upload/"):
+            self._upload(req, req.path.removeprefix("/upload/"), raw)
+            return
         ctype = req.headers.get("Content-Type", "")
         if "json" in ctype:
             args: dict[str, Any] = json.loads(raw or b"{}")
@@ -169,6 +193,42 @@ class SlackStandIn:
             req.connection.close()
             return
         self._send(req, 200, result)
+
+    def _upload(self, req: BaseHTTPRequestHandler, file_id: str, raw: bytes) -> None:
+        """Step 2 of `files_upload_v2`: the bytes, POSTed to the URL step 1 gave out.
+        Slack answers plain text; a URL it never gave out is a 404."""
+        with self._lock:
+            self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(raw)}, None))
+            pending = self.files.get(file_id)
+            if pending is not None:
+                pending.content = raw
+        body = f"OK - {len(raw)}".encode() if pending else b"not found"
+        req.send_response(200 if pending else 404)
+        req.send_header("Content-Type", "text/plain; charset=utf-8")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    def _complete(self, a: dict[str, Any]) -> dict[str, Any]:
+        """Step 3: share the uploaded files; each must have had its bytes, all of them."""
+        listed = a.get("files")
+        items = json.loads(listed) if isinstance(listed, str) else listed or []
+        found = [self.files.get(str(item.get("id"))) for item in items]
+        if not items or any(f is None or f.content is None for f in found):
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = a.get("channel_id") or None
+        if channel is not None and str(channel)[0] not in "CGD":
+            return {"ok": False, "error": "channel_not_found"}
+        shared = []
+        for item, f in zip(items, found, strict=True):
+            assert f is not None
+            if f.content is not None and len(f.content) != f.length:
+                return {"ok": False, "error": "invalid_arguments"}
+            f.title = item.get("title") or f.filename
+            f.channel, f.thread_ts = channel, a.get("thread_ts") or None
+            f.initial_comment = a.get("initial_comment") or None
+            shared.append({"id": f.id, "name": f.filename, "title": f.title})
+        return {"ok": True, "files": shared}
 
     @staticmethod
     def _send(
@@ -249,6 +309,18 @@ class SlackStandIn:
                 case "views.open" | "views.push" | "views.update" | "views.publish":
                     self.views.append({"method": method, **a})
                     return {"ok": True, "view": {"id": f"V{len(self.views)}", **a.get("view", {})}}
+                case "files.getUploadURLExternal":
+                    if not a.get("filename") or not str(a.get("length", "")).isdigit():
+                        return {"ok": False, "error": "invalid_arguments"}
+                    file_id = f"F{len(self.files) + 1:08d}"
+                    self.files[file_id] = File(file_id, str(a["filename"]), int(a["length"]))
+                    return {
+                        "ok": True,
+                        "upload_url": f"{self.base}/upload/{file_id}",
+                        "file_id": file_id,
+                    }
+                case "files.completeUploadExternal":
+                    return self._complete(a)
                 case "users.info":
                     uid = str(a.get("user"))
                     return {"ok": True, "user": {"id": uid, "name": self.users.get(uid, uid)}}

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import pii
+from bot import answered, pii
 from bot.cases import get_case
 from bot.events import DomainError
 from bot.ids import format_case_id
@@ -259,6 +259,8 @@ def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> tuple[LineP
             parts = ["Resolved"]
             if root_cause := _text(data, "root_cause"):
                 parts.append(f"root cause: {root_cause}")
+            if said := answered.reason_label(_text(data, "answered") or None):
+                parts.append(said)
             if note := _text(data, "note"):
                 parts.append(note)
             return _line(" · ".join(parts))

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import effects, sla
+from bot import effects, ola, sla
 from bot.events import SYSTEM, SlaWarning
 from bot.ids import Surface, format_case_id
 from bot.oncall.roster import responders
@@ -70,8 +70,12 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
     """Look at one clock; returns whether a reminder fired."""
     session, now, config, digest = batch.session, batch.now, batch.config, batch.digest
     case = batch.cases.get(row.case_id)
-    clock = tracking.model(row, case, config) if case and case.status != "resolved" else None
+    clock = tracking.model(row, case, config) if case else None
     if case is None or clock is None:
+        row.next_due_at = None
+        return False
+    row.due_at = (clock.as_of(row.stopped_at) if row.stopped_at else clock).due_at()
+    if row.stopped_at is not None or case.status == "resolved":
         row.next_due_at = None
         return False
     if crossed := sla.crossed(clock, now, row.card_steps):
@@ -148,4 +152,5 @@ def sweep(
             now=now,
             payload={"user": person, "items": items},
         )
-    return SweepResult(looked_at=len(rows), reminders=fired, dms=len(batch.digest))
+    settled = ola.settle(session, config=config, now=now, limit=limit)
+    return SweepResult(looked_at=len(rows) + settled, reminders=fired, dms=len(batch.digest))

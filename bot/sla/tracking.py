@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import sla
+from bot import ola, sla
 from bot.events import (
     CaseEscalated,
     CaseOpened,
@@ -34,7 +34,9 @@ RESOLUTION = sla.ClockKind.RESOLUTION.value
 
 
 def apply(session: Session, event: DomainEvent) -> None:
-    """Update the case's clocks for one event (called by `effects.publish`)."""
+    """Update the case's clocks, and which department holds it (`bot.ola`), for one
+    event (called by `effects.publish`)."""
+    ola.record(session, event)
     at, case_id = event.at, event.case_id
     match event:
         case CaseOpened():

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import answered
 from bot.cards import CardView
 from bot.ids import ActionId
 from bot.sla import ClockReading, ClockState, format_duration
@@ -50,7 +51,8 @@ def _status_line(view: CardView) -> str:
     owner = f" · owner <@{view.owner_id}>" if view.owner_id else ""
     if view.status == "resolved":
         cause = f" ({escape(view.root_cause)})" if view.root_cause else ""
-        return f"✅ Resolved{cause}{owner}"
+        how = f" · {said}" if (said := answered.label(view.answered)) else ""
+        return f"✅ Resolved{cause}{how}{owner}"
     if view.status == "waiting":
         return f"⏸️ Waiting on customer{owner}"
     if view.owner_id:
@@ -231,7 +233,8 @@ def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
             return line
         case "resolved":
             cause = f" ({escape(str(data['root_cause']))})" if data.get("root_cause") else ""
-            return _with_reason(f"✅ Resolved{cause} by {by}", str(data.get("note", "")))
+            how = f", {said}" if (said := answered.reason_label(data.get("answered"))) else ""
+            return _with_reason(f"✅ Resolved{cause} by {by}{how}", str(data.get("note", "")))
         case "reopened":
             return f"🔁 Reopened by {by}"
         case "waiting":

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from bot.sla import format_duration
 from bot.slack.blocks import escape
-from bot.summary import Summary
+from bot.summary import OlaLine, Summary
+from bot.words import count
 from config.schema import CasebotConfig
 
 
@@ -26,6 +27,31 @@ def _trend(now: int, before: int) -> str:
     return "= as before"
 
 
+def _without_reply(summary: Summary) -> list[str]:
+    """How the new cases that got no reply were closed (see `bot.answered`)."""
+    parts = [
+        (summary.answered_elsewhere, "answered elsewhere (counted as answered)"),
+        (summary.no_reply_needed, "no reply needed (left out)"),
+        (summary.unanswered, "unanswered (counted as missed)"),
+    ]
+    said = [f"{n} {what}" for n, what in parts if n]
+    return ["Resolved without a reply: " + ", ".join(said)] if said else []
+
+
+def _department(config: CasebotConfig, key: str) -> str:
+    return escape(config.departments[key].name if key in config.departments else key)
+
+
+def _ola_line(line: OlaLine, config: CasebotConfig) -> str:
+    text = (
+        f"• {_department(config, line.department)}: {count(line.holds, 'hold')},"
+        f" median {_span(line.median)}, p90 {_span(line.p90)}"
+    )
+    if line.judged:
+        text += f", OLA met {_pct(line.met)} of {line.judged}"
+    return text
+
+
 def render(summary: Summary, config: CasebotConfig) -> str:
     scope = (
         escape(config.departments[summary.department].name)
@@ -33,12 +59,14 @@ def render(summary: Summary, config: CasebotConfig) -> str:
         else "all departments"
     )
     since = summary.since.strftime("%Y-%m-%d %H:%M UTC")
+    label = escape(summary.period)
     lines = [
-        f"*Summary — {scope}, {summary.period}* (since {since})",
+        f"*Summary — {scope}, {label}* (since {since})",
         f"New {summary.new} · open {summary.open} · resolved {summary.resolved}"
         f" · breached {summary.breached}",
         f"SLA met: first response {_pct(summary.first_response_met)},"
         f" resolution {_pct(summary.resolution_met)}",
+        *_without_reply(summary),
         f"First response: median {_span(summary.first_response_median)},"
         f" p90 {_span(summary.first_response_p90)}",
         f"Resolution: median {_span(summary.resolution_median)},"
@@ -53,6 +81,9 @@ def render(summary: Summary, config: CasebotConfig) -> str:
     if summary.backlog_by_owner:
         parts = [f"{f'<@{o}>' if o else 'unclaimed'} {n}" for o, n in summary.backlog_by_owner]
         lines.append("Backlog by owner: " + ", ".join(parts))
+    if summary.ola:
+        lines.append("Time held by department (escalated cases):")
+        lines += [_ola_line(line, config) for line in summary.ola]
     if summary.top_causes:
         parts = [f"{escape(t)} {n} ({_trend(n, b)})" for t, n, b in summary.top_causes]
         lines.append("Top root causes: " + ", ".join(parts))

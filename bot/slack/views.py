@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.answered import Answered
 from bot.ids import ActionId
 from bot.reading import (
     CaseDetail,
@@ -70,6 +71,7 @@ class ViewId(StrEnum):
     RESOLVE_MODAL = "resolve_modal"
     RESOLVE_TAG = "resolve_tag"
     RESOLVE_NOTE = "resolve_note"
+    RESOLVE_ANSWERED = "resolve_answered"
     SNOOZE_CHOICE = "snooze_choice"
     SNOOZE_WITH_REASON = "snooze_with_reason"
     SNOOZE_MODAL = "snooze_modal"
@@ -187,10 +189,38 @@ def reply_modal(
     return _modal(ViewId.REPLY_MODAL, f"Reply on {ref}", "Send", case_id, blocks)
 
 
-def resolve_modal(case_id: int, ref: str, tags: Sequence[str]) -> View:
-    """Close with an optional root-cause tag (the config's list) and note."""
+NO_REPLY_CHOICES = (
+    (Answered.ELSEWHERE, "Answered elsewhere", "by phone, in person or on another channel"),
+    (Answered.NOT_NEEDED, "No reply needed", "spam, a duplicate, a thank-you"),
+)
+
+
+def _no_reply_choice() -> Block:
+    """Asked only while the case has had no reply: an unanswered customer is not an
+    answered one, so the resolver says why none is owed (see `bot.answered`)."""
+    options = [
+        {**_option(label, reason.value), "description": _plain(hint, OPTION_TEXT_LIMIT)}
+        for reason, label, hint in NO_REPLY_CHOICES
+    ]
+    block = _input(
+        ViewId.RESOLVE_ANSWERED,
+        "No reply was sent. Was the customer answered?",
+        {"type": "radio_buttons", "options": options},
+        optional=True,
+    )
+    return {**block, "hint": _plain("Neither: it counts as unanswered in the SLA report.", 150)}
+
+
+def read_no_reply_reason(value: str | None) -> Answered | None:
+    """The choice made in the resolve modal, else None (anything else is not offered)."""
+    return next((r for r, _, _ in NO_REPLY_CHOICES if r.value == value), None)
+
+
+def resolve_modal(case_id: int, ref: str, tags: Sequence[str], *, answered: bool = True) -> View:
+    """Close with an optional root-cause tag (the config's list) and note; a case
+    nobody has answered also asks whether it was answered elsewhere or needs no reply."""
     options = [_option(tag, tag) for tag in tags if 0 < len(tag) <= OPTION_VALUE_LIMIT]
-    blocks: list[Block] = []
+    blocks: list[Block] = [] if answered else [_no_reply_choice()]
     if options:
         select = {
             "type": "static_select",

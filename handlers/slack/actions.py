@@ -158,7 +158,10 @@ def register(app: App, deps: Deps) -> None:
         )
 
     def resolve_view(case_id: int) -> dict[str, Any]:
-        return render.resolve_modal(case_id, format_case_id(case_id), deps.config.root_causes)
+        view = _card(case_id)
+        return render.resolve_modal(
+            case_id, view.ref, deps.config.root_causes, answered=view.answered is not None
+        )
 
     def snooze_view(case_id: int) -> dict[str, Any]:
         return render.snooze_modal(case_id, format_case_id(case_id))

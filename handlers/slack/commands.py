@@ -78,8 +78,10 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
                 )
                 where = escape(deps.config.departments[dept].name) if dept else f"<@{to}>"
                 return f"{format_case_id(cid)} escalated to {where}."
-            case Resolve(case_id=cid, tag=tag, note=text):
-                cases.resolve(s, cid, root_cause=tag, note=text, config=deps.config, **common)
+            case Resolve(case_id=cid, tag=tag, note=text, reason=reason):
+                cases.resolve(
+                    s, cid, root_cause=tag, note=text, reason=reason, config=deps.config, **common
+                )
                 return f"{format_case_id(cid)} resolved."
             case Reopen(case_id=cid):
                 cases.reopen(s, cid, config=deps.config, **common)
@@ -105,9 +107,15 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
                 )
             case Summary(period=period, department=key, channel_id=ch):
                 dept = department_of(deps, key, ch)
-                numbers = summary.summarize(
-                    s, period=period.value, department=dept, actor=user, config=deps.config, now=now
-                )
+                with deps.db.read() as reading:
+                    numbers = summary.summarize(
+                        reading,
+                        period=period,
+                        department=dept,
+                        actor=user,
+                        config=deps.config,
+                        now=now,
+                    )
                 return summary_text.render(numbers, deps.config)
             case Reply(case_id=cid, text=text):
                 [event] = replies.request(s, cid, text=text, config=deps.config, **common)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from bot import periods
+from bot.answered import Answered
 from bot.ids import parse_case_id
 from bot.reading import ListScope
 from bot.slack.blocks import clip, escape
@@ -40,6 +42,14 @@ _DURATION_PART = re.compile(r"([0-9]+)([mhd])")
 _PAGE = re.compile(r"^[0-9]{1,6}$")
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 _SCOPES = frozenset(scope.value for scope in ListScope)
+_REASONS = {
+    "answered-elsewhere": Answered.ELSEWHERE,
+    "elsewhere": Answered.ELSEWHERE,
+    "no-reply-needed": Answered.NOT_NEEDED,
+    "no-reply": Answered.NOT_NEEDED,
+}
+_FLAG = re.compile("^(?:--|\u2014|\u2013)(\\S+)$")
+"""`--flag`; also with the em or en dash a phone or a Mac turns `--` into."""
 
 
 class UsageError(Exception):
@@ -84,6 +94,8 @@ class Resolve:
     case_id: int
     tag: str | None
     note: str
+    reason: Answered | None = None
+    """Why a case without a reply needs none (`--answered-elsewhere`, `--no-reply-needed`)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +137,8 @@ class ListCases:
 
 @dataclass(frozen=True)
 class Summary:
-    period: Period
+    period: str
+    """A `Period` keyword or a range of days, `2026-11-01..2026-11-30`."""
     department: str | None
     channel_id: str | None
 
@@ -181,6 +194,11 @@ USAGE: dict[str, tuple[str, str]] = {
         'resolve ID [tag] [note…] | resolve ID "note…"',
         "close a case, with a root-cause tag if you know it (quote a note without a tag)",
     ),
+    "resolve without reply": (
+        "resolve ID (--answered-elsewhere | --no-reply-needed) [tag] [note…]",
+        "no reply went out: the customer was answered another way (phone, in person), or"
+        " there is nothing to answer (spam); otherwise the case counts as unanswered",
+    ),
     "reopen": ("reopen ID", "open a resolved case again"),
     "note": ("note ID text…", "add an internal note (never sent to the customer)"),
     "reply": ("reply ID text…", "answer the customer where they wrote"),
@@ -190,7 +208,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "list [mine|open|unclaimed|breaching] [dept] [page N]",
         "cases, yours by default",
     ),
-    "summary": ("summary [today|week|30d] [dept]", "the numbers, today by default"),
+    "summary": (
+        "summary [today|week|30d|YYYY-MM-DD..YYYY-MM-DD] [dept]",
+        "the numbers, today by default",
+    ),
     "oncall": ("oncall [dept]", "who is on call"),
     "oncall override": (
         "oncall override DEPT @user DURATION",
@@ -221,6 +242,10 @@ def _usage_line(slash: str, key: str) -> str:
 
 class _Problem(Exception):
     """What was wrong with the arguments; `parse` adds the usage line."""
+
+
+class _ReasonProblem(_Problem):
+    """A bad reason flag on resolve: the usage line shown is the one with the flags."""
 
 
 @dataclass(frozen=True)
@@ -387,26 +412,47 @@ def _free_text(build: Callable[[int, str], Command], missing: str) -> Callable[[
     return parse_text
 
 
+def _reason(s: _Scanner, given: Answered | None) -> Answered | None:
+    """A `--answered-elsewhere` / `--no-reply-needed` flag, if the next word is one."""
+    word = s.peek()
+    flag = _FLAG.match(word) if word and not s.quoted_next() else None
+    if flag is None:
+        return given
+    s.take()
+    reason = _REASONS.get(flag.group(1).lower())
+    if reason is None:
+        raise _ReasonProblem(
+            f"`{_echo(word or '')}` is not an option:"
+            " use --answered-elsewhere or --no-reply-needed."
+        )
+    if given is not None and given is not reason:
+        raise _ReasonProblem("Pick one of --answered-elsewhere and --no-reply-needed.")
+    return reason
+
+
 def _resolve(s: _Scanner, known_tags: Collection[str], slash: str) -> Command:
-    """The first word is a known tag, or quoted text (a note without a tag).
+    """The first word is a known tag, or quoted text (a note without a tag); a reason
+    flag may stand before or after the tag.
 
     Any other word is refused with the known tags: read as the note, a mistyped tag
     would close the case without its root cause and nobody would notice. Without
     configured tags there is nothing to mistype, so all the text is the note.
     """
     case_id = _case(s)
+    reason = _reason(s, None)
     tags = {tag.lower(): tag for tag in known_tags}
     first = s.peek()
     tag = tags.get(first.lower()) if first else None
     if tag is not None:
         s.take()
+        reason = _reason(s, reason)
     elif first is not None and tags and not s.quoted_next():
         known = ", ".join(escape(t) for t in known_tags)
         raise _Problem(
             f"`{_echo(first)}` is not a root-cause tag; use one of: {known}."
             f' For a note without a tag, quote it: `{slash} resolve {case_id} "your note"`.'
         )
-    return Resolve(case_id, tag, s.rest())
+    return Resolve(case_id, tag, s.rest(), reason)
 
 
 def _list(s: _Scanner) -> Command:
@@ -435,16 +481,25 @@ def _page(word: str) -> int:
     return int(word)
 
 
+def _day_range(word: str) -> bool:
+    """Whether `word` is a range of days; a range that cannot be one is a mistake."""
+    try:
+        return periods.day_range(word) is not None
+    except ValueError as exc:
+        raise _Problem(f"`{_echo(word)}`: {exc}.") from None
+
+
 def _summary(s: _Scanner) -> Command:
-    period: Period | None = None
+    period: str | None = None
     department: str | None = None
     channel_id: str | None = None
     while (word := s.take()) is not None:
         low = word.lower()
-        if low in _PERIODS and period is None:
-            period = Period(low)
-        elif low in _PERIODS:
-            raise _Problem("Pick one of today, week or 30d.")
+        is_period = low in _PERIODS or _day_range(low)
+        if is_period and period is None:
+            period = Period(low) if low in _PERIODS else low
+        elif is_period:
+            raise _Problem("Pick one of today, week, 30d or a range of days.")
         elif department is None and channel_id is None:
             department, channel_id = _department(word)
         else:
@@ -550,5 +605,7 @@ def parse(text: str, slash: str = "/case", known_tags: Collection[str] = ()) -> 
             key = "oncall override"
             return _override(s)
         return _PARSERS[verb](s)
+    except _ReasonProblem as exc:
+        raise UsageError(f"{exc}\n{_usage_line(slash, 'resolve without reply')}") from None
     except _Problem as exc:
         raise UsageError(f"{exc}\n{_usage_line(slash, key)}") from None

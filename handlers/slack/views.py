@@ -17,7 +17,7 @@ from bot.deps import Deps
 from bot.events import DomainError
 from bot.ids import Surface
 from bot.sla import snooze
-from bot.slack.views import ViewId, read_case_value
+from bot.slack.views import ViewId, read_case_value, read_no_reply_reason
 
 SURFACE = Surface.MODAL
 
@@ -93,6 +93,7 @@ def register(app: App, deps: Deps) -> None:
             case_id,
             root_cause=got.get(ViewId.RESOLVE_TAG),
             note=got.get(ViewId.RESOLVE_NOTE) or "",
+            reason=read_no_reply_reason(got.get(ViewId.RESOLVE_ANSWERED)),
             actor=user,
             surface=SURFACE,
             now=now(),

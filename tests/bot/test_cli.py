@@ -84,7 +84,7 @@ def test_demo_runs_offline_and_shows_the_flow() -> None:
         check=True,
     ).stdout
     assert "--- #billing (2 cards)" in out, "C-1 routed there, C-2 escalated there"
-    assert "✅ Resolved (double-charge) · owner @ana" in out
+    assert "✅ Resolved (double-charge) · answered elsewhere · owner @ana" in out
     assert "➡️ Escalated to *Billing* by @ben — the case lives there now." in out
     assert "to ben: C-1 is already owned by @ana." in out
     assert "*⏰ 1 SLA reminder*" in out

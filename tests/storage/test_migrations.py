@@ -65,3 +65,54 @@ def test_upgrade_gives_every_existing_case_its_current_card(tmp_path: Path) -> N
         (1, 2, "billing", "C0BILLING01", "1.000001"),
         (2, 0, "support", None, None),
     ]
+
+
+def test_upgrade_replays_the_audit_log_into_holds(tmp_path: Path) -> None:
+    """Cases from before 0010: their holds come from the opened, escalated, resolved and
+    reopened events, ended ones waiting for the sweep to settle them."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0009")
+    engine = create_engine(url)
+    t = [f"2026-11-23 09:{m:02d}:00.000000" for m in range(6)]
+    events = [
+        ("opened", t[0], '{"department": "support", "priority": "normal"}'),
+        ("note", t[1], '{"text": "hi"}'),
+        ("escalated", t[1], '{"from_department": "support", "to_department": "billing"}'),
+        ("escalated", t[2], '{"from_department": "billing", "to_department": "billing"}'),
+        ("resolved", t[3], '{"root_cause": null, "note": ""}'),
+        ("reopened", t[4], "{}"),
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO customers (id, name, tier, created_at) VALUES (1, 'c', 'std', :at)"),
+            {"at": t[0]},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, department, status, priority, priority_reason, tags,"
+                " customer_id, source, escalations, pauses, created_at, updated_at)"
+                " VALUES (1, 'billing', 'open', 'normal', '', '[]', 1, 'web', 1, '[]', :at, :at)"
+            ),
+            {"at": t[0]},
+        )
+        for kind, at, data in events:
+            conn.execute(
+                text(
+                    "INSERT INTO events (case_id, kind, actor, surface, at, data)"
+                    " VALUES (1, :kind, 'U1', 'command', :at, :data)"
+                ),
+                {"kind": kind, "at": at, "data": data},
+            )
+    upgrade(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT department, arrived, started_at, ended_at, settle_at FROM holds ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("support", "opened", t[0], t[1], t[1]),
+        ("billing", "escalated", t[1], t[3], t[3]),
+        ("billing", "reopened", t[4], None, None),
+    ]

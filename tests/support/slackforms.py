@@ -50,7 +50,7 @@ def block_action(
         "block_id": "b",
         "action_ts": "1700000000.900000",
     }
-    if kind == "static_select":
+    if kind in ("static_select", "radio_buttons"):
         action["selected_option"] = {
             "text": {"type": "plain_text", "text": value, "emoji": True},
             "value": value,
@@ -89,7 +89,7 @@ def block_action(
 def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
     """What Slack puts in `view.state.values` for one input element and its value."""
     kind = element["type"]
-    if kind == "static_select":
+    if kind in ("static_select", "radio_buttons"):
         if value is None:
             return {"type": kind, "selected_option": None}
         offered = [o for o in element.get("options", []) if o["value"] == value]

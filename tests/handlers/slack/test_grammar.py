@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.answered import Answered
 from bot.reading import ListScope
 from handlers.slack.grammar import (
     MAX_TEXT_CHARS,
@@ -79,6 +80,24 @@ def test_id_commands_accept_every_id_spelling(verb: str, build: type, spelling: 
         ("escalate 42 pr “quoted reason”", Escalate(42, "pr", None, None, "quoted reason")),
         ("escalate 42 pr he said “hi", Escalate(42, "pr", None, None, "he said “hi")),
         ("resolve 42", Resolve(42, None, "")),
+        ("resolve 42 --answered-elsewhere", Resolve(42, None, "", Answered.ELSEWHERE)),
+        ('resolve 42 --no-reply-needed "spam"', Resolve(42, None, "spam", Answered.NOT_NEEDED)),
+        (
+            "resolve 42 billing-error \u2014Answered-Elsewhere rang him",
+            Resolve(42, "billing-error", "rang him", Answered.ELSEWHERE),
+        ),
+        (
+            "resolve 42 \u2013no-reply billing-error dup",
+            Resolve(42, "billing-error", "dup", Answered.NOT_NEEDED),
+        ),
+        (
+            'resolve 42 "--no-reply-needed is what I would say"',
+            Resolve(42, None, "--no-reply-needed is what I would say"),
+        ),
+        (
+            "resolve 42 billing-error late --no-reply-needed",
+            Resolve(42, "billing-error", "late --no-reply-needed"),
+        ),
         ("resolve 42 billing-error", Resolve(42, "billing-error", "")),
         ("resolve 42 BILLING-ERROR refunded", Resolve(42, "billing-error", "refunded")),
         ("resolve 42 late-delivery  sorry", Resolve(42, "Late-Delivery", "sorry")),
@@ -104,6 +123,7 @@ def test_id_commands_accept_every_id_spelling(verb: str, build: type, spelling: 
         ("summary week", Summary(Period.WEEK, None, None)),
         ("summary 30d billing", Summary(Period.DAYS_30, "billing", None)),
         ("summary <#C1X> today", Summary(Period.TODAY, None, "C1X")),
+        ("summary 2026-11-01..2026-11-30 pr", Summary("2026-11-01..2026-11-30", "pr", None)),
         ("oncall", Oncall(None, None)),
         ("oncall logistics", Oncall("logistics", None)),
         ("oncall <#C1X|logistics>", Oncall(None, "C1X")),
@@ -157,6 +177,16 @@ def test_free_text_keeps_original_spacing_and_newlines() -> None:
             "resolve",
         ),
         ("resolve 42 <!channel> hi", "`&lt;!channel&gt;` is not a root-cause tag", "resolve"),
+        (
+            "resolve 42 --spam",
+            "`--spam` is not an option: use --answered-elsewhere",
+            "resolve without reply",
+        ),
+        (
+            "resolve 42 --answered-elsewhere billing-error --no-reply-needed",
+            "Pick one of --answered-elsewhere and --no-reply-needed.",
+            "resolve without reply",
+        ),
         ("note 42", "Write the note", "note"),
         ("note 42   ", "Write the note", "note"),
         ("reply 42", "Write the reply", "reply"),
@@ -168,6 +198,8 @@ def test_free_text_keeps_original_spacing_and_newlines() -> None:
         ("list open mine", "Pick one of", "list"),
         ("list billing pr", "Unexpected `pr`", "list"),
         ("summary week today", "Pick one of", "summary"),
+        ("summary 2026-11-30..2026-11-01", "ends before it starts", "summary"),
+        ("summary 2026-13-01..2026-13-02", "is not a date", "summary"),
         ("summary billing pr", "Unexpected `pr`", "summary"),
         ("oncall billing pr", "Unexpected `pr`", "oncall"),
         ("oncall override", "Which department?", "oncall override"),

@@ -356,7 +356,7 @@ def test_resolve_with_a_root_cause_leaves_only_reopen(
         assert clocks and all(c.stopped_at is not None for c in clocks)
     assert audit(deps)[-1] == ("resolved", ANA, "command")
     assert audit_data(deps, "resolved") == [
-        {"root_cause": "shipping-delay", "note": "courier lost it"}
+        {"root_cause": "shipping-delay", "note": "courier lost it", "answered": "unanswered"}
     ]
 
 
@@ -384,7 +384,7 @@ def test_resolve_with_a_word_that_is_no_tag_is_refused_until_the_note_is_quoted(
     with deps.db.session() as s:
         assert s.get(Case, 1).root_cause is None
     assert audit_data(deps, "resolved") == [
-        {"root_cause": None, "note": "weather-delay sorry about that"}
+        {"root_cause": None, "note": "weather-delay sorry about that", "answered": "unanswered"}
     ]
     assert thread_texts(slack, only_card(slack, SUPPORT)) == [
         f"✅ Resolved by <@{ANA}>: weather-delay sorry about that"

@@ -207,7 +207,7 @@ def test_resolve_modal_offers_the_configured_root_causes(
 ) -> None:
     open_case(http, worker)
     view = _click(user, slack, "case_resolve")
-    assert view == render.resolve_modal(1, "C-1", ROOT_CAUSES)
+    assert view == render.resolve_modal(1, "C-1", ROOT_CAUSES, answered=False)
 
 
 def test_resolve_modal_with_a_root_cause_and_a_note(
@@ -227,7 +227,7 @@ def test_resolve_modal_with_a_root_cause_and_a_note(
     ]
     assert audit(deps)[-1] == ("resolved", ANA, "modal")
     assert audit_data(deps, "resolved") == [
-        {"root_cause": "product-defect", "note": "replaced <it> & done"}
+        {"root_cause": "product-defect", "note": "replaced <it> & done", "answered": "unanswered"}
     ]
 
 
@@ -237,7 +237,9 @@ def test_resolve_modal_without_a_tag(
     open_case(http, worker)
     view = _click(user, slack, "case_resolve")
     assert _submit(user, view, {}) is None
-    assert audit_data(deps, "resolved") == [{"root_cause": None, "note": ""}]
+    assert audit_data(deps, "resolved") == [
+        {"root_cause": None, "note": "", "answered": "unanswered"}
+    ]
 
 
 def test_resolve_modal_refuses_an_unknown_root_cause(
