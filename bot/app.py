@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 
+from bot import web_errors
 from bot.deps import Deps
 from bot.slack.client import configure
 from handlers import ingest
@@ -70,10 +71,13 @@ def create_app(deps: Deps, *, process_before_response: bool = False) -> WebApp:
     @web.get("/healthz")
     def healthz() -> ResponseReturnValue:
         if not deps.db.ping():
-            return jsonify(ok=False, database="unreachable"), 503
+            response = jsonify(ok=False, database="unreachable")
+            response.headers["Retry-After"] = str(web_errors.RETRY_AFTER_SECONDS)
+            return response, 503
         with deps.db.session() as session:
             queue = outbox.backlog(session)
         return jsonify(ok=True, database="ok", outbox=queue), 200
 
     ingest.register(web, deps)
+    web_errors.register(web)
     return WebApp(bolt=bolt, flask=web)

@@ -17,6 +17,7 @@ from bot.deps import Deps
 from bot.events import DomainError
 from bot.ids import Surface
 from bot.slack.views import ViewId, read_case_value
+from handlers.slack.answers import failure_text
 
 SURFACE = Surface.MODAL
 
@@ -58,6 +59,10 @@ def register(app: App, deps: Deps) -> None:
                     change(session, case_id, body["user"]["id"], _inputs(view))
             except DomainError as exc:
                 ack(response_action="errors", errors={error_block.value: exc.user_message()})
+                return
+            except Exception as exc:
+                # The modal stays open with the form as typed, so nothing is lost to a retry.
+                ack(response_action="errors", errors={error_block.value: failure_text(exc)})
                 return
             ack()
 
