@@ -19,10 +19,10 @@ from bot.deps import Deps
 from bot.ids import format_case_id
 from handlers.channels import registry
 from handlers.channels.base import ParseError, sign
+from handlers.channels.limits import MAX_BODY, unix_seconds
 
 log = logging.getLogger("casebot.ingest")
 
-MAX_BODY = 1024 * 1024
 REPLAY_WINDOW_SECONDS = 300
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -33,13 +33,14 @@ def _refusal(req: Request, secret: str, body: bytes, now: datetime) -> str | Non
     for a wrong key."""
     given = req.headers.get("X-Casebot-Signature", "")
     timestamp = req.headers.get("X-Casebot-Timestamp")
+    if timestamp is not None and not unix_seconds(timestamp):
+        # Read as a number below: its form is checked first, signed or not.
+        return "X-Casebot-Timestamp must be unix seconds"
     expected = sign(secret, body, timestamp)
     if not secret or not hmac.compare_digest(given.encode(), expected.encode()):
         return "bad or missing X-Casebot-Signature"
     if timestamp is None:
         return None
-    if not timestamp.isdigit():
-        return "X-Casebot-Timestamp must be unix seconds"
     if abs(now.timestamp() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
         return (
             f"stale X-Casebot-Timestamp: more than {REPLAY_WINDOW_SECONDS} s away from"

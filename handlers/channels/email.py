@@ -27,7 +27,7 @@ from typing import Any, cast
 from bot.posts import Author, Automated, IncomingPost
 from handlers.channels import mail_parts
 from handlers.channels.base import ParseError, clean_text
-from handlers.channels.fields import MAX_NAME_CHARS
+from handlers.channels.fields import MAX_NAME_CHARS, in_utc
 from handlers.channels.mail_automated import classify
 from handlers.channels.mail_headers import (
     Mailbox,
@@ -134,11 +134,12 @@ def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
 
 
 def _date(value: str | None) -> datetime | None:
-    """A sender's clock is a hint: an unparseable or zoneless Date is simply dropped."""
+    """A sender's clock is a hint: an unparseable or zoneless Date, or one that is no
+    time in UTC (`Fri, 31 Dec 9999 23:59:59 -1200`), is simply dropped."""
     if not value:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return parsed if parsed.tzinfo is not None and in_utc(parsed) is not None else None
