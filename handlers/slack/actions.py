@@ -47,7 +47,7 @@ def _value(body: dict[str, Any]) -> str:
 def reply_ref(body: dict[str, Any]) -> int:
     try:
         return int(json.loads(_value(body))["reply"])
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError, OverflowError):
         raise BadValue() from None
 
 
