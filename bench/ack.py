@@ -49,8 +49,8 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, text
 
 from bench.common import EXAMPLE, database
+from bot.demo.standin import SlackStandIn
 from bot.ids import ActionId
-from bot.slack.standin import SlackStandIn
 from handlers.channels.base import sign
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 200

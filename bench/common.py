@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.clock import ManualClock
+from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack.standin import SlackStandIn
+from bot.timesource import ManualTime
 from config.load import load_config
 from config.settings import Settings
 from storage.db import Database
@@ -59,5 +59,5 @@ def make_deps(url: str, slack: SlackStandIn, ingest_secret: str = "bench") -> De
         settings=settings,
         config=load_config(EXAMPLE),
         db=Database(url),
-        clock=ManualClock(datetime(2026, 11, 23, 9, tzinfo=UTC)),
+        time=ManualTime(datetime(2026, 11, 23, 9, tzinfo=UTC)),
     )

@@ -14,7 +14,7 @@ import time
 
 from bench.common import database, make_deps
 from bot.app import create_app
-from bot.slack.standin import SlackStandIn
+from bot.demo.standin import SlackStandIn
 from handlers.channels.base import sign
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000

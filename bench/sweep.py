@@ -2,14 +2,14 @@
 
 Part 1 seeds 1k, 10k and 100k open cases (each with its `first_response` and
 `resolution` clocks) straight into the tables with bulk inserts, exactly 100 of them
-with a warning due, and times one real `bot.sweep.sweep()` unit of work per size: the
+with a warning due, and times one real `bot.sla.sweep.sweep()` unit of work per size: the
 claim is an indexed range scan on `sla_clocks.next_due_at`, so the figure should follow
 the 100 due clocks, not the open count. Database time is what the driver spends in
 `execute` (plus the commit), summed with SQLAlchemy cursor events; wall time adds the
 ORM and the SLA arithmetic. The claim query's plan is printed to show the index at work.
 
 Part 2 runs the worker's `sweep_once` every `sla_sweep_seconds` of simulated time
-(ManualClock) over 1,000 reminders due at random instants, and reports lateness: the
+(ManualTime) over 1,000 reminders due at random instants, and reports lateness: the
 reminder row's `at` minus the threshold's instant, as the app itself computes it.
 
 Prints figures; asserts only what makes them meaningful (100 fired, 1,000 reminders).
@@ -31,11 +31,11 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, delete, event, func, insert, select, text, update
 
 from bench.common import EXAMPLE, database
-from bot import clocks as case_clocks
 from bot import sla
-from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.sweep import sweep
+from bot.sla import tracking as case_clocks
+from bot.sla.sweep import sweep
+from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from config.load import load_config
 from config.schema import CasebotConfig, default_sla
@@ -256,8 +256,8 @@ class Seeder:
                 started = NOW - warn - timedelta(seconds=self.rng.uniform(0, 15))
                 case = self.case(priority, department, started, answered_at=None)
                 due_ids.append(self.next_clock)
-                clocks.append(self.clock(case, FR, started, sent_before=started))
-                clocks.append(self.clock(case, RES, started, sent_before=started))
+                clocks.append(self.time_source(case, FR, started, sent_before=started))
+                clocks.append(self.time_source(case, RES, started, sent_before=started))
             else:
                 res_window = self.offsets(priority, department, RES)[-1][1]
                 started = NOW - res_window * self.rng.random()
@@ -265,8 +265,8 @@ class Seeder:
                 if self.rng.random() < 0.7:
                     answered = started + (NOW - started) * self.rng.random()
                 case = self.case(priority, department, started, answered_at=answered)
-                clocks.append(self.clock(case, FR, started, NOW, stopped_at=answered))
-                clocks.append(self.clock(case, RES, started, NOW))
+                clocks.append(self.time_source(case, FR, started, NOW, stopped_at=answered))
+                clocks.append(self.time_source(case, RES, started, NOW))
             cases.append(case)
         self.write(cases, clocks)
         return due_ids
@@ -469,16 +469,16 @@ def lateness(backend: str) -> str:
             settings=settings,
             config=bench_config(),
             db=Database(url),
-            clock=ManualClock(NOW),
+            time=ManualTime(NOW),
         )
         interval = timedelta(seconds=settings.sla_sweep_seconds)
         end = NOW + interval * LATE_TICKS
         n_cases = seed_lateness(Seeder(deps.db.engine, deps.config, random.Random(11)), NOW, end)
         took: dict[datetime, float] = {}
-        clock = deps.clock
-        assert isinstance(clock, ManualClock)
+        time_source = deps.time
+        assert isinstance(time_source, ManualTime)
         for _ in range(LATE_TICKS):
-            now = clock.advance(interval)
+            now = time_source.advance(interval)
             t0 = time.perf_counter()
             while sweep_once(deps).looked_at >= 500:
                 pass

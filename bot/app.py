@@ -16,7 +16,7 @@ from bot import web_errors
 from bot.deps import Deps
 from bot.slack.client import configure
 from handlers import ingest
-from handlers.slack import actions, commands, events, listing, views
+from handlers.slack import actions, commands, events, pages, views
 from storage import outbox
 
 log = logging.getLogger("casebot.app")
@@ -53,7 +53,7 @@ def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
     commands.register(bolt, deps)
     actions.register(bolt, deps)
     views.register(bolt, deps)
-    listing.register(bolt, deps)
+    pages.register(bolt, deps)
     events.register(bolt, deps)
     return bolt
 

@@ -12,10 +12,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import clocks, pii
+from bot import pii
 from bot.cases import get_case
 from bot.ids import format_case_id
-from bot.sla import ClockReading, ClockState
+from bot.sla import ClockReading, ClockState, tracking
 from config.schema import CasebotConfig
 from storage import queries
 from storage.models import CaseCard, Customer
@@ -54,7 +54,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
     customer = session.get(Customer, case.customer_id)
     department = config.departments[case.department]
     earlier = queries.earlier_cases(session, customer_id=case.customer_id, before_case=case_id)
-    readings = clocks.card_readings(session, case, config, now)
+    readings = tracking.card_readings(session, case, config, now)
     return CardView(
         case_id=case_id,
         ref=format_case_id(case_id),

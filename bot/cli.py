@@ -94,7 +94,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     deps = _deps()
     _stop_on(database_problem(deps.db, prog_name()))
     print(
-        report.render(report.build(deps, since=args.since, now=deps.clock.now()), args.format),
+        report.render(report.build(deps, since=args.since, now=deps.time.now()), args.format),
         end="",
     )
 
@@ -106,7 +106,7 @@ def cmd_demo(_: argparse.Namespace) -> None:
 
 
 def cmd_standin(args: argparse.Namespace) -> None:
-    from bot.slack.standin import serve
+    from bot.demo.standin import serve
 
     serve(args.port)
 

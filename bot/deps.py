@@ -1,10 +1,10 @@
-"""What every surface of the app shares: config, database and clock."""
+"""What every surface of the app shares: config, database and time source."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.clock import Clock, SystemClock
+from bot.timesource import SystemTime, TimeSource
 from config.schema import CasebotConfig
 from config.settings import Settings
 from storage.db import Database
@@ -15,4 +15,4 @@ class Deps:
     settings: Settings
     config: CasebotConfig
     db: Database
-    clock: Clock = field(default_factory=SystemClock)
+    time: TimeSource = field(default_factory=SystemTime)

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import clocks
 from bot.events import CaseEscalated, CaseOpened, DomainEvent, ReplyApproved, ReplyDiscarded
+from bot.sla import tracking
 from storage import cards, outbox
 from storage.models import Case, Event
 
@@ -95,7 +95,7 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
                 now=event.at,
                 payload={"actor": event.actor, "data": data, "to_stint": stint},
             )
-        clocks.apply(session, event)
+        tracking.apply(session, event)
         if event.in_thread():
             outbox.enqueue(
                 session,

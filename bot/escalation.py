@@ -15,7 +15,7 @@ from bot import effects
 from bot.cases import get_case
 from bot.events import CaseEscalated, DomainEvent, InvalidTransition
 from bot.ids import Surface
-from bot.oncall_now import responders
+from bot.oncall.roster import responders
 from config.schema import CasebotConfig
 
 

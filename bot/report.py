@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.summary import Summary, compute
+from config.common import parse_duration
 from config.errors import ConfigError
-from config.sla import parse_duration
 
 COLUMNS = (
     "department",

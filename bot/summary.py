@@ -12,8 +12,9 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot import clocks, permissions, sla
+from bot import permissions, sla
 from bot.events import Refused
+from bot.sla import tracking
 from config.schema import CasebotConfig
 from storage import summary as store
 from storage.models import Case
@@ -85,7 +86,7 @@ def _compliance(
     by_id = {c.id: c for c in cases}
     met = decided = 0
     for row in store.clocks_of(session, case_ids=[c.id or 0 for c in cases], name=name):
-        clock = clocks.model(row, by_id[row.case_id], config)
+        clock = tracking.model(row, by_id[row.case_id], config)
         state = clock.state(now) if clock else None
         if state in (sla.ClockState.MET, sla.ClockState.MISSED, sla.ClockState.BREACHED):
             decided += 1

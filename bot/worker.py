@@ -18,11 +18,11 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.deps import Deps
-from bot.handoffs import announce_handoffs
+from bot.oncall.handoffs import announce_handoffs
 from bot.replies import REPLY
+from bot.sla.sweep import BATCH, SweepResult, sweep
 from bot.slack.client import make_client
 from bot.slack.outbox import Delivery, deliver_due
-from bot.sweep import BATCH, SweepResult, sweep
 from handlers.channels.delivery import reply_deliverer
 from handlers.channels.replies import build_connectors
 from storage.db import is_unavailable
@@ -41,14 +41,14 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
         db=deps.db,
         client=client,
         config=deps.config,
-        clock=deps.clock,
+        time=deps.time,
         extra={REPLY: reply_deliverer(connectors)},
     )
 
 
 def sweep_once(deps: Deps) -> SweepResult:
     with deps.db.session() as session:
-        return sweep(session, now=deps.clock.now(), config=deps.config)
+        return sweep(session, now=deps.time.now(), config=deps.config)
 
 
 def guarded(job: str, run: Callable[[], None]) -> Callable[[], None]:
@@ -83,7 +83,7 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
 
     def handoffs() -> None:
         with deps.db.session() as session:
-            announce_handoffs(session, config=deps.config, now=deps.clock.now())
+            announce_handoffs(session, config=deps.config, now=deps.time.now())
 
     scheduler.add_job(
         guarded("sla_sweep", sweep_slas),

@@ -12,12 +12,12 @@ from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
+
+from config.common import Strict
 
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 Timeout = Annotated[float, Field(gt=0, le=120)]
@@ -32,13 +32,7 @@ def _web_url(value: str) -> str:
 WebUrl = Annotated[str, AfterValidator(_web_url)]
 
 
-class _Strict(BaseModel):
-    """Unknown keys are mistakes (a typo must not be silently ignored)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WebhookConnector(_Strict):
+class WebhookConnector(Strict):
     """POSTs each reply as signed JSON to an integration that delivers it."""
 
     kind: Literal["webhook"]
@@ -47,7 +41,7 @@ class WebhookConnector(_Strict):
     timeout_seconds: Timeout = 10.0
 
 
-class MastodonConnector(_Strict):
+class MastodonConnector(Strict):
     """Posts the reply as a status from the brand's account, threaded under the customer's."""
 
     kind: Literal["mastodon"]
@@ -58,7 +52,7 @@ class MastodonConnector(_Strict):
     timeout_seconds: Timeout = 10.0
 
 
-class EmailConnector(_Strict):
+class EmailConnector(Strict):
     """Sends the reply over SMTP, threaded into the customer's mail conversation."""
 
     kind: Literal["email"]
@@ -78,7 +72,7 @@ class EmailConnector(_Strict):
         return self
 
 
-class XConnector(_Strict):
+class XConnector(Strict):
     """Posts the reply with the X API v2 as the brand's account (user-context token)."""
 
     kind: Literal["x"]
@@ -93,7 +87,7 @@ ConnectorConfig = Annotated[
 ]
 
 
-class SourceConfig(_Strict):
+class SourceConfig(Strict):
     """One entry under `sources:`; a source without `reply` can only be answered elsewhere."""
 
     reply: ConnectorConfig | None = None

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Self
 
 import phonenumbers
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    StringConstraints,
     field_validator,
     model_validator,
 )
 
+from config.common import ChannelId, Key, Strict, UserId
 from config.connectors import SourceConfig
-from config.sla import Policy, Rotation, SlaConfig
-
-ChannelId = Annotated[str, StringConstraints(pattern=r"^[CG][A-Z0-9]{2,}$")]
-UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-
-
-class Strict(BaseModel):
-    """Unknown keys are mistakes (a typo must not be silently ignored)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from config.oncall import Rotation
+from config.sla import Policy, SlaConfig
 
 
 class Priority(StrEnum):

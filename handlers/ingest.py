@@ -68,7 +68,7 @@ def register(web: Flask, deps: Deps) -> None:
         body = request.get_data(cache=False)
         if len(body) > MAX_BODY:
             return _error(413, f"body larger than {MAX_BODY} bytes")
-        if refusal := _refusal(request, secret, body, deps.clock.now()):
+        if refusal := _refusal(request, secret, body, deps.time.now()):
             return _error(401, refusal)
         parse = registry.parser_for(source, request.content_type)
         if parse is None:
@@ -81,7 +81,7 @@ def register(web: Flask, deps: Deps) -> None:
         except ParseError as exc:
             return _error(400, str(exc), exc.field)
 
-        received = intake.store(deps.db, post, now=deps.clock.now(), config=deps.config)
+        received = intake.store(deps.db, post, now=deps.time.now(), config=deps.config)
         log.info(
             "ingest.accepted",
             extra={"source": source, "case": received.case_id, "duplicate": received.duplicate},

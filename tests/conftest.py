@@ -1,4 +1,4 @@
-"""Shared fixtures: databases on both backends, the Slack stand-in, the app, a clock."""
+"""Shared fixtures: databases on both backends, the Slack stand-in, the app, a time source."""
 
 from __future__ import annotations
 
@@ -17,18 +17,18 @@ from sqlmodel import Session, SQLModel, select
 
 from bot import logs
 from bot.app import WebApp, create_app
-from bot.clock import ManualClock
+from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.slack.outbox import Delivery, deliver_due
+from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import load_config
 from config.schema import CasebotConfig
 from config.settings import Settings
 from handlers.channels.base import sign as channel_sign
 from storage.db import Database
-from tests import databases
-from tests.fakes.slack_api import SlackStandIn
-from tests.slackreq import SIGNING_SECRET, SlackClientSim
+from tests.support import databases
+from tests.support.slackreq import SIGNING_SECRET, SlackClientSim
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = ROOT / "config" / "casebot.example.yaml"
@@ -92,12 +92,12 @@ def config() -> CasebotConfig:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
+def time_source() -> ManualTime:
+    return ManualTime(START)
 
 
 @pytest.fixture
-def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, clock: ManualClock) -> Deps:
+def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, time_source: ManualTime) -> Deps:
     settings = Settings(
         slack_bot_token="xoxb-test",
         slack_signing_secret=SIGNING_SECRET,
@@ -105,7 +105,7 @@ def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, clock: Manual
         database_url=db.url,
         ingest_secret=INGEST_SECRET,
     )
-    return Deps(settings=settings, config=config, db=db, clock=clock)
+    return Deps(settings=settings, config=config, db=db, time=time_source)
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ UNREACHABLE = {
 def down_deps(deps: Deps, backend: str) -> Iterator[Deps]:
     """`deps` whose database does not answer, as after the database server stopped."""
     down = Database(UNREACHABLE[backend])
-    yield Deps(settings=deps.settings, config=deps.config, db=down, clock=deps.clock)
+    yield Deps(settings=deps.settings, config=deps.config, db=down, time=deps.time)
     down.dispose()
 
 

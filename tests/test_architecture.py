@@ -27,7 +27,8 @@ def _core_modules() -> list[Path]:
     return [
         p
         for p in (ROOT / "bot").rglob("*.py")
-        if "slack" not in p.relative_to(ROOT / "bot").parts and p.name not in EDGE_OF_BOT
+        if not {"slack", "demo"} & set(p.relative_to(ROOT / "bot").parts)
+        and p.name not in EDGE_OF_BOT
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.oncall_now import OnCallAnswer
+from bot.oncall.roster import OnCallAnswer
 from bot.slack.blocks import escape, slack_time
 
 

@@ -20,12 +20,12 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import cards
-from bot.clock import Clock
 from bot.effects import CARD, CARD_MOVED, DM, DRAFT_DECIDED, TIMELINE
-from bot.handoffs import MESSAGE
 from bot.ids import format_case_id
+from bot.oncall.handoffs import MESSAGE
+from bot.sla.sweep import REMINDERS
 from bot.slack import blocks, reminders
-from bot.sweep import REMINDERS
+from bot.timesource import TimeSource
 from config.schema import CasebotConfig
 from storage import cards as card_store
 from storage import outbox
@@ -76,13 +76,13 @@ Deliverer = Callable[["Delivery", outbox.Claimed], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Delivery:
-    """What a deliverer needs: the database, Slack, the config and the clock, plus the
+    """What a deliverer needs: the database, Slack, the config and the time source, plus the
     deliverers of non-Slack kinds (customer replies) that the worker plugs in."""
 
     db: Database
     client: WebClient
     config: CasebotConfig
-    clock: Clock
+    time: TimeSource
     extra: Mapping[str, Deliverer] = field(default_factory=dict)
 
 
@@ -127,7 +127,7 @@ def _deliver_card(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     it is new there, edit it in place otherwise."""
     assert row.case_id is not None
     with d.db.read() as session:
-        view = cards.card_view(session, row.case_id, d.config, d.clock.now())
+        view = cards.card_view(session, row.case_id, d.config, d.time.now())
         case = session.get(Case, row.case_id)
         card = card_store.latest_in(session, case_id=row.case_id, department=view.department)
         if card is None:
@@ -222,7 +222,7 @@ def _deliver_card_moved(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     data = dict(row.payload["data"])
     channel, ts = str(data["from_channel"]), str(data["from_ts"])
     with d.db.read() as session:
-        view = cards.card_view(session, row.case_id, d.config, d.clock.now())
+        view = cards.card_view(session, row.case_id, d.config, d.time.now())
         all_cards = card_store.of_case(session, case_id=row.case_id)
     if all_cards and all_cards[-1].ts == ts:
         return {"skipped": "the case came back to this card"}
@@ -343,13 +343,11 @@ def _retry_at(now: datetime, attempt: int, err: SlackApiError | None) -> datetim
 def deliver_due(d: Delivery, *, limit: int = 50) -> int:
     """Deliver what is due now; returns how many rows were sent."""
     with d.db.session() as session:
-        claimed = outbox.claim_due(
-            session, now=d.clock.now(), limit=limit, unordered=tuple(d.extra)
-        )
+        claimed = outbox.claim_due(session, now=d.time.now(), limit=limit, unordered=tuple(d.extra))
     sent = 0
     for row in claimed:
         deliverer = DELIVERERS.get(row.kind) or d.extra.get(row.kind)
-        now = d.clock.now()
+        now = d.time.now()
         try:
             if deliverer is None:
                 raise ValueError(f"unknown outbox kind {row.kind!r}")

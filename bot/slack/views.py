@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.ids import ActionId
-from bot.listing import (
+from bot.reading import (
     MAX_PAGE,
     CaseDetail,
     CasePage,

@@ -48,7 +48,7 @@ def reply_deliverer(connectors: Mapping[str, ReplyConnector]) -> Deliverer:
                 raise RetryLater(str(exc)) from None
             _fail(d, reply_id, str(exc))
         with d.db.session() as session:
-            replies.sent(session, reply_id, external_id=receipt.external_id, now=d.clock.now())
+            replies.sent(session, reply_id, external_id=receipt.external_id, now=d.time.now())
         return {"external_id": receipt.external_id}
 
     return deliver
@@ -56,5 +56,5 @@ def reply_deliverer(connectors: Mapping[str, ReplyConnector]) -> Deliverer:
 
 def _fail(d: Delivery, reply_id: int, error: str) -> None:
     with d.db.session() as session:
-        replies.failed(session, reply_id, error=error, now=d.clock.now())
+        replies.failed(session, reply_id, error=error, now=d.time.now())
     raise GiveUp(error)

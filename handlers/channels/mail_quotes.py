@@ -4,7 +4,7 @@ The splitting is `mail-parser-reply`'s: it knows the attribution lines of Gmail,
 Mail, Thunderbird and Outlook ("On … wrote:", "Am … schrieb …:", "Le … a écrit :",
 "-----Original Message-----", "From: … Sent: …" blocks, and the same in a dozen
 languages), where `email-reply-parser` knows English only. Of the reply samples in
-`tests/channels/samples/mail/` it trims 23 of 27 correctly (email-reply-parser 15,
+`tests/handlers/channels/samples/mail/` it trims 23 of 27 correctly (email-reply-parser 15,
 quotequail 22, email-reply-extractor 17); it misses Gmail's Spanish, Dutch, Portuguese
 and wrapped Italian attribution lines, where the text is kept whole.
 

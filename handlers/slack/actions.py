@@ -13,10 +13,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import cards, cases, replies, snooze
+from bot import cards, cases, replies
 from bot.deps import Deps
 from bot.events import DomainError, DomainEvent, TakenOver
 from bot.ids import ActionId, Surface, format_case_id
+from bot.sla import snooze
 from bot.slack import views as render
 from handlers.slack.answers import answer
 
@@ -94,7 +95,7 @@ def register(app: App, deps: Deps) -> None:
 
             answer(_responder(body, respond, client), work)
 
-    now = deps.clock.now
+    now = deps.time.now
     on_case(
         ActionId.CLAIM,
         lambda s, c, u: cases.claim(s, c, actor=u, surface=SURFACE, now=now()),

@@ -10,15 +10,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import cases, escalation, oncall_now, replies, summary
+from bot import cases, escalation, replies, summary
 from bot.deps import Deps
 from bot.events import Refused
 from bot.ids import Surface, format_case_id
-from bot.listing import ListQuery
+from bot.oncall import roster
+from bot.reading import ListQuery
 from bot.slack import blocks, oncall_text
 from bot.slack import summary as summary_text
 from bot.slack.blocks import escape
-from handlers.slack import grammar, listing
+from handlers.slack import grammar, pages
 from handlers.slack.answers import answer
 from handlers.slack.grammar import (
     Assign,
@@ -55,7 +56,7 @@ def department_of(deps: Deps, key: str | None, channel_id: str | None) -> str | 
 def run(deps: Deps, cmd: Command, user: str) -> str | None:
     """Carry out one parsed command; returns the private answer."""
     slash = deps.config.slash_command
-    now = deps.clock.now()
+    now = deps.time.now()
     common: dict[str, Any] = {"actor": user, "surface": SURFACE, "now": now}
     with deps.db.session() as s:
         match cmd:
@@ -92,12 +93,10 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
             case Oncall(department=key, channel_id=ch):
                 dept = department_of(deps, key, ch)
                 keys = [dept] if dept else list(deps.config.departments)
-                return "\n".join(
-                    oncall_text.line(oncall_now.who(s, deps.config, k, now)) for k in keys
-                )
+                return "\n".join(oncall_text.line(roster.who(s, deps.config, k, now)) for k in keys)
             case OncallOverride(department=key, channel_id=ch, user_id=who, duration=span):
                 dept = department_of(deps, key, ch) or ""
-                until = oncall_now.override(
+                until = roster.override(
                     s, deps.config, department=dept, user=who, duration=span, **common
                 )
                 return (
@@ -135,16 +134,16 @@ def register(app: App, deps: Deps) -> None:
             return
         match cmd:
             case ListCases(scope=scope, department=key, channel_id=ch, page=page):
-                listing.respond_with_blocks(
+                pages.respond_with_blocks(
                     respond,
-                    lambda: listing.list_answer(
+                    lambda: pages.list_answer(
                         deps, user, ListQuery(scope, department_of(deps, key, ch), page)
                     ),
                     replace_original=False,
                 )
             case Show(case_id=cid):
-                listing.respond_with_blocks(
-                    respond, lambda: listing.show_answer(deps, cid), replace_original=False
+                pages.respond_with_blocks(
+                    respond, lambda: pages.show_answer(deps, cid), replace_original=False
                 )
             case _:
                 answer(respond, lambda: run(deps, cmd, user))

@@ -11,9 +11,8 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import queue
 from bot.deps import Deps
-from bot.listing import HomeContent
+from bot.reading import HomeContent, pages
 from bot.slack.views import HOME_GROUP_SIZE, home_view
 
 HOME_FETCH = 4 * HOME_GROUP_SIZE
@@ -23,7 +22,7 @@ a deeper queue is summed up as "and 75 more", a floor, rather than read whole.""
 
 def home_content(deps: Deps, user: str) -> HomeContent:
     with deps.db.read() as session:
-        return queue.home_content(session, user, deps.config, deps.clock.now(), limit=HOME_FETCH)
+        return pages.home_content(session, user, deps.config, deps.time.now(), limit=HOME_FETCH)
 
 
 def register(app: App, deps: Deps) -> None:

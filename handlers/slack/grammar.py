@@ -22,7 +22,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.ids import parse_case_id
-from bot.listing import MAX_PAGE, ListScope
+from bot.reading import MAX_PAGE, ListScope
 from bot.slack.blocks import clip, escape
 
 MAX_TEXT_CHARS = 4000

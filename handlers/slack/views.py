@@ -12,10 +12,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import cases, escalation, replies, snooze
+from bot import cases, escalation, replies
 from bot.deps import Deps
 from bot.events import DomainError
 from bot.ids import Surface
+from bot.sla import snooze
 from bot.slack.views import ViewId, read_case_value
 from handlers.slack.answers import failure_text
 
@@ -38,7 +39,7 @@ def _inputs(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(app: App, deps: Deps) -> None:
-    now = deps.clock.now
+    now = deps.time.now
 
     def on_submit(
         callback: ViewId,

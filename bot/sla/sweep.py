@@ -1,0 +1,151 @@
+"""The SLA sweep: find clocks whose next instant has come, send each reminder once, and
+re-render the card of each case whose clock crossed a threshold (once per sweep).
+
+One sweep is one transaction: the reminder rows (unique per clock run and threshold),
+the audit events and the outbox messages commit together, so a reminder is sent
+exactly once across restarts and across workers. Several people's reminders due in
+one sweep become one DM per person. After an outage, every threshold that passed is
+claimed but only the most severe is sent: stale warnings collapse, breaches still go.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import effects, sla
+from bot.events import SYSTEM, SlaWarning
+from bot.ids import Surface, format_case_id
+from bot.oncall.roster import responders
+from bot.sla import tracking
+from config.schema import CasebotConfig
+from storage import outbox, queries
+from storage import sla_clocks as clock_store
+from storage.models import Case, Reminder, SlaClock
+
+REMINDERS = "reminders"
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    looked_at: int
+    reminders: int
+    dms: int
+
+
+@dataclass
+class _Batch:
+    """What one sweep reads once and shares across clocks."""
+
+    session: Session
+    now: datetime
+    config: CasebotConfig
+    cases: dict[int, Case]
+    digest: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    oncall: dict[str, list[str]] = field(default_factory=dict)
+
+    def recipients(self, case: Case, step: tuple[str, ...]) -> list[str]:
+        people: list[str] = []
+        for who in step:
+            if who == "owner" and case.owner_id:
+                people.append(case.owner_id)
+            elif who == "oncall":
+                if case.department not in self.oncall:
+                    self.oncall[case.department] = responders(
+                        self.session, self.config, case.department, self.now
+                    )
+                people += self.oncall[case.department]
+            elif who == "manager":
+                people += self.config.managers_of(case.department)
+        return list(dict.fromkeys(people))
+
+
+def _visit(batch: _Batch, row: SlaClock) -> bool:
+    """Look at one clock; returns whether a reminder fired."""
+    session, now, config, digest = batch.session, batch.now, batch.config, batch.digest
+    case = batch.cases.get(row.case_id)
+    clock = tracking.model(row, case, config) if case and case.status != "resolved" else None
+    if case is None or clock is None:
+        row.next_due_at = None
+        return False
+    if crossed := sla.crossed(clock, now, row.card_steps):
+        row.card_steps = [*row.card_steps, *(t.name for t in crossed)]
+        effects.refresh_card(session, case.id or 0, now)
+    due = sla.due_thresholds(clock, now, row.sent, row.snoozed_until)
+    fired = False
+    if due:
+        worst = due[-1]
+        for threshold in due:
+            session.add(
+                Reminder(
+                    clock_id=row.id or 0, case_id=case.id or 0, threshold=threshold.name, at=now
+                )
+            )
+        row.sent = [*row.sent, *(t.name for t in due)]
+        owned = case.owner_id is not None
+        step = sla.audience(config.sla.reminders, worst, owned=owned)
+        people = batch.recipients(case, step)
+        text = sla.describe(clock, now)
+        for person in people:
+            digest[person].append(
+                {
+                    "case_id": case.id,
+                    "ref": format_case_id(case.id or 0),
+                    "clock_id": row.id,
+                    "threshold": worst.name,
+                    "breach": worst.is_breach,
+                    "text": text,
+                    "priority": case.priority,
+                    "owner": case.owner_id,
+                    "as_owner": person == case.owner_id,
+                }
+            )
+        effects.publish(
+            session,
+            [
+                SlaWarning(
+                    case_id=case.id or 0,
+                    actor=SYSTEM,
+                    surface=Surface.WORKER,
+                    at=now,
+                    clock=row.name,
+                    threshold=worst.name,
+                    text=text,
+                    notified=people,
+                    owned=owned,
+                )
+            ],
+        )
+        fired = True
+    times = (
+        sla.next_due_at(clock, row.sent, row.snoozed_until),
+        sla.next_crossing(clock, row.card_steps),
+    )
+    row.next_due_at = min((t for t in times if t is not None), default=None)
+    return fired
+
+
+def sweep(
+    session: Session, *, now: datetime, config: CasebotConfig, limit: int = BATCH
+) -> SweepResult:
+    rows = clock_store.claim_due(session, now=now, limit=limit)
+    case_ids = sorted({row.case_id for row in rows})
+    batch = _Batch(session, now, config, queries.cases_by_id(session, ids=case_ids))
+    effects.prefetch_cards(session, case_ids)
+    with session.no_autoflush:
+        fired = sum(_visit(batch, row) for row in rows)
+    for person, items in batch.digest.items():
+        outbox.enqueue(
+            session,
+            kind=REMINDERS,
+            key=f"{REMINDERS}:{person}:{uuid.uuid4()}",
+            now=now,
+            payload={"user": person, "items": items},
+        )
+    return SweepResult(looked_at=len(rows), reminders=fired, dms=len(batch.digest))

@@ -1,0 +1,109 @@
+"""Case lists and `/case show` in Slack: page buttons, Open buttons, and the answers the
+slash command sends for `list` and `show`.
+
+Lists are ephemeral messages, so a page button edits that same message in place
+through its `response_url`. An Open button answers only the clicker; from App Home,
+which has no message to answer, it opens the case in a modal instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.events import DomainError
+from bot.ids import format_case_id
+from bot.reading import ListQuery, pages
+from bot.slack import views
+from bot.slack.blocks import clip
+from bot.slack.views import Block, ViewId
+from handlers.slack.actions import case_ref
+from handlers.slack.answers import answer
+
+PAGE_ACTION = re.compile(r"^case_list_page")
+"""Both page buttons (`case_list_page_prev`, `case_list_page_next`) share one listener."""
+
+Answer = tuple[str, list[Block]]
+
+
+class StalePage(DomainError):
+    def user_message(self) -> str:
+        return "That list is out of date; run /case list again."
+
+
+def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
+    """A page of `/case list` as (fallback text, blocks); `user` is whose cases `mine` means."""
+    with deps.db.read() as session:
+        page = pages.case_page(
+            session,
+            query,
+            user,
+            deps.config,
+            deps.time.now(),
+            page_size=views.LIST_PAGE_SIZE,
+        )
+    return views.case_list(page)
+
+
+def show_answer(deps: Deps, case_id: int) -> Answer:
+    """`/case show` as (fallback text, blocks); raises `CaseNotFound` for an unknown id."""
+    with deps.db.read() as session:
+        detail = pages.case_detail(session, case_id, deps.config, deps.time.now())
+    return views.case_detail(detail)
+
+
+def respond_with_blocks(
+    respond: Respond, work: Callable[[], Answer], *, replace_original: bool
+) -> None:
+    """Answer with `work`'s blocks, or with the short refusal `answer` gives on failure."""
+    result: list[Answer] = []
+    answer(respond, lambda: result.append(work()))
+    for text, blocks in result:
+        respond(
+            text=text,
+            blocks=blocks,
+            response_type="ephemeral",
+            replace_original=replace_original,
+        )
+
+
+def _detail_modal(case_id: int, blocks: list[Block]) -> dict[str, Any]:
+    """A read-only modal around the `/case show` blocks (App Home has no message to answer)."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": clip(format_case_id(case_id), 24)},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks[: views.VIEW_BLOCK_LIMIT],
+    }
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(PAGE_ACTION)
+    def on_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+
+        def work() -> Answer:
+            action = body["actions"][0]
+            query = views.read_list_page_value(str(action.get("value", "")))
+            if query is None:
+                raise StalePage()
+            return list_answer(deps, body["user"]["id"], query)
+
+        respond_with_blocks(respond, work, replace_original=True)
+
+    @app.action(ViewId.CASE_OPEN.value)
+    def on_open(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        if body.get("response_url"):
+            respond_with_blocks(
+                respond, lambda: show_answer(deps, case_ref(body)), replace_original=False
+            )
+            return
+        case_id = case_ref(body)
+        _, blocks = show_answer(deps, case_id)
+        client.views_open(trigger_id=body["trigger_id"], view=_detail_modal(case_id, blocks))
