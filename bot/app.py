@@ -7,16 +7,15 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from slack_bolt import App
-from slack_bolt.adapter.flask import SlackRequestHandler
 
 from bot import web_errors
 from bot.deps import Deps
 from bot.slack.client import configure
 from handlers import ingest
-from handlers.slack import actions, commands, events, pages, views
+from handlers.slack import actions, commands, door, events, pages, views
 from storage import outbox
 
 log = logging.getLogger("casebot.app")
@@ -46,7 +45,9 @@ def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
         signing_secret=settings.slack_signing_secret,
         process_before_response=process_before_response,
         token_verification_enabled=False,
-        raise_error_for_unhandled_request=False,
+        # Unhandled requests go to our error handler (handlers.slack.door), which answers
+        # them without logging their body (Bolt's own warning would).
+        raise_error_for_unhandled_request=True,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
     configure(bolt.client, settings.slack_api_url)
@@ -62,11 +63,7 @@ def create_app(deps: Deps, *, process_before_response: bool = False) -> WebApp:
     bolt = create_bolt(deps, process_before_response=process_before_response)
     web = Flask("casebot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    slack_handler = SlackRequestHandler(bolt)
-
-    @web.post("/slack/events")
-    def slack_events() -> ResponseReturnValue:
-        return slack_handler.handle(request)
+    door.register(web, bolt, deps.settings.slack_signing_secret or "")
 
     @web.get("/healthz")
     def healthz() -> ResponseReturnValue:
