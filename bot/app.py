@@ -13,7 +13,9 @@ from slack_bolt import App
 
 from bot import web_errors
 from bot.deps import Deps
-from bot.slack.client import configure
+from bot.slack.client import configure, make_lookup_client
+from bot.slack.identity import Identity
+from bot.slack.people import People
 from handlers import ingest
 from handlers.slack import actions, commands, door, events, pages, views
 from storage import outbox
@@ -31,27 +33,34 @@ class WebApp:
     flask: Flask
 
 
-def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
+def create_bolt(
+    deps: Deps, *, process_before_response: bool = False, identity: Identity | None = None
+) -> App:
     """The Bolt app. `process_before_response=True` answers Slack only after the listener
     finished, which tests and the demo use to observe the result deterministically; in
     production the listener acks first and the HTTP answer leaves at `ack()`.
 
-    Bolt gets the token and builds its client, which is then configured like every
-    other: handing Bolt a ready client while SLACK_BOT_TOKEN is set makes it log "As you
-    gave `client` as well, `token` will be unused" at every start."""
+    Bolt gets no token but an `authorize` that hands it the token and the bot's identity
+    as `Identity` keeps them (asked once at start, never per request), so no request
+    waits on Slack's Web API before its ack; requests from another workspace are
+    refused by a middleware."""
     settings = deps.settings
+    if identity is None:
+        identity = Identity(make_lookup_client(settings.slack_bot_token, settings.slack_api_url))
+        identity.start()
     bolt = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
+        authorize=identity.authorize(settings.slack_bot_token),
         process_before_response=process_before_response,
-        token_verification_enabled=False,
         # Unhandled requests go to our error handler (handlers.slack.door), which answers
         # them without logging their body (Bolt's own warning would).
         raise_error_for_unhandled_request=True,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
     configure(bolt.client, settings.slack_api_url)
-    commands.register(bolt, deps)
+    bolt.use(identity.only_our_workspace)
+    people = People(make_lookup_client(settings.slack_bot_token, settings.slack_api_url), identity)
+    commands.register(bolt, deps, people)
     actions.register(bolt, deps)
     views.register(bolt, deps)
     pages.register(bolt, deps)
@@ -59,8 +68,10 @@ def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
     return bolt
 
 
-def create_app(deps: Deps, *, process_before_response: bool = False) -> WebApp:
-    bolt = create_bolt(deps, process_before_response=process_before_response)
+def create_app(
+    deps: Deps, *, process_before_response: bool = False, identity: Identity | None = None
+) -> WebApp:
+    bolt = create_bolt(deps, process_before_response=process_before_response, identity=identity)
     web = Flask("casebot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     door.register(web, bolt, deps.settings.slack_signing_secret or "")

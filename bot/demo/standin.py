@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl
 from config.errors import ConfigError
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
+TEAM = "T1"
+BOT_USER = "UCASEBOT"
 
 
 @dataclass
@@ -64,6 +66,8 @@ class SlackStandIn:
         self.messages: dict[str, list[Message]] = {}
         self.views: list[dict[str, Any]] = []
         self.users = users or {}
+        self.gone: set[str] = set()
+        """User ids `users.info` answers `user_not_found` for (everyone else exists)."""
         self.faults: dict[str, list[Fault]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -196,7 +200,7 @@ class SlackStandIn:
         with self._lock:
             match method:
                 case "auth.test":
-                    return {"ok": True, "user_id": "UCASEBOT", "team_id": "T1", "bot_id": "B1"}
+                    return {"ok": True, "user_id": BOT_USER, "team_id": TEAM, "bot_id": "B1"}
                 case "chat.postMessage":
                     channel = str(a.get("channel", ""))
                     if not channel or channel[0] not in "CGD":
@@ -251,7 +255,10 @@ class SlackStandIn:
                     return {"ok": True, "view": {"id": f"V{len(self.views)}", **a.get("view", {})}}
                 case "users.info":
                     uid = str(a.get("user"))
-                    return {"ok": True, "user": {"id": uid, "name": self.users.get(uid, uid)}}
+                    if uid in self.gone:
+                        return {"ok": False, "error": "user_not_found"}
+                    user = {"id": uid, "name": self.users.get(uid, uid), "deleted": False}
+                    return {"ok": True, "user": {**user, "is_bot": uid == BOT_USER}}
                 case _:
                     return {"ok": False, "error": "unknown_method"}
 

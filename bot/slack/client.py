@@ -18,3 +18,17 @@ def configure(client: WebClient, base_url: str) -> WebClient:
 
 def make_client(token: str | None, base_url: str) -> WebClient:
     return configure(WebClient(token=token), base_url)
+
+
+LOOKUP_TIMEOUT_SECONDS = 3
+
+
+def make_lookup_client(token: str | None, base_url: str) -> WebClient:
+    """For lookups made while a person waits for an answer (`users.info`): a short
+    timeout and no waiting out a 429, since the caller goes ahead without the answer."""
+    client = make_client(token, base_url)
+    client.timeout = LOOKUP_TIMEOUT_SECONDS
+    client.retry_handlers = [
+        h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)
+    ]
+    return client
