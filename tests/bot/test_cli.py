@@ -136,6 +136,7 @@ def test_web_logs_nothing_but_json_and_no_bolt_warning(tmp_path: Path, slack: Sl
     records = [json.loads(line) for line in _lines(log)]
     assert all(isinstance(r, dict) and r["level"] and r["event"] for r in records)
     assert not [r for r in records if "will be unused" in r["event"]]
+    assert not [r for r in records if "will be ignored" in r["event"]]
     requests = [r for r in records if r["event"] == "http.request"]
     assert {(r["method"], r["path"], r["status"]) for r in requests} >= {
         ("GET", "/healthz", 200),
