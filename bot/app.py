@@ -7,18 +7,21 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from slack_bolt import App
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import web_errors
+from bot import metrics, web_errors
 from bot.deps import Deps
 from bot.slack.client import configure, make_lookup_client
 from bot.slack.identity import Identity
 from bot.slack.people import People
 from handlers import ingest
 from handlers.slack import actions, commands, door, events, pages, views
-from storage import outbox
+from storage import backlog, outbox
+from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.app")
 MAX_REQUEST_BYTES = 1024 * 1024 + 4096
@@ -78,13 +81,40 @@ def create_app(
 
     @web.get("/healthz")
     def healthz() -> ResponseReturnValue:
+        """The database answers, and what the outbox still owes: `outbox` counts rows by
+        status, `backlog` the rows not yet delivered, `oldest_age_seconds` how long the
+        oldest of them has waited (null when none)."""
         if not deps.db.ping():
             response = jsonify(ok=False, database="unreachable")
             response.headers["Retry-After"] = str(web_errors.RETRY_AFTER_SECONDS)
             return response, 503
-        with deps.db.session() as session:
+        with deps.db.read() as session:
             queue = outbox.backlog(session)
-        return jsonify(ok=True, database="ok", outbox=queue), 200
+            waiting = backlog.pending(session)
+        now = deps.time.now()
+        oldest = min((p.oldest for p in waiting), default=None)
+        return jsonify(
+            ok=True,
+            database="ok",
+            outbox=queue,
+            backlog=sum(p.depth for p in waiting),
+            oldest_age_seconds=round((now - oldest).total_seconds(), 1) if oldest else None,
+        ), 200
+
+    @web.get("/metrics")
+    def metrics_page() -> ResponseReturnValue:
+        """Prometheus text format; the outbox gauges are read from the database now, and
+        a database that does not answer leaves them out (`casebot_database_up 0`)."""
+        try:
+            with deps.db.read() as session:
+                waiting: list[backlog.Pending] | None = backlog.pending(session)
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            waiting = None
+        return Response(
+            metrics.render(waiting, deps.time.now()), content_type=CONTENT_TYPE_PLAIN_0_0_4
+        )
 
     ingest.register(web, deps)
     web_errors.register(web)

@@ -22,6 +22,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from bot.app import create_app
 from bot.deps import Deps
+from bot.metrics_dir import MULTIPROC_ENV
 from bot.worker import build_scheduler
 from handlers.channels.limits import MAX_BODY, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE
 
@@ -127,6 +128,14 @@ def die_with_master(server: Any, _worker: Any) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+def forget_worker(_server: Any, worker: Any) -> None:
+    """gunicorn's `child_exit`: a dead worker's live gauges leave the pooled metrics."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(worker.pid)
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, deps: Deps, options: dict[str, Any], with_worker: bool) -> None:
         self.deps = deps
@@ -169,6 +178,7 @@ def run_web(deps: Deps, *, with_worker: bool) -> None:
         "logger_class": JsonLogger,
         "pre_request": close_when_refused,
         "post_fork": die_with_master,
+        "child_exit": forget_worker,
         "limit_request_line": MAX_REQUEST_LINE,
         "limit_request_fields": MAX_HEADERS,
         "limit_request_field_size": MAX_HEADER_BYTES,

@@ -13,14 +13,16 @@ their type (400). What passes reaches Bolt unchanged.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, jsonify, request
 from flask.typing import ResponseReturnValue
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.response import BoltResponse
@@ -28,8 +30,11 @@ from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import metrics
+from bot.ids import ActionId
+from bot.slack.views import ViewId
 from handlers.channels.base import ParseError
 from handlers.channels.limits import load_json, unix_seconds
+from handlers.slack import grammar
 from handlers.slack.answers import failure_text
 
 log = logging.getLogger("casebot.slack")
@@ -240,8 +245,49 @@ def on_bolt_error(error: Exception, response: BoltResponse | None) -> BoltRespon
     )
 
 
+ANSWERED = frozenset({*grammar.USAGE, *(a.value for a in ActionId), *(v.value for v in ViewId)})
+"""Command words and action ids named in `casebot_command_seconds`; others are `other`."""
+
+
+def _answered_as(body: dict[str, Any]) -> str | None:
+    """The `casebot_command_seconds` label of a slash command (its first word) or a click
+    (its action id); None for other requests."""
+    if "command" in body and body.get("type") is None:
+        words = str(body.get("text") or "").split(maxsplit=1)
+        name = words[0].lower() if words else "help"
+    elif body.get("type") == "block_actions":
+        name = str(body["actions"][0].get("action_id"))
+    else:
+        return None
+    return name if name in ANSWERED else "other"
+
+
+def time_answers(
+    context: BoltContext, body: dict[str, Any], response: BoltResponse, next: Callable[[], None]
+) -> BoltResponse:
+    """Bolt middleware: the time from a command or click arriving to its first answer
+    handed to Slack (through `respond`), into `casebot_command_seconds`."""
+    label = _answered_as(body)
+    if label is not None and context.response_url:
+        started = time.perf_counter()
+        respond = context.respond
+        answered = threading.Event()
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            result = respond(*args, **kwargs)
+            if not answered.is_set():
+                answered.set()
+                metrics.COMMAND_SECONDS.labels(command=label).observe(time.perf_counter() - started)
+            return result
+
+        context["respond"] = timed
+    next()
+    return response
+
+
 def register(web: Flask, bolt: App, secret: str) -> None:
     bolt.error(on_bolt_error)
+    bolt.use(time_answers)
 
     @web.post("/slack/events")
     def slack_events() -> ResponseReturnValue:

@@ -45,7 +45,13 @@ def test_web_process_serves_health_under_gunicorn(tmp_path: Path, slack: SlackSt
     assert run_bot(["migrate"], env).returncode == 0
     proc = start_bot(["web"], env)
     try:
-        assert wait_healthy(port) == {"ok": True, "database": "ok", "outbox": {}}
+        assert wait_healthy(port) == {
+            "ok": True,
+            "database": "ok",
+            "outbox": {},
+            "backlog": 0,
+            "oldest_age_seconds": None,
+        }
     finally:
         stop(proc)
 
