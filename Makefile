@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-faults demo run lint bench clean
+.PHONY: test test-faults test-browser demo run lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -12,11 +12,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --ignore=tests/faults $(ARGS)
+	$(BIN)/python -m pytest -q --ignore=tests/faults --ignore=tests/browser $(ARGS)
 
 # Slow fault-injection suites (kill -9, database restarts, 429 storms, fuzzing every door).
 test-faults: $(STAMP)
 	$(BIN)/python -m pytest -q tests/faults $(ARGS)
+
+# The status page in headless Chromium (Debian's chromium and chromium-driver).
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -q tests/browser $(ARGS)
 
 demo: $(STAMP)
 	$(BIN)/casebot demo
@@ -25,6 +29,7 @@ run: $(STAMP)
 	$(BIN)/casebot $(CMD)
 
 lint: $(STAMP)
+	! git grep -nE '^(<<<<<<<|>>>>>>>)( |$$)' -- ':!*.png'
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

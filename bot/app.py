@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from slack_bolt import App
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import metrics, web_errors
 from bot.deps import Deps
@@ -20,6 +21,7 @@ from bot.slack.identity import Identity
 from bot.slack.people import People
 from handlers import ingest
 from handlers.slack import actions, commands, door, events, pages, views
+from handlers.status import page as status_page
 from storage import backlog, outbox
 from storage.db import is_unavailable
 
@@ -117,5 +119,8 @@ def create_app(
         )
 
     ingest.register(web, deps)
+    status_page.register(web, deps)
     web_errors.register(web)
+    if hops := deps.settings.trusted_proxies:
+        web.wsgi_app = ProxyFix(web.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     return WebApp(bolt=bolt, flask=web)

@@ -17,8 +17,18 @@ from bot.cases import get_case
 from bot.ids import format_case_id
 from bot.sla import ClockReading, ClockState, tracking
 from config.schema import CasebotConfig
-from storage import queries
+from storage import acknowledgements, queries
 from storage.models import CaseCard, Customer
+
+
+@dataclass(frozen=True)
+class AckView:
+    """Whether the customer was acknowledged: `queued`, `sent` (with what it promised),
+    `skipped` (with why) or `failed`."""
+
+    state: str
+    reason: str | None
+    promised_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class CardView:
     sla: list[ClockReading]
     """As data, so the renderer can show due instants in each reader's own zone."""
     breached: bool
+    acknowledgement: AckView | None = None
+    """None when the case's source does not acknowledge."""
 
 
 def card_view(session: Session, case_id: int, config: CasebotConfig, now: datetime) -> CardView:
@@ -55,6 +67,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
     department = config.departments[case.department]
     earlier = queries.earlier_cases(session, customer_id=case.customer_id, before_case=case_id)
     readings = tracking.card_readings(session, case, config, now)
+    ack = acknowledgements.get(session, case_id=case_id)
     return CardView(
         case_id=case_id,
         ref=format_case_id(case_id),
@@ -78,6 +91,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         opened_at=case.created_at,
         sla=readings,
         breached=any(r.state is ClockState.BREACHED for r in readings),
+        acknowledgement=AckView(ack.state, ack.reason, ack.promised_at) if ack else None,
     )
 
 

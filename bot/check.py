@@ -119,9 +119,21 @@ def problems(deps: Deps, env: Mapping[str, str] | None = None, prog: str = PROG)
     return found
 
 
+def notes(deps: Deps) -> list[str]:
+    """What works, but not fully: said, without failing the check."""
+    acknowledging = [name for name, s in deps.config.sources.items() if s.acknowledge]
+    if acknowledging and not deps.settings.public_url:
+        return [
+            "note: PUBLIC_URL is not set, so acknowledgements (sources "
+            + ", ".join(acknowledging)
+            + ") go out without a status page link, and /case show has none"
+        ]
+    return []
+
+
 def run_check(deps: Deps, prog: str = PROG) -> int:
     found = problems(deps, prog=prog)
-    for line in found:
+    for line in [*notes(deps), *found]:
         print(line)
     if not found:
         print(f"ok: {len(deps.config.departments)} department channel(s) reachable")

@@ -165,6 +165,31 @@ class ReplyFailed(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CustomerAcknowledged(DomainEvent):
+    """The automatic acknowledgement reached the customer. It answers nobody: the
+    first-response clock runs on until a person replies."""
+
+    kind = "acknowledged"
+    promised_at: str
+    """The instant it promised an answer by, ISO 8601."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgementSkipped(DomainEvent):
+    """The acknowledgement was due to go out but no longer made sense (a person answered
+    first, the case closed, the promised time passed)."""
+
+    kind = "acknowledgement_skipped"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgementFailed(DomainEvent):
+    kind = "acknowledgement_failed"
+    error: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SlaWarning(DomainEvent):
     """A reminder step fired for one clock: a warning at a fraction, or the breach.
 

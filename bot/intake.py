@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import effects, priority, routing
+from bot import acknowledge, effects, priority, routing
 from bot.events import SYSTEM, CaseOpened, CustomerReturned, DomainEvent, PostAdded
 from bot.ids import Surface
 from bot.posts import IncomingPost
@@ -119,6 +119,7 @@ def receive(
         )
     else:
         case, rule = _open_case(session, post, customer, now, config)
+        acknowledge.on_open(session, case, post, config, now)
         events = [
             CaseOpened(
                 case_id=case.id or 0,

@@ -25,6 +25,7 @@ from bot.deps import Deps
 from bot.metrics_dir import MULTIPROC_ENV
 from bot.worker import build_scheduler
 from handlers.channels.limits import MAX_BODY, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE
+from handlers.status.page import loggable_path
 
 log = logging.getLogger("casebot.server")
 
@@ -48,7 +49,7 @@ class JsonLogger(glogging.Logger):  # type: ignore[misc]
             "http.request",
             extra={
                 "method": environ.get("REQUEST_METHOD"),
-                "path": environ.get("PATH_INFO"),
+                "path": loggable_path(str(environ.get("PATH_INFO", ""))),
                 "status": int(status) if status.isdigit() else status,
                 "bytes": getattr(resp, "sent", None),
                 "ms": round(request_time.total_seconds() * 1000, 1),

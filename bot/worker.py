@@ -17,13 +17,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.acknowledge import ACK
 from bot.deps import Deps
 from bot.oncall.handoffs import announce_handoffs
 from bot.replies import REPLY
 from bot.sla.sweep import BATCH, SweepResult, sweep
 from bot.slack.client import make_client
 from bot.slack.outbox import Delivery, deliver_due
-from handlers.channels.delivery import reply_deliverer
+from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
 from handlers.channels.replies import build_connectors
 from storage.db import is_unavailable
 
@@ -42,7 +43,10 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
         client=client,
         config=deps.config,
         time=deps.time,
-        extra={REPLY: reply_deliverer(connectors)},
+        extra={
+            REPLY: reply_deliverer(connectors),
+            ACK: acknowledgement_deliverer(connectors, deps.settings.public_url),
+        },
     )
 
 

@@ -8,12 +8,14 @@ its name.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from string import Formatter
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -87,8 +89,76 @@ ConnectorConfig = Annotated[
 ]
 
 
+ACK_PLACEHOLDERS = ("name", "case", "promise", "status_url")
+"""What an acknowledgement template may say: the customer's name, the case id, when a
+person will answer ("Monday 09:00 CET") and the status page's address."""
+ACK_TEMPLATE_CHARS = 1000
+
+
+def _known_placeholders(template: str) -> str:
+    """Every `{…}` must be one of ACK_PLACEHOLDERS, written plainly: no positions, no
+    attributes or indexes (they would reach into Python objects), no formats."""
+    use = ", ".join(f"{{{p}}}" for p in ACK_PLACEHOLDERS)
+    if not template.strip():
+        raise ValueError(f"is empty; write the text, with any of {use}")
+    try:
+        fields = [
+            (f, spec, conv) for _, f, spec, conv in Formatter().parse(template) if f is not None
+        ]
+    except ValueError as exc:
+        raise ValueError(f"{exc} (write a literal brace as {{{{ or }}}})") from None
+    for name, spec, conversion in fields:
+        if name not in ACK_PLACEHOLDERS:
+            raise ValueError(f"unknown placeholder {{{name}}}; use {use}")
+        if spec or conversion:
+            raise ValueError(f"write {{{name}}} without a format or conversion")
+    lines = [line for line in template.splitlines() if line.strip()]
+    if all("{status_url}" in line for line in lines):
+        raise ValueError(
+            "put {status_url} on a line of its own: that line is left out while PUBLIC_URL"
+            " is unset, and something must remain"
+        )
+    return template
+
+
+class Acknowledge(Strict):
+    """`acknowledge: true` (the built-in text) or `acknowledge: {template: "…"}`."""
+
+    template: (
+        Annotated[
+            str,
+            StringConstraints(max_length=ACK_TEMPLATE_CHARS),
+            AfterValidator(_known_placeholders),
+        ]
+        | None
+    ) = None
+    """None: the built-in text. A line that uses {status_url} is left out while PUBLIC_URL
+    is unset, so no sentence points at a missing link."""
+
+
 class SourceConfig(Strict):
     """One entry under `sources:`; a source without `reply` can only be answered elsewhere."""
 
     reply: ConnectorConfig | None = None
     require_approval: bool = False
+    acknowledge: Acknowledge | None = None
+    """Answer each new case's customer once, automatically, with the promise and the link."""
+
+    @field_validator("acknowledge", mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if value is True:
+            return {}
+        if value is False or value is None:
+            return None
+        if not isinstance(value, dict):
+            raise ValueError('use true, or {template: "…{name}…{case}…{promise}…{status_url}…"}')
+        return value
+
+    @model_validator(mode="after")
+    def _acknowledge_needs_reply(self) -> Self:
+        if self.acknowledge is not None and self.reply is None:
+            raise ValueError(
+                "acknowledge: needs a reply connector (`reply:`) to send the acknowledgement"
+            )
+        return self

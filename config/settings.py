@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -31,6 +33,12 @@ class Settings(BaseSettings):
     sla_sweep_seconds: float = Field(default=15, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """`casebot worker` serves its own `/metrics` there (web processes serve theirs on `PORT`)."""
+    public_url: str | None = None
+    """Where customers reach this install (`https://care.example.com`): the base of status
+    page links. Unset, acknowledgements go out without one."""
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    """How many reverse proxies in front of `web` append to X-Forwarded-For; their entries
+    are believed when telling clients apart (the status page's rate limit)."""
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -62,6 +70,24 @@ class Settings(BaseSettings):
                 f"unsupported database {url.drivername!r}; use sqlite:///… or postgresql://…"
             )
         return url.render_as_string(hide_password=False)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        url = urlsplit(v.strip())
+        if (
+            any(c.isspace() for c in v.strip())
+            or url.scheme not in ("https", "http")
+            or not url.netloc
+            or url.query
+            or url.fragment
+        ):
+            raise ValueError(
+                "must be the http(s) address customers reach, e.g. https://care.example.com"
+            )
+        return v.strip().rstrip("/")
 
     @field_validator("slack_api_url")
     @classmethod

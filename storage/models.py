@@ -263,3 +263,38 @@ class Handoff(SQLModel, table=True):
     shift_start: datetime = _utc(nullable=False)
     user_id: str
     announced_at: datetime = _utc(nullable=False)
+
+
+class StatusLink(SQLModel, table=True):
+    """A link to a case's status page, as its token's SHA-256 only: the database (a
+    backup, a replica, a support query) opens no page. A case gets one link per time it
+    is handed out (the acknowledgement, an agent's `/case show`), since a kept hash can
+    never be shown again; every one of them opens the same page."""
+
+    __tablename__ = "status_links"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_status_link_token"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    token_hash: str
+    created_at: datetime = _utc(nullable=False)
+
+
+class Acknowledgement(SQLModel, table=True):
+    """The automatic answer a new case's customer gets: at most one per case (the key).
+
+    State: `queued` → `sent` | `failed`, or `skipped` with the `reason` (an automated
+    sender, a reply to our own message, or a person who answered first). `promised_at`
+    is the instant the sent acknowledgement promised; `external_id` is what the remote
+    calls it, so a customer answering it joins the case.
+    """
+
+    __tablename__ = "acknowledgements"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    state: str = "queued"
+    reason: str | None = None
+    promised_at: datetime | None = _utc(nullable=True)
+    external_id: str | None = Field(default=None, index=True)
+    created_at: datetime = _utc(nullable=False)
+    sent_at: datetime | None = _utc(nullable=True)

@@ -109,6 +109,11 @@ def claim_due(
     return claimed
 
 
+def set_payload(session: Session, *, key: str, payload: dict[str, Any]) -> None:
+    """Replace a row's payload (what a deliverer must keep the same across its attempts)."""
+    session.execute(update(Outbox).where(col(Outbox.key) == key).values(payload=payload))
+
+
 def mark_sent(session: Session, *, row_id: int, now: datetime, result: dict[str, Any]) -> None:
     session.execute(
         update(Outbox)

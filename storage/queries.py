@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Case, Customer, CustomerIdentity, Post, Reply
+from storage.models import Acknowledgement, Case, Customer, CustomerIdentity, Post, Reply
 
 
 def find_post(session: Session, *, source: str, external_id: str) -> Post | None:
@@ -44,7 +44,7 @@ def open_case_for_thread(
     in_reply_to: str | None,
 ) -> Case | None:
     """The open case of this customer a follow-up belongs to: a reply to one of the
-    case's posts or to our reply, or the same thread.
+    case's posts, to our reply or to its acknowledgement, or the same thread.
 
     Always the same customer: on X every reply under a brand's post shares one
     conversation id, and two people there are two cases.
@@ -61,6 +61,11 @@ def open_case_for_thread(
                 select(Case)
                 .join(Reply, col(Reply.case_id) == col(Case.id))
                 .where(Case.source == source, Reply.external_id == in_reply_to, *mine)
+            ).first()
+            or session.exec(
+                select(Case)
+                .join(Acknowledgement, col(Acknowledgement.case_id) == col(Case.id))
+                .where(Case.source == source, Acknowledgement.external_id == in_reply_to, *mine)
             ).first()
         )
         if case:

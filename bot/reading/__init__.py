@@ -69,6 +69,9 @@ class CaseDetail:
     tags: tuple[str, ...]
     timeline: tuple[TimelineEntry, ...]
     """Oldest first, as stored."""
+    status_url: str | None = None
+    """A fresh link to the customer's status page, for the agent to paste; None without
+    PUBLIC_URL."""
 
 
 MAX_PAGE = 100_000

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -198,6 +198,15 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
+def _utc_text(iso: str) -> str:
+    """`2026-11-23 13:00 UTC` from a stored ISO instant (as written, if it is none)."""
+    try:
+        at = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if at.tzinfo else iso
+
+
 def _line(*parts: LinePart) -> tuple[LinePart, ...]:
     """The parts with empty text dropped and neighbouring text joined."""
     out: list[LinePart] = []
@@ -272,6 +281,15 @@ def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> tuple[LineP
             return _line(f"Reply sent to the customer: {_text(data, 'text')}")
         case "reply_failed":
             return _line(f"Reply #{_text(data, 'reply_id')} failed: {_text(data, 'error')}")
+        case "acknowledged":
+            promised = _utc_text(_text(data, "promised_at"))
+            return _line(
+                f"Acknowledged the customer automatically, promising an answer by {promised}"
+            )
+        case "acknowledgement_skipped":
+            return _line(f"Did not acknowledge the customer: {_text(data, 'reason')}")
+        case "acknowledgement_failed":
+            return _line(f"The acknowledgement could not be sent: {_text(data, 'error')}")
         case "sla_warning":
             told = _people([str(u) for u in data.get("notified") or []])
             return _line(f"SLA: {_text(data, 'text')} (told ", *told, ")")

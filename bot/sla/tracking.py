@@ -23,6 +23,7 @@ from bot.events import (
     ReplySent,
     WaitingOnCustomer,
 )
+from bot.sla.promise import Promise, of_clock
 from config.schema import CasebotConfig
 from storage import sla_clocks as store
 from storage.models import Case, SlaClock
@@ -142,3 +143,18 @@ def card_readings(
 def card_lines(session: Session, case: Case, config: CasebotConfig, now: datetime) -> list[str]:
     """`card_readings` as plain text (`/case show`)."""
     return [r.text for r in card_readings(session, case, config, now)]
+
+
+def response_promise(
+    session: Session, case: Case, config: CasebotConfig, now: datetime
+) -> Promise | None:
+    """What the case promises the customer at `now`: the due time of its running response
+    clock (first response, or next response after a follow-up), read exactly as the card
+    reads it; None when no answer is owed (answered, waiting on them, resolved)."""
+    if case.status == "resolved":
+        return None
+    rows = store.for_case(session, case_id=case.id or 0, running_only=True)
+    for row in reversed(rows):
+        if row.name in (FIRST, NEXT) and (clock := model(row, case, config)) is not None:
+            return of_clock(clock, now)
+    return None

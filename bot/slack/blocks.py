@@ -116,10 +116,25 @@ def _fallback(view: CardView) -> str:
     return clip(text, FALLBACK_TEXT_LIMIT)
 
 
+def _ack_line(view: CardView) -> list[str]:
+    """Whether the customer heard from us automatically, and what they were promised."""
+    ack = view.acknowledgement
+    if ack is None:
+        return []
+    if ack.state == "sent" and ack.promised_at is not None:
+        return [f"🤖 Customer acknowledged · promised by {slack_time(ack.promised_at)}"]
+    if ack.state == "queued":
+        return ["🤖 Acknowledgement on its way"]
+    if ack.state == "failed":
+        return ["⚠️ Acknowledgement failed (see the thread)"]
+    return [f"🤖 Not acknowledged: {escape(ack.reason or ack.state)}"]
+
+
 def case_card(view: CardView) -> tuple[str, Blocks]:
     """The case card: fallback text (notifications) and blocks, rendered from scratch."""
     context = [
         _status_line(view),
+        *_ack_line(view),
         f"Priority: {escape(view.priority_reason)}",
         f"Department: {escape(view.department_name)}",
     ]
@@ -247,6 +262,12 @@ def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
             )
         case "reply_failed":
             return f"⚠️ The reply could not be sent: {escape(str(data['error']))}"
+        case "acknowledged":
+            return f"🤖 Acknowledged, promised by {slack_time(str(data['promised_at']))}"
+        case "acknowledgement_skipped":
+            return f"🤖 Not acknowledged: {escape(str(data.get('reason', '')))}"
+        case "acknowledgement_failed":
+            return f"⚠️ The acknowledgement could not be sent: {escape(str(data['error']))}"
         case _:
             return f"• {escape(event.replace('_', ' '))} by {by}"
 

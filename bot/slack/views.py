@@ -475,6 +475,11 @@ def case_detail(detail: CaseDetail) -> tuple[str, list[Block]]:
     if detail.tags:
         facts.append("Tags: " + ", ".join(escape(clip(t, 50)) for t in detail.tags[:20]))
     blocks.append(_context(" · ".join(facts)))
+    if detail.status_url:
+        link = f"<{detail.status_url}>"
+        blocks.append(_context(f"🔗 Status page for the customer (give it only to them): {link}"))
+    else:
+        blocks.append(_context("🔗 No status page link: PUBLIC_URL is not set"))
     blocks.append({"type": "header", "text": _plain("Timeline", 150)})
     blocks += _timeline(detail.timeline) or [_context("No changes yet.")]
     fallback = clip(f"{case.ref}: {escape(' '.join(detail.text.split()))}", 300)

@@ -57,6 +57,10 @@ class OutgoingReply:
     subject: str | None
     private: bool = False
     """The customer wrote privately (e.g. a Mastodon direct message): do not answer in public."""
+    automatic: bool = False
+    """Sent by Casebot itself (the acknowledgement), not typed by a person: marked as such
+    where the channel has a way (RFC 3834 `Auto-Submitted: auto-replied` in e-mail), so
+    the customer's mail system sends no auto-reply back."""
 
 
 @dataclass(frozen=True)

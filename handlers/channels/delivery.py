@@ -1,22 +1,45 @@
-"""The worker's deliverer for customer replies: outbox row → connector → result.
+"""The worker's deliverers for what reaches the customer: outbox row → connector → result.
 
-The reply's facts come from the core; the connector does one attempt. A retryable
-failure goes back to the outbox (after the remote's Retry-After when it gave one);
-a permanent one is recorded on the case (a thread line says so) and parked.
+Two kinds go through the source's reply connector: an agent's reply, and the automatic
+acknowledgement of a new case. The facts come from the core; the connector does one
+attempt. A retryable failure goes back to the outbox (after the remote's Retry-After
+when it gave one); a permanent one is recorded on the case (a thread line says so) and
+parked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from bot import replies
+from bot import acknowledge, replies
 from bot.ids import format_case_id
 from bot.slack.outbox import Deliverer, Delivery, GiveUp, RetryLater
-from handlers.channels.base import OutgoingReply, ReplyError
+from handlers.channels.base import OutgoingReply, ReplyError, ReplyReceipt
 from handlers.channels.replies import ReplyConnector
 from storage.outbox import Claimed
+
+
+def _send(
+    connectors: Mapping[str, ReplyConnector],
+    outgoing: OutgoingReply,
+    fail: Callable[[str], None],
+) -> ReplyReceipt:
+    """One attempt; `fail` records a permanent failure on the case before the row parks."""
+    connector = connectors.get(outgoing.source)
+    if connector is None:
+        error = f"no reply connector for source '{outgoing.source}'"
+        fail(error)
+        raise GiveUp(error)
+    try:
+        return connector.send(outgoing)
+    except ReplyError as exc:
+        if exc.retryable:
+            after = timedelta(seconds=exc.retry_after) if exc.retry_after else None
+            raise RetryLater(str(exc), after) from None
+        fail(str(exc))
+        raise GiveUp(str(exc)) from None
 
 
 def reply_deliverer(connectors: Mapping[str, ReplyConnector]) -> Deliverer:
@@ -24,9 +47,6 @@ def reply_deliverer(connectors: Mapping[str, ReplyConnector]) -> Deliverer:
         reply_id = int(row.payload["reply_id"])
         with d.db.session() as session:
             facts = replies.facts(session, reply_id, row.key)
-        connector = connectors.get(facts.source)
-        if connector is None:
-            _fail(d, reply_id, f"no reply connector for source '{facts.source}'")
         outgoing = OutgoingReply(
             key=facts.key,
             case_ref=format_case_id(facts.case_id),
@@ -39,14 +59,12 @@ def reply_deliverer(connectors: Mapping[str, ReplyConnector]) -> Deliverer:
             subject=facts.subject,
             private=facts.private,
         )
-        try:
-            receipt = connector.send(outgoing)  # type: ignore[union-attr]
-        except ReplyError as exc:
-            if exc.retryable:
-                if exc.retry_after:
-                    raise RetryLater(str(exc), timedelta(seconds=exc.retry_after)) from None
-                raise RetryLater(str(exc)) from None
-            _fail(d, reply_id, str(exc))
+
+        def fail(error: str) -> None:
+            with d.db.session() as session:
+                replies.failed(session, reply_id, error=error, now=d.time.now())
+
+        receipt = _send(connectors, outgoing, fail)
         with d.db.session() as session:
             replies.sent(session, reply_id, external_id=receipt.external_id, now=d.time.now())
         return {"external_id": receipt.external_id}
@@ -54,7 +72,55 @@ def reply_deliverer(connectors: Mapping[str, ReplyConnector]) -> Deliverer:
     return deliver
 
 
-def _fail(d: Delivery, reply_id: int, error: str) -> None:
-    with d.db.session() as session:
-        replies.failed(session, reply_id, error=error, now=d.time.now())
-    raise GiveUp(error)
+def acknowledgement_deliverer(
+    connectors: Mapping[str, ReplyConnector], public_url: str | None
+) -> Deliverer:
+    """The acknowledgement goes privately where the channel can (a Mastodon `direct`
+    status): it carries the case's status link."""
+
+    def deliver(d: Delivery, row: Claimed) -> dict[str, Any]:
+        assert row.case_id is not None
+        case_id = row.case_id
+        with d.db.session() as session:
+            facts = acknowledge.prepare(
+                session,
+                case_id,
+                key=row.key,
+                kept_link=row.payload.get(acknowledge.LINK),
+                config=d.config,
+                public_url=public_url,
+                now=d.time.now(),
+            )
+        if facts is None:
+            return {"skipped": "not to be sent (any more)"}
+        outgoing = OutgoingReply(
+            key=row.key,
+            case_ref=format_case_id(case_id),
+            source=facts.source,
+            text=facts.text,
+            in_reply_to=facts.in_reply_to,
+            conversation_id=facts.conversation_id,
+            customer_handle=facts.customer_handle,
+            customer_email=facts.customer_email,
+            subject=facts.subject,
+            private=True,
+            automatic=True,
+        )
+
+        def fail(error: str) -> None:
+            with d.db.session() as session:
+                acknowledge.failed(session, case_id, key=row.key, error=error, now=d.time.now())
+
+        receipt = _send(connectors, outgoing, fail)
+        with d.db.session() as session:
+            acknowledge.sent(
+                session,
+                case_id,
+                key=row.key,
+                external_id=receipt.external_id,
+                promised_at=facts.promised_at,
+                now=d.time.now(),
+            )
+        return {"external_id": receipt.external_id, "promised_at": facts.promised_at.isoformat()}
+
+    return deliver

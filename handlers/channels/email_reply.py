@@ -20,6 +20,7 @@ from config.connectors import EmailConnector
 from handlers.channels.base import OutgoingReply, ReplyError, ReplyReceipt
 
 log = logging.getLogger("casebot.replies")
+AUTO_REPLIED = "auto-replied"
 
 
 def message_id_for(key: str, from_address: str) -> str:
@@ -57,6 +58,10 @@ class EmailReplies:
         thread = [i for i in (reply.conversation_id, reply.in_reply_to) if i]
         if thread:
             msg["References"] = " ".join(f"<{i}>" for i in dict.fromkeys(thread))
+        if reply.automatic:
+            msg["Auto-Submitted"] = AUTO_REPLIED
+            # Exchange and Outlook honour this one rather than RFC 3834.
+            msg["X-Auto-Response-Suppress"] = "All"
         msg.set_content(reply.text)
         return msg
 

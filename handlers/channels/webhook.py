@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from config.connectors import WebhookConnector
 from handlers.channels import outbound
@@ -27,19 +28,22 @@ class WebhookReplies:
         self._clock = clock
 
     def send(self, reply: OutgoingReply) -> ReplyReceipt:
-        body = outbound.json_body(
-            {
-                "key": reply.key,
-                "case": reply.case_ref,
-                "source": reply.source,
-                "text": reply.text,
-                "in_reply_to": reply.in_reply_to,
-                "conversation_id": reply.conversation_id,
-                "subject": reply.subject,
-                "private": reply.private,
-                "customer": {"handle": reply.customer_handle, "email": reply.customer_email},
-            }
-        )
+        payload: dict[str, Any] = {
+            "key": reply.key,
+            "case": reply.case_ref,
+            "source": reply.source,
+            "text": reply.text,
+            "in_reply_to": reply.in_reply_to,
+            "conversation_id": reply.conversation_id,
+            "subject": reply.subject,
+            "private": reply.private,
+            "customer": {"handle": reply.customer_handle, "email": reply.customer_email},
+        }
+        headers: dict[str, str] = {}
+        if reply.automatic:
+            # The e-mail marker, for an integration that passes the message on as mail.
+            payload["auto_submitted"] = headers["Auto-Submitted"] = "auto-replied"
+        body = outbound.json_body(payload)
         timestamp = str(int(self._clock()))
         resp = outbound.post(
             "webhook",
@@ -50,6 +54,7 @@ class WebhookReplies:
                 "X-Casebot-Timestamp": timestamp,
                 "X-Casebot-Signature": sign(self._secret, body, timestamp),
                 "Idempotency-Key": reply.key,
+                **headers,
             },
             timeout=self._cfg.timeout_seconds,
         )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot import status
 from bot.deps import Deps
 from bot.events import DomainError
 from bot.ids import format_case_id
@@ -51,10 +53,15 @@ def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
 
 
 def show_answer(deps: Deps, case_id: int) -> Answer:
-    """`/case show` as (fallback text, blocks); raises `CaseNotFound` for an unknown id."""
+    """`/case show` as (fallback text, blocks), with a status page link to paste to the
+    customer; raises `CaseNotFound` for an unknown id."""
     with deps.db.read() as session:
         detail = pages.case_detail(session, case_id, deps.config, deps.time.now())
-    return views.case_detail(detail)
+    with deps.db.session() as session:
+        url = status.agent_link(
+            session, case_id=case_id, public_url=deps.settings.public_url, now=deps.time.now()
+        )
+    return views.case_detail(replace(detail, status_url=url))
 
 
 def respond_with_blocks(

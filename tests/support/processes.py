@@ -27,7 +27,7 @@ def clean_env(**env: str) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SLACK_", "CASEBOT_", "DATABASE_", "LOG_", "INGEST_"))
-        and k not in {"PORT", "HOST"}
+        and k not in {"PORT", "HOST", "PUBLIC_URL", "TRUSTED_PROXIES"}
     }
     return {**keep, **env}
 

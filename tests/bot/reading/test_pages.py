@@ -332,6 +332,21 @@ LINES: list[tuple[str, dict[str, Any], str | tuple[LinePart, ...]]] = [
     ("reply_discarded", {"reply_id": 3}, "Discarded reply #3"),
     ("reply_sent", {"reply_id": 3, "text": "Sorry!"}, "Reply sent to the customer: Sorry!"),
     ("reply_failed", {"reply_id": 3, "error": "rate limited"}, "Reply #3 failed: rate limited"),
+    (
+        "acknowledged",
+        {"promised_at": "2026-11-30T09:00:00+00:00"},
+        "Acknowledged the customer automatically, promising an answer by 2026-11-30 09:00 UTC",
+    ),
+    (
+        "acknowledgement_skipped",
+        {"reason": "a person answered first"},
+        "Did not acknowledge the customer: a person answered first",
+    ),
+    (
+        "acknowledgement_failed",
+        {"error": "email: recipient refused (550)"},
+        "The acknowledgement could not be sent: email: recipient refused (550)",
+    ),
     ("merged_into", {}, "Merged into"),
 ]
 
