@@ -8,7 +8,6 @@ this module does not import it: `casebot web` and `serve` call `prepare()` first
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import sys
@@ -17,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-
-log = logging.getLogger("casebot.metrics")
 
 
 def prepare() -> Callable[[], None]:
@@ -33,9 +30,7 @@ def prepare() -> Callable[[], None]:
         path.mkdir(parents=True, exist_ok=True)
         for old in path.glob("*.db"):
             old.unlink()
-        log.info("metrics.dir", extra={"path": str(path), "made": False})
         return lambda: None
     made = tempfile.mkdtemp(prefix="casebot-metrics-")
     os.environ[MULTIPROC_ENV] = made
-    log.info("metrics.dir", extra={"path": made, "made": True})
     return lambda: shutil.rmtree(made, ignore_errors=True)

@@ -168,6 +168,7 @@ def bind_address(host: str, port: int) -> str:
 
 
 def run_web(deps: Deps, *, with_worker: bool) -> None:
+    log.info("metrics.dir", extra={"path": os.environ.get(MULTIPROC_ENV)})
     workers = 1 if with_worker else int(os.environ.get("WEB_CONCURRENCY", "2"))
     options = {
         "bind": bind_address(deps.settings.host, deps.settings.port),
