@@ -203,6 +203,8 @@ class SlackStandIn:
                     return {"ok": True, "user_id": BOT_USER, "team_id": TEAM, "bot_id": "B1"}
                 case "chat.postMessage":
                     channel = str(a.get("channel", ""))
+                    if channel[:1] in ("U", "W"):  # a user id posts in the app's DM with them
+                        channel = "D" + channel[1:]
                     if not channel or channel[0] not in "CGD":
                         return {"ok": False, "error": "channel_not_found"}
                     msg = Message(

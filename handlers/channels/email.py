@@ -43,6 +43,11 @@ CONTENT_TYPES = ("message/rfc822",)
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _OBS_FIELD_NAME = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
+_BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
+MAX_BOUNDARIES = 4 * mail_parts.MAX_DEPTH
+"""Multipart containers a message may declare, nested or side by side: the stdlib parser
+takes seconds to give up on a thousand nested ones (its recursion limit), so a body
+declaring more is refused before it is parsed. Real mail declares a handful."""
 
 __all__ = ["CONTENT_TYPES", "derived_message_id", "message_ids", "parse"]
 
@@ -66,6 +71,10 @@ def _unobsolete(body: bytes) -> bytes:
 
 
 def _parsed(body: bytes) -> tuple[EmailMessage, list[mail_parts.Part]]:
+    if len(_BOUNDARY.findall(body)) > MAX_BOUNDARIES:
+        raise ParseError(
+            "Content-Type", f"declares more than {MAX_BOUNDARIES} multipart boundaries"
+        )
     try:
         msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(_unobsolete(body)))
     except RecursionError:

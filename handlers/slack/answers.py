@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import Respond
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.events import DomainError
 from storage.db import is_unavailable
@@ -28,7 +29,18 @@ def answer(respond: Respond, work: Callable[[], str | None]) -> None:
     except Exception as exc:
         text = failure_text(exc)
     if text:
+        send(respond, text)
+
+
+def send(respond: Respond, text: str) -> None:
+    """Hand the answer to Slack; if Slack cannot take it (unreachable, or refusing), the
+    change is made all the same and the card shows it: logged, not raised."""
+    try:
         respond(text=text, response_type="ephemeral", replace_original=False)
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning(
+            "slack.answer_undelivered", extra={"door": "slack", "error": type(exc).__name__}
+        )
 
 
 def failure_text(exc: Exception) -> str:
