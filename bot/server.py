@@ -86,8 +86,8 @@ class CasebotWorker(ThreadWorker):  # type: ignore[misc]
       would hold it while kept-alive connections linger, 2 s), so a restarted master can
       bind it;
     - requests gunicorn refuses before the app sees them (a request line or headers over
-      the limits: 414, 431; a malformed request: 400) are answered with JSON like every
-      other answer, not with gunicorn's HTML page."""
+      the limits: 414, 431; a malformed request or an unknown transfer coding: 400) are
+      answered with JSON like every other answer, not with gunicorn's HTML page."""
 
     def set_accept_enabled(self, enabled: bool) -> None:
         super().set_accept_enabled(enabled)
@@ -102,6 +102,8 @@ class CasebotWorker(ThreadWorker):  # type: ignore[misc]
         status = page.data.split(b"\r\n", 1)[0].split(b" ", 2)
         code = int(status[1]) if len(status) > 1 and status[1].isdigit() else 400
         reason = status[2].decode("latin-1") if len(status) > 2 else "Bad Request"
+        if code == 501:  # an unknown Transfer-Encoding: the client's doing, so a 4xx
+            code, reason = 400, "Unsupported Transfer Coding"
         body = json.dumps({"error": reason.lower()}).encode()
         head = (
             f"HTTP/1.1 {code} {reason}\r\nConnection: close\r\n"

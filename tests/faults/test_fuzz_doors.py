@@ -7,6 +7,7 @@ exception produces."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,14 @@ from tests.conftest import ROOT, sample_post, sign
 from tests.faults.doors import HOSTILE_TEXT, assert_answered, json_values, mutated
 from tests.support.slackreq import SIGNING_SECRET
 
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+"""Examples per door; `make test-faults ARGS=...` with FUZZ_EXAMPLES=2000 digs deeper."""
 FUZZ = settings(
-    max_examples=120,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-FEW = settings(FUZZ, max_examples=30)
+FEW = settings(FUZZ, max_examples=max(EXAMPLES // 4, 10))
 
 CONTENT_TYPES = [
     "application/json",
