@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -124,3 +125,31 @@ def test_each_worker_job_logs_one_traceback_while_the_database_is_down(
     tracebacks = [r for r in log_lines() if "exc" in r]
     assert sorted(r["job"] for r in tracebacks) == sorted(jobs)
     assert {r["event"] for r in tracebacks} == {"job.database_unavailable"}
+
+
+@pytest.mark.both_db
+def test_a_modal_submitted_while_the_database_is_down_stays_open_saying_try_again(
+    down_http: FlaskClient, slack: Any
+) -> None:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": "U0ANA0001", "team_id": "T1"},
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "resolve_modal",
+            "private_metadata": '{"case":1}',
+            "state": {"values": {"resolve_note": {"resolve_note": {"value": "done"}}}},
+        },
+    }
+    user = SlackClientSim(down_http, slack.response_url())
+    resp = user.post(urlencode({"payload": json.dumps(payload)}))
+    assert resp.status_code == 200
+    assert resp.get_json() == {
+        "response_action": "errors",
+        "errors": {
+            "resolve_note": "Casebot cannot reach its database right now;"
+            " please try again in a minute."
+        },
+    }
