@@ -52,33 +52,45 @@ def _constant(name: str) -> float:
     raise ParseError("body", f"has {name}, which is not JSON")
 
 
-def _cleaned(data: Any) -> Any:
-    """`data` with every string (keys too) cleaned as stored text is, checking the depth
-    on the way (iteratively: a deep document must not exhaust the stack here either)."""
+def _text(value: str, clean: bool) -> str:
+    if clean:
+        return clean_text(value, limit=MAX_BODY)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ParseError("body", "has a lone surrogate escape, which is no text") from None
+    return value
+
+
+def _walked(data: Any, clean: bool) -> Any:
+    """`data` with every string (keys too) cleaned as stored text is, or checked to be
+    text (`clean=False`), checking the depth on the way (iteratively: a deep document
+    must not exhaust the stack here either)."""
     root: list[Any] = [data]
     stack: list[tuple[Any, Any, int]] = [(root, 0, 0)]
     while stack:
         parent, key, depth = stack.pop()
         value = parent[key]
         if isinstance(value, str):
-            parent[key] = clean_text(value, limit=MAX_BODY)
+            parent[key] = _text(value, clean)
             continue
         if not isinstance(value, dict | list):
             continue
         if depth >= MAX_JSON_DEPTH:
             raise ParseError("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(value, dict):
-            cleaned = {clean_text(k, limit=MAX_BODY): v for k, v in value.items()}
-            parent[key] = cleaned
-            stack.extend((cleaned, k, depth + 1) for k in cleaned)
+            walked = {_text(k, clean): v for k, v in value.items()}
+            parent[key] = walked
+            stack.extend((walked, k, depth + 1) for k in walked)
         else:
             stack.extend((value, i, depth + 1) for i in range(len(value)))
     return root[0]
 
 
-def load_json(body: bytes) -> Any:
+def load_json(body: bytes, *, clean: bool = True) -> Any:
     """The JSON document in `body`, within the bounds above; `ParseError` naming `body`
-    for anything else."""
+    for anything else. `clean=False` refuses lone surrogates instead of replacing them,
+    for a body that is passed on as it came (to Bolt, which cannot encode them again)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -89,7 +101,7 @@ def load_json(body: bytes) -> Any:
         raise ParseError("body", f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
         raise ParseError("body", f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    return _cleaned(data)
+    return _walked(data, clean)
 
 
 def unix_seconds(value: str) -> bool:

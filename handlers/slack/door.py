@@ -194,10 +194,11 @@ def _parsed(req: Request, raw: bytes) -> dict[str, Any] | Refusal:
     text = raw.decode("utf-8", "replace")
     try:
         if req.mimetype == "application/json" or text.startswith("{"):
-            data = load_json(raw)
+            data = load_json(raw, clean=False)
         else:
             form = dict(parse_qsl(text, keep_blank_values=True))
-            data = load_json(form["payload"].encode()) if "payload" in form else form
+            payload = form["payload"].encode() if "payload" in form else None
+            data = load_json(payload, clean=False) if payload is not None else form
     except ParseError as exc:
         return Refusal(400, f"payload {exc.problem}")
     if not isinstance(data, dict):

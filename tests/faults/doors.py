@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import time
 from typing import Any
 
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from slack_sdk.signature import SignatureVerifier
 from werkzeug.test import TestResponse
+
+from bot.demo.standin import SlackStandIn
+from tests.conftest import sample_post, sign
+from tests.support.slackreq import SIGNING_SECRET
 
 HOSTILE_TEXT = [
     "",
@@ -138,3 +147,72 @@ def assert_answered(resp: TestResponse, *, down: bool = False, empty_ok: bool = 
     assert isinstance(body, dict)
     if status >= 400:
         assert isinstance(body.get("error"), str) and body["error"], body
+
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+"""Examples per door; `make test-faults ARGS=...` with FUZZ_EXAMPLES=2000 digs deeper."""
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+FEW = settings(FUZZ, max_examples=max(EXAMPLES // 4, 10))
+
+CONTENT_TYPES = [
+    "application/json",
+    "application/json; charset=utf-8",
+    "APPLICATION/JSON",
+    "message/rfc822",
+    "application/x-www-form-urlencoded",
+    "text/plain",
+    "multipart/form-data; boundary=x",
+    "",
+    "application/json; charset=latin-1",
+    "\x00",
+]
+
+
+header_values = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40),
+    st.sampled_from(["", "0", "-1", "9" * 4301, "1" * 13, "1700000000", "sha256=", "v0="]),
+)
+
+
+def ingest_post(http: FlaskClient, source: str, body: bytes, ctype: str, **headers: str) -> Any:
+    return http.post(
+        f"/ingest/{source}",
+        data=body,
+        headers={"Content-Type": ctype, "X-Casebot-Signature": sign(body), **headers},
+    )
+
+
+def slack_post(
+    http: FlaskClient,
+    body: str,
+    *,
+    ctype: str = "application/x-www-form-urlencoded",
+    **headers: str,
+) -> Any:
+    timestamp = headers.pop("timestamp", str(int(time.time())))
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)
+    return http.post(
+        "/slack/events",
+        data=body.encode("utf-8", "surrogatepass"),
+        headers={
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature,
+            "Content-Type": ctype,
+            **headers,
+        },
+    )
+
+
+def seed(http: FlaskClient) -> None:
+    """Case C-1 exists (from the second call on, a duplicate: nothing new), so commands
+    and clicks reach the core instead of stopping at "There is no case"."""
+    body = json.dumps(sample_post(1)).encode()
+    assert ingest_post(http, "web", body, "application/json").status_code == 202
+
+
+def sorry(slack: SlackStandIn) -> list[str]:
+    return [a["text"] for _, a in slack.responses if "Sorry, that failed" in str(a.get("text"))]

@@ -103,7 +103,9 @@ def test_a_signed_but_malformed_payload_is_400(http: FlaskClient, body: str, wor
 
 def test_a_malformed_events_api_body_is_400(http: FlaskClient) -> None:
     now = str(int(time.time()))
-    for body in ("[]", '{"type": "event_callback"}', '{"type": "event_callback", "event": 3}'):
+    lone = '{"type": "event_callback", "event": {"type": "app_home_opened", "user": "\\ud800"}}'
+    bodies = ("[]", '{"type": "event_callback"}', '{"type": "event_callback", "event": 3}', lone)
+    for body in bodies:
         resp = _post(http, body, now, **{"Content-Type": "application/json"})
         _json(resp, 400)
 
