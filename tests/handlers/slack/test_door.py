@@ -142,3 +142,29 @@ def test_a_listener_that_fails_answers_the_user_not_500(
     }
     [failed] = [r for r in log_lines() if "exc" in r]
     assert failed["event"] == "slack.listener_failed" and "RuntimeError: boom" in failed["exc"]
+
+
+def test_a_forged_modal_submission_with_values_that_are_not_text_is_answered(
+    http: FlaskClient, slack: SlackStandIn
+) -> None:
+    values = {
+        "snooze_minutes": {"snooze_minutes": {"type": "static_select", "selected_option": True}},
+        "snooze_reason": {"snooze_reason": {"type": "plain_text_input", "value": 5}},
+    }
+    payload = {
+        "type": "view_submission",
+        "team": TEAM,
+        "user": USER,
+        "view": {
+            "type": "modal",
+            "callback_id": "snooze_modal",
+            "private_metadata": '{"case":1}',
+            "state": {"values": values},
+        },
+    }
+    resp = SlackClientSim(http, slack.response_url()).post(_payload(payload))
+    assert resp.status_code == 200
+    assert resp.get_json() == {
+        "response_action": "errors",
+        "errors": {"snooze_minutes": "C-1: snooze for 30, 60 or 120 minutes."},
+    }
