@@ -2,7 +2,8 @@
 
 `/case assign C-42 @ana` names someone by a mention Slack's client produced, but the
 text is free: `<@U0NOBODY>` or the bot itself parse just as well. Each named person is
-looked up once with `users.info` (scope `users:read`) and the answer kept for an hour.
+looked up with `users.info` (scope `users:read`) and the answer kept for an hour (a
+refusal for five minutes).
 When Slack cannot be asked (unreachable, rate-limited, the scope missing), the command
 goes ahead unverified and that is logged: a slash command must work while Slack's Web
 API is down, and a DM to a user that does not exist only fails in the outbox.
@@ -24,6 +25,8 @@ from bot.slack.identity import Identity
 log = logging.getLogger("casebot.slack")
 
 CACHE_SECONDS = 3600.0
+REFUSAL_CACHE_SECONDS = 300.0
+"""A refusal is kept for less: the person may join, or be reactivated, meanwhile."""
 GONE = {"user_not_found", "user_not_visible", "invalid_user"}
 
 
@@ -49,7 +52,8 @@ class People:
         now = self._clock()
         with self._lock:
             cached = self._verdicts.get(user_id)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
+        keep = CACHE_SECONDS if cached is None or cached[1] is None else REFUSAL_CACHE_SECONDS
+        if cached is not None and now - cached[0] < keep:
             verdict = cached[1]
         else:
             looked_up = self._look_up(user_id)

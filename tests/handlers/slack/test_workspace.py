@@ -18,8 +18,10 @@ from sqlmodel import select
 from bot.app import create_app
 from bot.demo.standin import Fault, SlackStandIn
 from bot.deps import Deps
+from bot.events import Refused
 from bot.slack.client import make_lookup_client
 from bot.slack.identity import OTHER_WORKSPACE, Identity
+from bot.slack.people import People
 from storage.models import Case
 from tests.conftest import post_json, sample_post
 from tests.support.slackreq import SlackClientSim
@@ -179,3 +181,24 @@ def test_assign_goes_ahead_unverified_when_slack_cannot_be_asked(
     assert _texts(slack) == [f"C-1 is now <@{BEN}>'s."]
     [unverified] = [r for r in log_lines() if r["event"] == "people.unverified"]
     assert unverified["user"] == BEN
+
+
+def test_a_refusal_is_remembered_for_five_minutes_an_answer_for_an_hour(
+    slack: SlackStandIn,
+) -> None:
+    now = [0.0]
+    client = make_lookup_client("xoxb-test", slack.api_url)
+    people = People(client, Identity(client).start(), clock=lambda: now[0])
+    slack.gone.add("U0NEWBIE1")
+    with pytest.raises(Refused):
+        people.require_person("U0NEWBIE1")
+    slack.gone.clear()  # they joined
+    now[0] = 299
+    with pytest.raises(Refused):
+        people.require_person("U0NEWBIE1")
+    now[0] = 301
+    people.require_person("U0NEWBIE1")
+    slack.gone.add("U0NEWBIE1")  # and left again: still remembered as a person
+    now[0] = 301 + 3599
+    people.require_person("U0NEWBIE1")
+    assert len(slack.calls_to("users.info")) == 2
