@@ -7,18 +7,23 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from slack_bolt import App
-from slack_bolt.adapter.flask import SlackRequestHandler
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot import metrics, web_errors
 from bot.deps import Deps
-from bot.slack.client import configure
+from bot.slack.client import configure, make_lookup_client
+from bot.slack.identity import Identity
+from bot.slack.people import People
 from handlers import ingest
-from handlers.slack import actions, commands, events, pages, views
+from handlers.slack import actions, commands, door, events, pages, views
 from handlers.status import page as status_page
-from storage import outbox
+from storage import backlog, outbox
+from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.app")
 MAX_REQUEST_BYTES = 1024 * 1024 + 4096
@@ -33,25 +38,34 @@ class WebApp:
     flask: Flask
 
 
-def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
+def create_bolt(
+    deps: Deps, *, process_before_response: bool = False, identity: Identity | None = None
+) -> App:
     """The Bolt app. `process_before_response=True` answers Slack only after the listener
     finished, which tests and the demo use to observe the result deterministically; in
     production the listener acks first and the HTTP answer leaves at `ack()`.
 
-    Bolt gets the token and builds its client, which is then configured like every
-    other: handing Bolt a ready client while SLACK_BOT_TOKEN is set makes it log "As you
-    gave `client` as well, `token` will be unused" at every start."""
+    Bolt gets no token but an `authorize` that hands it the token and the bot's identity
+    as `Identity` keeps them (asked once at start, never per request), so no request
+    waits on Slack's Web API before its ack; requests from another workspace are
+    refused by a middleware."""
     settings = deps.settings
+    if identity is None:
+        identity = Identity(make_lookup_client(settings.slack_bot_token, settings.slack_api_url))
+        identity.start()
     bolt = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
+        authorize=identity.authorize(settings.slack_bot_token),
         process_before_response=process_before_response,
-        token_verification_enabled=False,
-        raise_error_for_unhandled_request=False,
+        # Unhandled requests go to our error handler (handlers.slack.door), which answers
+        # them without logging their body (Bolt's own warning would).
+        raise_error_for_unhandled_request=True,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
     configure(bolt.client, settings.slack_api_url)
-    commands.register(bolt, deps)
+    bolt.use(identity.only_our_workspace)
+    people = People(make_lookup_client(settings.slack_bot_token, settings.slack_api_url), identity)
+    commands.register(bolt, deps, people)
     actions.register(bolt, deps)
     views.register(bolt, deps)
     pages.register(bolt, deps)
@@ -59,26 +73,54 @@ def create_bolt(deps: Deps, *, process_before_response: bool = False) -> App:
     return bolt
 
 
-def create_app(deps: Deps, *, process_before_response: bool = False) -> WebApp:
-    bolt = create_bolt(deps, process_before_response=process_before_response)
+def create_app(
+    deps: Deps, *, process_before_response: bool = False, identity: Identity | None = None
+) -> WebApp:
+    bolt = create_bolt(deps, process_before_response=process_before_response, identity=identity)
     web = Flask("casebot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    slack_handler = SlackRequestHandler(bolt)
-
-    @web.post("/slack/events")
-    def slack_events() -> ResponseReturnValue:
-        return slack_handler.handle(request)
+    door.register(web, bolt, deps.settings.slack_signing_secret or "")
 
     @web.get("/healthz")
     def healthz() -> ResponseReturnValue:
+        """The database answers, and what the outbox still owes: `outbox` counts rows by
+        status, `backlog` the rows not yet delivered, `oldest_age_seconds` how long the
+        oldest of them has waited (null when none)."""
         if not deps.db.ping():
-            return jsonify(ok=False, database="unreachable"), 503
-        with deps.db.session() as session:
+            response = jsonify(ok=False, database="unreachable")
+            response.headers["Retry-After"] = str(web_errors.RETRY_AFTER_SECONDS)
+            return response, 503
+        with deps.db.read() as session:
             queue = outbox.backlog(session)
-        return jsonify(ok=True, database="ok", outbox=queue), 200
+            waiting = backlog.pending(session)
+        now = deps.time.now()
+        oldest = min((p.oldest for p in waiting), default=None)
+        return jsonify(
+            ok=True,
+            database="ok",
+            outbox=queue,
+            backlog=sum(p.depth for p in waiting),
+            oldest_age_seconds=round((now - oldest).total_seconds(), 1) if oldest else None,
+        ), 200
+
+    @web.get("/metrics")
+    def metrics_page() -> ResponseReturnValue:
+        """Prometheus text format; the outbox gauges are read from the database now, and
+        a database that does not answer leaves them out (`casebot_database_up 0`)."""
+        try:
+            with deps.db.read() as session:
+                waiting: list[backlog.Pending] | None = backlog.pending(session)
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            waiting = None
+        return Response(
+            metrics.render(waiting, deps.time.now()), content_type=CONTENT_TYPE_PLAIN_0_0_4
+        )
 
     ingest.register(web, deps)
     status_page.register(web, deps)
+    web_errors.register(web)
     if hops := deps.settings.trusted_proxies:
         web.wsgi_app = ProxyFix(web.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     return WebApp(bolt=bolt, flask=web)

@@ -29,11 +29,12 @@ from bot.events import (
 from bot.ids import Surface
 from config.schema import CasebotConfig
 from storage import queries
-from storage.models import Case
+from storage.models import MAX_ID, Case
 
 
 def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
+    """The case, or `CaseNotFound`; every change and read of a case by its id starts here."""
+    case = session.get(Case, case_id) if 0 < case_id <= MAX_ID else None
     if case is None:
         raise CaseNotFound(case_id)
     return case

@@ -57,17 +57,23 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 
 
 def _web(*, with_worker: bool) -> None:
-    from bot.check import connector_problem, database_problem
-    from bot.server import run_web
+    from bot import metrics_dir
 
-    deps = _deps()
-    deps.settings.require("slack_bot_token", "slack_signing_secret", "ingest_secret")
-    if with_worker:
-        _stop_on(connector_problem(deps.config, os.environ))
-        _migrate(deps.settings.database_url)
-    else:
-        _stop_on(database_problem(deps.db, prog_name()))
-    run_web(deps, with_worker=with_worker)
+    remove_metrics = metrics_dir.prepare()  # before anything imports prometheus_client
+    try:
+        from bot.check import connector_problem, database_problem
+        from bot.server import run_web
+
+        deps = _deps()
+        deps.settings.require("slack_bot_token", "slack_signing_secret", "ingest_secret")
+        if with_worker:
+            _stop_on(connector_problem(deps.config, os.environ))
+            _migrate(deps.settings.database_url)
+        else:
+            _stop_on(database_problem(deps.db, prog_name()))
+        run_web(deps, with_worker=with_worker)
+    finally:
+        remove_metrics()
 
 
 def cmd_worker(_: argparse.Namespace) -> None:
@@ -78,6 +84,12 @@ def cmd_worker(_: argparse.Namespace) -> None:
     deps.settings.require("slack_bot_token")
     _stop_on(connector_problem(deps.config, os.environ))
     _stop_on(database_problem(deps.db, prog_name()))
+    if deps.settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        from bot.metrics import registry
+
+        start_http_server(deps.settings.metrics_port, registry=registry())
     build_scheduler(deps, background=False).start()
 
 

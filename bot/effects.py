@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot import metrics
 from bot.events import CaseEscalated, CaseOpened, DomainEvent, ReplyApproved, ReplyDiscarded
 from bot.sla import tracking
 from storage import cards, outbox
@@ -70,6 +71,7 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
         if isinstance(event, CaseOpened):
             session.info.setdefault(CARD_PENDING, {})[event.case_id] = False
             cards.add(session, case_id=event.case_id, stint=stint, department=event.department)
+        metrics.count_event(session, event, case.department if case else "")
         moved = isinstance(event, CaseEscalated) and event.to_department != event.from_department
         if moved:
             cards.add(session, case_id=event.case_id, stint=stint, department=event.to_department)

@@ -8,7 +8,27 @@ the same truth however many of them run.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import os
+from collections.abc import Iterable
+from datetime import datetime
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from bot.events import CaseOpened, CaseResolved, DomainEvent, SlaWarning
+from bot.metrics_dir import MULTIPROC_ENV
+from bot.sla import BREACH
+from storage.backlog import Pending
 
 INGESTED = Counter(
     "casebot_ingest", "Posts received at /ingest, by source and HTTP answer", ["source", "code"]
@@ -49,3 +69,73 @@ ACK_SECONDS = Histogram(
     ["kind"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0),
 )
+
+
+def count_after_commit(session: Session, counter: Counter, **labels: str) -> None:
+    """Count once the unit of work commits: a change rolled back counts nothing."""
+    session.info.setdefault(_PENDING, []).append((counter, labels))
+
+
+_PENDING = "casebot_metrics_pending"
+
+
+@event.listens_for(Session, "after_commit")
+def _counted(session: Session) -> None:
+    for counter, labels in session.info.pop(_PENDING, ()):
+        counter.labels(**labels).inc()
+
+
+@event.listens_for(Session, "after_rollback")
+def _dropped(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def count_event(session: Session, e: DomainEvent, department: str) -> None:
+    """A published domain event as a counter, once its unit of work commits
+    (`department`: where its case is)."""
+    if isinstance(e, CaseOpened):
+        count_after_commit(session, CASES_OPENED, department=e.department)
+    elif isinstance(e, CaseResolved):
+        count_after_commit(session, CASES_RESOLVED, department=department)
+    elif isinstance(e, SlaWarning):
+        counter = SLA_BREACHES if e.threshold == BREACH else SLA_WARNINGS
+        count_after_commit(session, counter, clock=e.clock)
+
+
+def registry() -> CollectorRegistry:
+    """What this process reports: under gunicorn (`PROMETHEUS_MULTIPROC_DIR` set, see
+    `bot.metrics_dir`) the sum over every worker process, else this process's own."""
+    if not os.environ.get(MULTIPROC_ENV):
+        return REGISTRY
+    pooled = CollectorRegistry()
+    multiprocess.MultiProcessCollector(pooled)
+    return pooled
+
+
+def render(backlog: Iterable[Pending] | None, now: datetime) -> bytes:
+    """The text exposition: the counters and histograms, then the gauges read from the
+    database at this scrape (`backlog` None: the database did not answer)."""
+    database = CollectorRegistry()
+    up = GaugeMetricFamily("casebot_database_up", "Whether the database answered this scrape")
+    up.add_metric([], 0 if backlog is None else 1)
+    depth = GaugeMetricFamily(
+        "casebot_outbox_depth", "Outbox rows not yet delivered, by kind", labels=["kind"]
+    )
+    oldest = GaugeMetricFamily(
+        "casebot_outbox_oldest_age_seconds",
+        "Age of the oldest outbox row not yet delivered, by kind",
+        labels=["kind"],
+    )
+    for row in backlog or ():
+        depth.add_metric([row.kind], row.depth)
+        oldest.add_metric([row.kind], max((now - row.oldest).total_seconds(), 0.0))
+    database.register(_Fixed([up, depth, oldest]))
+    return generate_latest(registry()) + generate_latest(database)
+
+
+class _Fixed(Collector):
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families

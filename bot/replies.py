@@ -31,7 +31,7 @@ from bot.events import (
 from bot.ids import Surface
 from config.schema import CasebotConfig
 from storage import outbox, queries
-from storage.models import Customer, Post, Reply
+from storage.models import MAX_ID, Customer, Post, Reply
 
 MAX_REPLY_CHARS = 3000
 REPLY = "reply"
@@ -118,7 +118,7 @@ def request(
 
 
 def _pending(session: Session, reply_id: int) -> Reply:
-    reply = session.get(Reply, reply_id)
+    reply = session.get(Reply, reply_id) if 0 < reply_id <= MAX_ID else None
     if reply is None or reply.status != "pending_approval":
         raise InvalidTransition(
             reply.case_id if reply else 0, "that reply is no longer waiting for approval."

@@ -6,19 +6,25 @@ A sync Bolt app behind threaded WSGI workers: each request holds a thread only u
 
 from __future__ import annotations
 
+import ctypes
+import json
 import logging
 import os
+import signal
+import sys
 from datetime import timedelta
 from typing import Any
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
+from gunicorn.workers.gthread import ThreadWorker
 
 from bot.app import create_app
 from bot.deps import Deps
+from bot.metrics_dir import MULTIPROC_ENV
 from bot.worker import build_scheduler
-from handlers.ingest import MAX_BODY
+from handlers.channels.limits import MAX_BODY, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE
 from handlers.status.page import loggable_path
 
 log = logging.getLogger("casebot.server")
@@ -57,8 +63,80 @@ def close_when_refused(_worker: Any, req: Any) -> None:
     64 KiB of an unread body before resetting the connection: say `Connection: close`
     with the answer, so a sender's pool opens a new connection instead of reusing a dead one."""
     length = next((v for k, v in req.headers if k == "CONTENT-LENGTH"), "0")
-    if length.isdigit() and int(length) > MAX_BODY:
+    if length.isdigit() and (len(length) > len(str(MAX_BODY)) or int(length) > MAX_BODY):
         req.force_close()
+
+
+class _Captured:
+    """Stands in for the client socket while gunicorn writes its error page."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def gettimeout(self) -> float:
+        return 0.0
+
+    def sendall(self, data: bytes) -> None:
+        self.data += data
+
+
+class CasebotWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's threaded worker, with two differences:
+    - a stopping worker lets go of the port at once, then finishes its requests (gunicorn
+      would hold it while kept-alive connections linger, 2 s), so a restarted master can
+      bind it;
+    - requests gunicorn refuses before the app sees them (a request line or headers over
+      the limits: 414, 431; a malformed request or an unknown transfer coding: 400) are
+      answered with JSON like every other answer, not with gunicorn's HTML page."""
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled)
+        stopping = not self.alive or self.ppid != os.getppid()
+        if not enabled and stopping:
+            for listener in self.sockets:
+                listener.close()
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        page = _Captured()
+        super().handle_error(req, page, addr, exc)
+        status = page.data.split(b"\r\n", 1)[0].split(b" ", 2)
+        code = int(status[1]) if len(status) > 1 and status[1].isdigit() else 400
+        reason = status[2].decode("latin-1") if len(status) > 2 else "Bad Request"
+        if code == 501:  # an unknown Transfer-Encoding: the client's doing, so a 4xx
+            code, reason = 400, "Unsupported Transfer Coding"
+        body = json.dumps({"error": reason.lower()}).encode()
+        head = (
+            f"HTTP/1.1 {code} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        try:
+            client.sendall(head.encode("latin-1") + body)
+        except OSError:
+            self.log.debug("Failed to send error message.")
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_master(server: Any, _worker: Any) -> None:
+    """gunicorn's `post_fork`: on Linux the kernel sends the worker SIGTERM (a graceful
+    stop: it closes the listening socket at once, then finishes its requests) when the
+    master dies, even by SIGKILL. Without it a worker notices only at its next check, and
+    meanwhile holds the port a restarted master needs."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != server.pid:  # the master died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def forget_worker(_server: Any, worker: Any) -> None:
+    """gunicorn's `child_exit`: a dead worker's live gauges leave the pooled metrics."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(worker.pid)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -92,15 +170,21 @@ def bind_address(host: str, port: int) -> str:
 
 
 def run_web(deps: Deps, *, with_worker: bool) -> None:
+    log.info("metrics.dir", extra={"path": os.environ.get(MULTIPROC_ENV)})
     workers = 1 if with_worker else int(os.environ.get("WEB_CONCURRENCY", "2"))
     options = {
         "bind": bind_address(deps.settings.host, deps.settings.port),
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": CasebotWorker,
         "threads": int(os.environ.get("WEB_THREADS", "8")),
         "timeout": 30,
         "accesslog": "-",
         "logger_class": JsonLogger,
         "pre_request": close_when_refused,
+        "post_fork": die_with_master,
+        "child_exit": forget_worker,
+        "limit_request_line": MAX_REQUEST_LINE,
+        "limit_request_fields": MAX_HEADERS,
+        "limit_request_field_size": MAX_HEADER_BYTES,
     }
     _Gunicorn(deps, options, with_worker).run()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -29,6 +29,7 @@ from bot.slack.client import make_client
 from bot.slack.outbox import Delivery, deliver_due
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
 from handlers.channels.replies import build_connectors
+from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.worker")
 
@@ -58,6 +59,25 @@ def sweep_once(deps: Deps) -> SweepResult:
         return sweep(session, now=deps.time.now(), config=deps.config)
 
 
+def guarded(job: str, run: Callable[[], None]) -> Callable[[], None]:
+    """`run`, whose failure is logged here as its job's own kind of trouble and never
+    reaches APScheduler, which would write a traceback at every run: while the database
+    is down that is one line per job and minute (`bot.logs.FloodFilter`), not one a second.
+    The next run simply tries again."""
+
+    def run_job() -> None:
+        try:
+            run()
+        except Exception as exc:
+            if is_unavailable(exc):
+                log.warning("job.database_unavailable", exc_info=exc, extra={"job": job})
+            else:
+                log.error("job.failed", exc_info=exc, extra={"job": job})
+
+    run_job.__name__ = job
+    return run_job
+
+
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     d = delivery(deps)
 
@@ -81,16 +101,21 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
             announce_handoffs(session, config=deps.config, now=deps.time.now())
 
     scheduler.add_job(
-        sweep_slas, "interval", id="sla_sweep", seconds=deps.settings.sla_sweep_seconds
+        guarded("sla_sweep", sweep_slas),
+        "interval",
+        id="sla_sweep",
+        seconds=deps.settings.sla_sweep_seconds,
     )
-    scheduler.add_job(handoffs, "interval", id="oncall_handoffs", seconds=60)
+    scheduler.add_job(
+        guarded("oncall_handoffs", handoffs), "interval", id="oncall_handoffs", seconds=60
+    )
     for one in deps.config.digests:
-        scheduler.add_job(send_digests, one.cron(), id=f"digest:{one.name}")
+        scheduler.add_job(guarded("digests", send_digests), one.cron(), id=f"digest:{one.name}")
     if deps.config.digests:
-        scheduler.add_job(send_digests, "date", id="digests_on_start")
+        scheduler.add_job(guarded("digests", send_digests), "date", id="digests_on_start")
 
     scheduler.add_job(
-        drain_outbox,
+        guarded("outbox", drain_outbox),
         "interval",
         id="outbox",
         seconds=OUTBOX_SECONDS,

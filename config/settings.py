@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     host: str = Field(default="0.0.0.0", min_length=1)
     port: int = Field(default=3000, ge=1, le=65535)
     sla_sweep_seconds: float = Field(default=15, gt=0)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """`casebot worker` serves its own `/metrics` there (web processes serve theirs on `PORT`)."""
     public_url: str | None = None
     """Where customers reach this install (`https://care.example.com`): the base of status
     page links. Unset, acknowledgements go out without one."""

@@ -11,18 +11,19 @@ import logging
 import re
 from datetime import datetime
 
-from flask import Flask, Request, jsonify, request
+from flask import Flask, Request, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from bot import intake
+from bot import intake, metrics
 from bot.deps import Deps
 from bot.ids import format_case_id
 from handlers.channels import registry
 from handlers.channels.base import ParseError, sign
+from handlers.channels.limits import MAX_BODY, unix_seconds
+from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.ingest")
 
-MAX_BODY = 1024 * 1024
 REPLAY_WINDOW_SECONDS = 300
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -33,13 +34,14 @@ def _refusal(req: Request, secret: str, body: bytes, now: datetime) -> str | Non
     for a wrong key."""
     given = req.headers.get("X-Casebot-Signature", "")
     timestamp = req.headers.get("X-Casebot-Timestamp")
+    if timestamp is not None and not unix_seconds(timestamp):
+        # Read as a number below: its form is checked first, signed or not.
+        return "X-Casebot-Timestamp must be unix seconds"
     expected = sign(secret, body, timestamp)
     if not secret or not hmac.compare_digest(given.encode(), expected.encode()):
         return "bad or missing X-Casebot-Signature"
     if timestamp is None:
         return None
-    if not timestamp.isdigit():
-        return "X-Casebot-Timestamp must be unix seconds"
     if abs(now.timestamp() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
         return (
             f"stale X-Casebot-Timestamp: more than {REPLAY_WINDOW_SECONDS} s away from"
@@ -48,11 +50,16 @@ def _refusal(req: Request, secret: str, body: bytes, now: datetime) -> str | Non
     return None
 
 
-def _error(status: int, message: str, field: str | None = None) -> ResponseReturnValue:
+def _error(status: int, message: str, field: str | None = None) -> tuple[Response, int]:
     body: dict[str, str] = {"error": message}
     if field:
         body["field"] = field
     return jsonify(body), status
+
+
+UNAUTHENTICATED = "(unauthenticated)"
+"""The source label of requests counted before their signature was checked: anyone can
+send those, so the name they give is not a label (it would grow without bound)."""
 
 
 def register(web: Flask, deps: Deps) -> None:
@@ -60,6 +67,19 @@ def register(web: Flask, deps: Deps) -> None:
 
     @web.post("/ingest/<source>")
     def ingest(source: str) -> ResponseReturnValue:
+        """Every answer is counted by source and code, the 503 of a database that is down
+        (answered by `bot.web_errors`) included."""
+        seen = {"source": UNAUTHENTICATED}
+        try:
+            response, status = receive(source, seen)
+        except Exception as exc:
+            code = "503" if is_unavailable(exc) else "500"
+            metrics.INGESTED.labels(source=seen["source"], code=code).inc()
+            raise
+        metrics.INGESTED.labels(source=seen["source"], code=str(status)).inc()
+        return response, status
+
+    def receive(source: str, seen: dict[str, str]) -> tuple[Response, int]:
         if not _SOURCE.match(source):
             return _error(404, "unknown source name", "source")
         if (request.content_length or 0) > MAX_BODY:
@@ -69,6 +89,7 @@ def register(web: Flask, deps: Deps) -> None:
             return _error(413, f"body larger than {MAX_BODY} bytes")
         if refusal := _refusal(request, secret, body, deps.time.now()):
             return _error(401, refusal)
+        seen["source"] = source
         parse = registry.parser_for(source, request.content_type)
         if parse is None:
             accepted = ", ".join(registry.accepted_types(source))
@@ -85,8 +106,9 @@ def register(web: Flask, deps: Deps) -> None:
             "ingest.accepted",
             extra={"source": source, "case": received.case_id, "duplicate": received.duplicate},
         )
-        return jsonify(
+        answer = jsonify(
             case=format_case_id(received.case_id),
             post=received.post_id,
             duplicate=received.duplicate,
-        ), 202
+        )
+        return answer, 202

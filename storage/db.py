@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -32,11 +32,27 @@ def make_engine(url: str) -> Engine:
     SQLite runs in WAL mode, and every transaction starts with `BEGIN IMMEDIATE`: the
     write lock is taken up front, so two writers queue on the busy timeout instead of
     failing on a read-to-write upgrade. That is the "single writer" SQLite offers.
+
+    `hide_parameters`: SQLAlchemy otherwise writes every bound value (post text, e-mail
+    addresses) into the message of each database exception, and so into the logs.
     """
-    if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        # A database host that stopped answering must fail a request within seconds (503),
+        # not hold a request thread for the operating system's TCP timeout.
+        timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 5}
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            hide_parameters=True,
+            connect_args=timeout,
+        )
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -55,6 +71,18 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be used right now (down, unreachable,
+    restarting, out of connections, locked past the busy timeout), as opposed to a
+    mistake in what was asked of it: the first is worth a retry later (503), the second
+    is not."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(
+        error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError | exc.DisconnectionError
+    )
 
 
 class Database:

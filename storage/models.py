@@ -15,6 +15,10 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
 
+MAX_ID = 2**31 - 1
+"""Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id names no row, and asking
+for one would make PostgreSQL refuse the query (`integer out of range`)."""
+
 
 def _empty_list() -> list[Any]:
     """A plain function, not `list`: pydantic inspects a default factory's signature on

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from bot import logs
 from bot.app import WebApp, create_app
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
@@ -160,3 +163,38 @@ def sample_post(n: int = 1, text: str = "My order never arrived", **extra: Any) 
         "url": f"https://social.example/p{n}",
         **extra,
     }
+
+
+UNREACHABLE = {
+    "sqlite": "sqlite:////nonexistent-casebot-dir/casebot.db",
+    "postgresql": "postgresql+psycopg://postgres@127.0.0.1:1/casebot",
+}
+"""A database that is down: nothing answers there (no such directory; a closed port)."""
+
+
+@pytest.fixture
+def down_deps(deps: Deps, backend: str) -> Iterator[Deps]:
+    """`deps` whose database does not answer, as after the database server stopped."""
+    down = Database(UNREACHABLE[backend])
+    yield Deps(settings=deps.settings, config=deps.config, db=down, time=deps.time)
+    down.dispose()
+
+
+@pytest.fixture
+def down_http(down_deps: Deps) -> FlaskClient:
+    return create_app(down_deps, process_before_response=True).flask.test_client()
+
+
+@pytest.fixture
+def log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The process's logging as `casebot` sets it up (JSON lines, flood summaries, quiet
+    libraries), into a buffer; call the fixture's value for the records so far."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in logs.QUIET_LIBRARIES}
+    stream = io.StringIO()
+    logs.setup("INFO", stream=stream)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.handlers[:], root.level = saved[0], saved[1]
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)

@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl
 from config.errors import ConfigError
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
+TEAM = "T1"
+BOT_USER = "UCASEBOT"
 
 
 @dataclass
@@ -80,6 +82,8 @@ class SlackStandIn:
         self.views: list[dict[str, Any]] = []
         self.files: dict[str, File] = {}
         self.users = users or {}
+        self.gone: set[str] = set()
+        """User ids `users.info` answers `user_not_found` for (everyone else exists)."""
         self.faults: dict[str, list[Fault]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -256,9 +260,11 @@ class SlackStandIn:
         with self._lock:
             match method:
                 case "auth.test":
-                    return {"ok": True, "user_id": "UCASEBOT", "team_id": "T1", "bot_id": "B1"}
+                    return {"ok": True, "user_id": BOT_USER, "team_id": TEAM, "bot_id": "B1"}
                 case "chat.postMessage":
                     channel = str(a.get("channel", ""))
+                    if channel[:1] in ("U", "W"):  # a user id posts in the app's DM with them
+                        channel = "D" + channel[1:]
                     if not channel or channel[0] not in "CGD":
                         return {"ok": False, "error": "channel_not_found"}
                     msg = Message(
@@ -323,7 +329,10 @@ class SlackStandIn:
                     return self._complete(a)
                 case "users.info":
                     uid = str(a.get("user"))
-                    return {"ok": True, "user": {"id": uid, "name": self.users.get(uid, uid)}}
+                    if uid in self.gone:
+                        return {"ok": False, "error": "user_not_found"}
+                    user = {"id": uid, "name": self.users.get(uid, uid), "deleted": False}
+                    return {"ok": True, "user": {**user, "is_bot": uid == BOT_USER}}
                 case _:
                     return {"ok": False, "error": "unknown_method"}
 

@@ -74,6 +74,11 @@ class CaseDetail:
     PUBLIC_URL."""
 
 
+MAX_PAGE = 100_000
+"""The highest page anyone may ask for, typed or in a button's value: far past any real
+queue, and its offset stays well inside every database's integer range."""
+
+
 @dataclass(frozen=True)
 class ListQuery:
     """A page of `/case list`; carried in the pagination buttons so a click is stateless."""

@@ -19,6 +19,7 @@ from typing import Any
 from bot.answered import Answered
 from bot.ids import ActionId
 from bot.reading import (
+    MAX_PAGE,
     CaseDetail,
     CasePage,
     CaseSummary,
@@ -396,7 +397,7 @@ def read_list_page_value(text: str) -> ListQuery | None:
         return None
     if department is not None and type(department) is not str:
         return None
-    if type(page) is not int or page < 1:
+    if type(page) is not int or not 1 <= page <= MAX_PAGE:
         return None
     return ListQuery(scope, department, page)
 

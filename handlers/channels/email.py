@@ -27,7 +27,7 @@ from typing import Any, cast
 from bot.posts import Author, Automated, IncomingPost
 from handlers.channels import mail_parts
 from handlers.channels.base import ParseError, clean_text
-from handlers.channels.fields import MAX_NAME_CHARS
+from handlers.channels.fields import MAX_NAME_CHARS, in_utc
 from handlers.channels.mail_automated import classify
 from handlers.channels.mail_headers import (
     Mailbox,
@@ -43,6 +43,11 @@ CONTENT_TYPES = ("message/rfc822",)
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _OBS_FIELD_NAME = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
+_BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
+MAX_BOUNDARIES = 4 * mail_parts.MAX_DEPTH
+"""Multipart containers a message may declare, nested or side by side: the stdlib parser
+takes seconds to give up on a thousand nested ones (its recursion limit), so a body
+declaring more is refused before it is parsed. Real mail declares a handful."""
 
 __all__ = ["CONTENT_TYPES", "derived_message_id", "message_ids", "parse"]
 
@@ -66,6 +71,10 @@ def _unobsolete(body: bytes) -> bytes:
 
 
 def _parsed(body: bytes) -> tuple[EmailMessage, list[mail_parts.Part]]:
+    if len(_BOUNDARY.findall(body)) > MAX_BOUNDARIES:
+        raise ParseError(
+            "Content-Type", f"declares more than {MAX_BOUNDARIES} multipart boundaries"
+        )
     try:
         msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(_unobsolete(body)))
     except RecursionError:
@@ -134,11 +143,12 @@ def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
 
 
 def _date(value: str | None) -> datetime | None:
-    """A sender's clock is a hint: an unparseable or zoneless Date is simply dropped."""
+    """A sender's clock is a hint: an unparseable or zoneless Date, or one that is no
+    time in UTC (`Fri, 31 Dec 9999 23:59:59 -1200`), is simply dropped."""
     if not value:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return parsed if parsed.tzinfo is not None and in_utc(parsed) is not None else None

@@ -6,25 +6,24 @@ the exact field an integrator has to fix.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from handlers.channels.base import ParseError, clean_text
+from handlers.channels.limits import load_json
 
 MAX_ID_CHARS = 256
 """External ids are keys (unique constraints, thread lookups), not content: keep them short."""
 
 MAX_NAME_CHARS = 512
 
+MAX_COUNT = 2**31 - 1
+"""Counts (followers) are stored in 32-bit columns; a larger one is stored as this. No
+account comes near it, and reach is log-scaled and capped for priority anyway."""
+
 
 def load_object(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ParseError("body", "is not valid UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise ParseError("body", f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    data = load_json(body)
     if not isinstance(data, dict):
         raise ParseError("body", "must be a JSON object")
     return data
@@ -79,7 +78,7 @@ def count(data: dict[str, Any], key: str, path: str) -> int | None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ParseError(path, "must be a non-negative integer")
-    return value
+    return min(value, MAX_COUNT)
 
 
 def timestamp(data: dict[str, Any], key: str, path: str) -> datetime | None:
@@ -94,7 +93,18 @@ def timestamp(data: dict[str, Any], key: str, path: str) -> datetime | None:
         raise ParseError(path, "is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         raise ParseError(path, "needs a time zone (e.g. Z or +02:00)")
+    if in_utc(parsed) is None:
+        raise ParseError(path, "is outside the years 1 to 9999 once in UTC")
     return parsed
+
+
+def in_utc(value: datetime) -> datetime | None:
+    """`value` in UTC, or None when it has none (9999-12-31T23:59:59-12:00 is in the year
+    10000 there, 0001-01-01T00:00:00+14:00 in the year 0)."""
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
 
 
 def web_url(data: dict[str, Any], key: str, path: str) -> str | None:

@@ -8,11 +8,12 @@ payload nor a Mastodon status/notification has.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from bot.posts import IncomingPost
 from handlers.channels import email, form, mastodon, normalized, twitter
+from handlers.channels.base import ParseError
+from handlers.channels.limits import load_json
 
 Parser = Callable[[str, bytes, str], IncomingPost]
 """`parse(source, body, content_type)`; raises `ParseError` naming the bad field."""
@@ -31,8 +32,8 @@ def _normalized(source: str, body: bytes, content_type: str) -> IncomingPost:
 
 def _looks_normalized(body: bytes) -> bool:
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = load_json(body)
+    except ParseError:
         return False
     return isinstance(data, dict) and "author" in data
 

@@ -48,11 +48,11 @@ def _value(body: dict[str, Any]) -> str:
 def reply_ref(body: dict[str, Any]) -> int:
     try:
         return int(json.loads(_value(body))["reply"])
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError, OverflowError):
         raise BadValue() from None
 
 
-def _responder(body: dict[str, Any], respond: Respond, client: WebClient) -> Respond:
+def responder(body: dict[str, Any], respond: Respond, client: WebClient) -> Respond:
     """Clicks in App Home carry no response_url: answer those in the clicker's DM."""
     if body.get("response_url"):
         return respond
@@ -93,7 +93,7 @@ def register(app: App, deps: Deps) -> None:
                     events = change(session, case_id, body["user"]["id"])
                 return said(events)
 
-            answer(_responder(body, respond, client), work)
+            answer(responder(body, respond, client), work)
 
     now = deps.time.now
     on_case(
@@ -116,7 +116,7 @@ def register(app: App, deps: Deps) -> None:
 
     def on_reply_decision(action: ActionId, decide: Callable[..., list[DomainEvent]]) -> None:
         @app.action(action.value)
-        def handler(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        def handler(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             ack()
 
             def work() -> None:
@@ -124,7 +124,7 @@ def register(app: App, deps: Deps) -> None:
                 with deps.db.session() as session:
                     decide(session, reply_id, actor=body["user"]["id"], surface=SURFACE, now=now())
 
-            answer(respond, work)
+            answer(responder(body, respond, client), work)
 
     on_reply_decision(ActionId.APPROVE_REPLY, replies.approve)
     on_reply_decision(ActionId.DISCARD_REPLY, replies.discard)
@@ -138,7 +138,7 @@ def register(app: App, deps: Deps) -> None:
                 view = build(case_ref(body))
                 client.views_open(trigger_id=body["trigger_id"], view=view)
 
-            answer(_responder(body, respond, client), work)
+            answer(responder(body, respond, client), work)
 
     def escalate_view(case_id: int) -> dict[str, Any]:
         view = _card(case_id)
@@ -176,7 +176,7 @@ def register(app: App, deps: Deps) -> None:
     open_modal(render.ViewId.SNOOZE_WITH_REASON.value, snooze_view)
 
     @app.action(render.ViewId.SNOOZE_CHOICE.value)
-    def on_snooze(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_snooze(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
 
         def work() -> str:
@@ -195,4 +195,4 @@ def register(app: App, deps: Deps) -> None:
                 )
             return f"Snoozed {format_case_id(choice.case_id)} for {choice.minutes} min."
 
-        answer(respond, work)
+        answer(responder(body, respond, client), work)

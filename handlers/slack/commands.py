@@ -19,6 +19,7 @@ from bot.reading import ListQuery
 from bot.slack import blocks, oncall_text
 from bot.slack import summary as summary_text
 from bot.slack.blocks import escape
+from bot.slack.people import People
 from handlers.slack import grammar, pages
 from handlers.slack.answers import answer
 from handlers.slack.grammar import (
@@ -53,8 +54,12 @@ def department_of(deps: Deps, key: str | None, channel_id: str | None) -> str | 
     return key
 
 
-def run(deps: Deps, cmd: Command, user: str) -> str | None:
-    """Carry out one parsed command; returns the private answer."""
+def run(deps: Deps, cmd: Command, user: str, people: People | None = None) -> str | None:
+    """Carry out one parsed command; returns the private answer. `people` checks that
+    whoever a command gives a case or a shift to is a person of the workspace."""
+    if people is not None:
+        for person in _people_named(cmd):
+            people.require_person(person)
     slash = deps.config.slash_command
     now = deps.time.now()
     common: dict[str, Any] = {"actor": user, "surface": SURFACE, "now": now}
@@ -125,7 +130,16 @@ def run(deps: Deps, cmd: Command, user: str) -> str | None:
     return None
 
 
-def register(app: App, deps: Deps) -> None:
+def _people_named(cmd: Command) -> list[str]:
+    match cmd:
+        case Assign(user_id=to) | OncallOverride(user_id=to):
+            return [to]
+        case Escalate(user_id=to) if to:
+            return [to]
+    return []
+
+
+def register(app: App, deps: Deps, people: People | None = None) -> None:
     slash = deps.config.slash_command
     tags = tuple(deps.config.root_causes)
 
@@ -154,4 +168,4 @@ def register(app: App, deps: Deps) -> None:
                     respond, lambda: pages.show_answer(deps, cid), replace_original=False
                 )
             case _:
-                answer(respond, lambda: run(deps, cmd, user))
+                answer(respond, lambda: run(deps, cmd, user, people))

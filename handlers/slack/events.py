@@ -28,8 +28,8 @@ def home_content(deps: Deps, user: str) -> HomeContent:
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab") != "home":
+        user = event.get("user")
+        if event.get("tab") != "home" or not isinstance(user, str):
             return
-        user = event["user"]
         view = home_view(home_content(deps, user), deps.config.slash_command)
         client.views_publish(user_id=user, view=view)

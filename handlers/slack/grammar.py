@@ -24,14 +24,13 @@ from enum import StrEnum
 from bot import periods
 from bot.answered import Answered
 from bot.ids import parse_case_id
-from bot.reading import ListScope
+from bot.reading import MAX_PAGE, ListScope
 from bot.slack.blocks import clip, escape
 
 MAX_TEXT_CHARS = 4000
 """Longer than anything a person types into a slash command; bounds the work per call."""
 MAX_OVERRIDE = timedelta(days=30)
 """An on-call override longer than this is almost certainly a typo (`400d` for `4d`)."""
-MAX_PAGE = 100_000
 
 QUOTES = '"“”'
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")

@@ -24,7 +24,7 @@ from bot.reading import ListQuery, pages
 from bot.slack import views
 from bot.slack.blocks import clip
 from bot.slack.views import Block, ViewId
-from handlers.slack.actions import case_ref
+from handlers.slack.actions import case_ref, responder
 from handlers.slack.answers import answer
 
 PAGE_ACTION = re.compile(r"^case_list_page")
@@ -91,7 +91,7 @@ def _detail_modal(case_id: int, blocks: list[Block]) -> dict[str, Any]:
 
 def register(app: App, deps: Deps) -> None:
     @app.action(PAGE_ACTION)
-    def on_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_page(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
 
         def work() -> Answer:
@@ -101,7 +101,7 @@ def register(app: App, deps: Deps) -> None:
                 raise StalePage()
             return list_answer(deps, body["user"]["id"], query)
 
-        respond_with_blocks(respond, work, replace_original=True)
+        respond_with_blocks(responder(body, respond, client), work, replace_original=True)
 
     @app.action(ViewId.CASE_OPEN.value)
     def on_open(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -111,6 +111,10 @@ def register(app: App, deps: Deps) -> None:
                 respond, lambda: show_answer(deps, case_ref(body)), replace_original=False
             )
             return
-        case_id = case_ref(body)
-        _, blocks = show_answer(deps, case_id)
-        client.views_open(trigger_id=body["trigger_id"], view=_detail_modal(case_id, blocks))
+
+        def work() -> None:
+            case_id = case_ref(body)
+            _, blocks = show_answer(deps, case_id)
+            client.views_open(trigger_id=body["trigger_id"], view=_detail_modal(case_id, blocks))
+
+        answer(responder(body, respond, client), work)

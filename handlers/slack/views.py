@@ -18,23 +18,31 @@ from bot.events import DomainError
 from bot.ids import Surface
 from bot.sla import snooze
 from bot.slack.views import ViewId, read_case_value, read_no_reply_reason
+from handlers.slack.answers import failure_text
 
 SURFACE = Surface.MODAL
 
 
-def _inputs(view: dict[str, Any]) -> dict[str, Any]:
-    """`{block_id: value}` for every input: text, selected option value or user."""
-    out: dict[str, Any] = {}
+def _inputs(view: dict[str, Any]) -> dict[str, str | None]:
+    """`{block_id: value}` for every input: text, selected option value or user; what is
+    not text (a forged submission) reads as nothing entered."""
+    out: dict[str, str | None] = {}
     for block_id, actions in view.get("state", {}).get("values", {}).items():
         for element in actions.values():
             if "selected_option" in element:
                 option = element["selected_option"]
-                out[block_id] = option["value"] if option else None
+                value = option.get("value") if isinstance(option, dict) else None
             elif "selected_user" in element:
-                out[block_id] = element["selected_user"]
+                value = element["selected_user"]
             else:
-                out[block_id] = element.get("value")
+                value = element.get("value")
+            out[block_id] = value if isinstance(value, str) else None
     return out
+
+
+def _minutes(text: str | None) -> int:
+    """A snooze length as typed into the select's value; 0 (refused by the core) if none."""
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 6 else 0
 
 
 def register(app: App, deps: Deps) -> None:
@@ -59,6 +67,10 @@ def register(app: App, deps: Deps) -> None:
                     change(session, case_id, body["user"]["id"], _inputs(view))
             except DomainError as exc:
                 ack(response_action="errors", errors={error_block.value: exc.user_message()})
+                return
+            except Exception as exc:
+                # The modal stays open with the form as typed, so nothing is lost to a retry.
+                ack(response_action="errors", errors={error_block.value: failure_text(exc)})
                 return
             ack()
 
@@ -104,7 +116,7 @@ def register(app: App, deps: Deps) -> None:
         snooze.snooze(
             s,
             case_id,
-            minutes=int(got.get(ViewId.SNOOZE_MINUTES) or 0),
+            minutes=_minutes(got.get(ViewId.SNOOZE_MINUTES)),
             reason=got.get(ViewId.SNOOZE_REASON) or "",
             actor=user,
             surface=SURFACE,

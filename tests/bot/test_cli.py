@@ -45,7 +45,13 @@ def test_web_process_serves_health_under_gunicorn(tmp_path: Path, slack: SlackSt
     assert run_bot(["migrate"], env).returncode == 0
     proc = start_bot(["web"], env)
     try:
-        assert wait_healthy(port) == {"ok": True, "database": "ok", "outbox": {}}
+        assert wait_healthy(port) == {
+            "ok": True,
+            "database": "ok",
+            "outbox": {},
+            "backlog": 0,
+            "oldest_age_seconds": None,
+        }
     finally:
         stop(proc)
 
@@ -136,6 +142,7 @@ def test_web_logs_nothing_but_json_and_no_bolt_warning(tmp_path: Path, slack: Sl
     records = [json.loads(line) for line in _lines(log)]
     assert all(isinstance(r, dict) and r["level"] and r["event"] for r in records)
     assert not [r for r in records if "will be unused" in r["event"]]
+    assert not [r for r in records if "will be ignored" in r["event"]]
     requests = [r for r in records if r["event"] == "http.request"]
     assert {(r["method"], r["path"], r["status"]) for r in requests} >= {
         ("GET", "/healthz", 200),

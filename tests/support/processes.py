@@ -34,15 +34,17 @@ def clean_env(**env: str) -> dict[str, str]:
 
 def web_env(tmp_path: Path, api_url: str, port: int, **extra: str) -> dict[str, str]:
     return clean_env(
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET="s",
-        INGEST_SECRET="i",
-        SLACK_API_URL=api_url,
-        DATABASE_URL=f"sqlite:///{tmp_path}/web.db",
-        CASEBOT_CONFIG=str(EXAMPLE_CONFIG),
-        PORT=str(port),
-        WEB_CONCURRENCY="1",
-        **extra,
+        **{
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "s",
+            "INGEST_SECRET": "i",
+            "SLACK_API_URL": api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/web.db",
+            "CASEBOT_CONFIG": str(EXAMPLE_CONFIG),
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "1",
+            **extra,
+        }
     )
 
 
