@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot import pii
 from bot.cases import get_case
 from bot.ids import format_case_id
+from bot.problems.ids import format_problem_id
 from bot.sla import ClockReading, ClockState, tracking
 from config.schema import CasebotConfig
 from storage import acknowledgements, queries
@@ -60,6 +61,8 @@ class CardView:
     breached: bool
     acknowledgement: AckView | None = None
     """None when the case's source does not acknowledge."""
+    problem: str | None = None
+    """The problem (P-7) the case is one report of."""
 
 
 def card_view(session: Session, case_id: int, config: CasebotConfig, now: datetime) -> CardView:
@@ -95,6 +98,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         sla=readings,
         breached=any(r.state is ClockState.BREACHED for r in readings),
         acknowledgement=AckView(ack.state, ack.reason, ack.promised_at) if ack else None,
+        problem=format_problem_id(case.problem_id) if case.problem_id else None,
     )
 
 

@@ -277,3 +277,20 @@ class InvalidTransition(DomainError):
 
     def user_message(self) -> str:
         return f"{format_case_id(self.case_id)}: {self.reason}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProblemLinked(DomainEvent):
+    """The case became one report of a problem: by detection (`actor` is Casebot) or by
+    someone's `/case problem link`."""
+
+    kind = "problem_linked"
+    problem_id: int
+    problem: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProblemUnlinked(DomainEvent):
+    kind = "problem_unlinked"
+    problem_id: int
+    problem: str

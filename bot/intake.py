@@ -12,6 +12,7 @@ from bot import acknowledge, effects, priority, routing
 from bot.events import SYSTEM, CaseOpened, CustomerReturned, DomainEvent, PostAdded
 from bot.ids import Surface
 from bot.posts import IncomingPost
+from bot.problems import intake as problems
 from config.schema import CasebotConfig
 from storage import queries
 from storage.db import Database
@@ -100,6 +101,7 @@ def receive(
         in_reply_to=post.in_reply_to,
     )
     events: list[DomainEvent]
+    opened = case is None
     if case is not None:
         case.updated_at = now
         events = []
@@ -133,6 +135,8 @@ def receive(
         ]
     row.case_id = case.id
     effects.publish(session, events)
+    if opened:
+        problems.on_open(session, case, post.text, now=now, config=config)
     return Received(case.id or 0, row.id or 0, duplicate=False)
 
 

@@ -54,12 +54,12 @@ class ReplyFacts:
     private: bool
 
 
-def _queue(session: Session, reply: Reply, now: datetime) -> None:
+def _queue(session: Session, reply: Reply, now: datetime, key: str | None = None) -> None:
     reply.status = "queued"
     outbox.enqueue(
         session,
         kind=REPLY,
-        key=f"reply:{reply.id}:{uuid.uuid4()}",
+        key=key or f"reply:{reply.id}:{uuid.uuid4()}",
         case_id=reply.case_id,
         now=now,
         payload={"reply_id": reply.id},
@@ -75,8 +75,10 @@ def request(
     surface: Surface,
     now: datetime,
     config: CasebotConfig,
+    key: str | None = None,
 ) -> list[DomainEvent]:
-    """Queue an answer to the customer, or park it for approval when the source says so."""
+    """Queue an answer to the customer, or park it for approval when the source says so.
+    `key`: the outbox key, when the caller has one that names this reply once."""
     case = get_case(session, case_id)
     if case.status == "resolved":
         raise InvalidTransition(case_id, "it is resolved; reopen it to reply.")
@@ -103,7 +105,7 @@ def request(
     session.add(reply)
     session.flush()
     if not needs_approval:
-        _queue(session, reply, now)
+        _queue(session, reply, now, key)
     event = ReplyRequested(
         case_id=case_id,
         actor=actor,

@@ -22,11 +22,13 @@ from bot.acknowledge import ACK
 from bot.deps import Deps
 from bot.digests import DIGEST
 from bot.oncall.handoffs import announce_handoffs
+from bot.problems.links import PROBLEM_CARD
 from bot.replies import REPLY
 from bot.sla.sweep import BATCH, SweepResult, sweep
 from bot.slack import digest
 from bot.slack.client import make_client
 from bot.slack.outbox import Delivery, deliver_due
+from bot.slack.problem_delivery import deliver_problem_card
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
 from handlers.channels.replies import build_connectors
 from storage.db import is_unavailable
@@ -50,6 +52,7 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
             REPLY: reply_deliverer(connectors),
             ACK: acknowledgement_deliverer(connectors, deps.settings.public_url),
             DIGEST: digest.deliver,
+            PROBLEM_CARD: deliver_problem_card,
         },
     )
 

@@ -17,6 +17,7 @@ from config.common import ChannelId, Key, Strict, UserId
 from config.connectors import SourceConfig
 from config.digests import Digest
 from config.oncall import Rotation
+from config.problems import ProblemsConfig
 from config.sla import Policy, SlaConfig
 
 
@@ -143,6 +144,7 @@ class CasebotConfig(Strict):
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     sla: SlaConfig = Field(default_factory=default_sla)
     digests: list[Digest] = Field(default_factory=list)
+    problems: ProblemsConfig = Field(default_factory=ProblemsConfig)
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Self:

@@ -103,6 +103,8 @@ class Case(SQLModel, table=True):
     answered: str | None = None
     """How the customer got their first response (`bot.answered.Answered`); NULL while
     an open case has had none."""
+    problem_id: int | None = Field(default=None, index=True)
+    """The problem (`Problem`, P-n) this case is one report of; NULL: none."""
 
 
 class CaseCard(SQLModel, table=True):
@@ -365,3 +367,60 @@ class Acknowledgement(SQLModel, table=True):
     external_id: str | None = Field(default=None, index=True)
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)
+
+
+class Problem(SQLModel, table=True):
+    """Many customers' cases with one root cause (SPEC "Problems"), reached through the
+    cases linked to it (`Case.problem_id`). Its card is in `department`'s channel, the
+    department most of its cases were routed to; `card_at` is when the card was last
+    sent, so edits are paced (one per second per channel)."""
+
+    __tablename__ = "problems"
+    __table_args__ = (Index("ix_problems_status_last_seen", "status", "last_seen_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = "open"
+    department: str
+    owner_id: str | None = None
+    root_cause: str | None = None
+    note: str = ""
+    card_channel: str | None = None
+    card_ts: str | None = None
+    card_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = _utc(nullable=False)
+    first_seen_at: datetime = _utc(nullable=False)
+    last_seen_at: datetime = _utc(nullable=False)
+    claimed_at: datetime | None = _utc(nullable=True)
+    answered_at: datetime | None = _utc(nullable=True)
+    """When Reply to all was first asked for; the cases' own clocks say who got it."""
+    resolved_at: datetime | None = _utc(nullable=True)
+
+
+class CaseTerm(SQLModel, table=True):
+    """The words (stems) an open case is compared by, one row each, while it is in the
+    problem window: detection looks cases up by the rare words of a new one through
+    `(term, at)`, so its cost follows how many cases share a word, not how many exist.
+    Rows go when the case is resolved or leaves the window."""
+
+    __tablename__ = "case_terms"
+    __table_args__ = (Index("ix_case_terms_term_at", "term", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    term: str
+    at: datetime = _utc(nullable=False, index=True)
+
+
+class ProblemReply(SQLModel, table=True):
+    """One Reply to all: the same text (by its SHA-256) goes to a problem's customers
+    once, however often it is submitted; each case's own `Reply` carries it out."""
+
+    __tablename__ = "problem_replies"
+    __table_args__ = (UniqueConstraint("problem_id", "digest", name="uq_problem_reply_digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problems.id", index=True)
+    author_id: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    digest: str
+    created_at: datetime = _utc(nullable=False)

@@ -38,7 +38,9 @@ def enqueue(
     now: datetime,
     case_id: int | None = None,
     payload: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
 ) -> None:
+    """`not_before`: due no earlier than this (pacing a message edited in place)."""
     session.add(
         Outbox(
             key=key,
@@ -46,9 +48,21 @@ def enqueue(
             case_id=case_id,
             payload=payload or {},
             created_at=now,
-            next_attempt_at=now,
+            next_attempt_at=max(now, not_before) if not_before else now,
         )
     )
+
+
+def waiting_with_prefix(session: Session, *, kind: str, prefix: str) -> bool:
+    """Whether a row of this kind whose key starts with `prefix` waits undelivered and
+    unstarted (like `cases_with_pending`, for rows that are not about one case)."""
+    stmt = select(Outbox.id).where(
+        Outbox.status == "pending",
+        Outbox.kind == kind,
+        col(Outbox.key).startswith(prefix, autoescape=True),
+        col(Outbox.lease_until).is_(None),
+    )
+    return session.exec(stmt.limit(1)).first() is not None
 
 
 def cases_with_pending(session: Session, *, kind: str, case_ids: list[int]) -> set[int]:

@@ -266,6 +266,10 @@ def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> tuple[LineP
             return _line(" · ".join(parts))
         case "reopened":
             return _line("Reopened")
+        case "problem_linked":
+            return _line(f"Linked to problem {_text(data, 'problem')}")
+        case "problem_unlinked":
+            return _line(f"Unlinked from problem {_text(data, 'problem')}")
         case "waiting":
             return _line("Waiting on the customer; SLA clocks paused")
         case "resumed":

@@ -148,6 +148,8 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         context.append("Earlier cases: " + ", ".join(view.earlier_cases))
     if view.tags:
         context.append("Tags: " + ", ".join(escape(t) for t in view.tags))
+    if view.problem:
+        context.insert(1, f"🧩 Part of {escape(view.problem)}")
     context = [clip(c, 300) for c in context]
     if view.sla:
         # Only Slack's own text limit: date tokens are long, and half a token breaks the line.
@@ -237,6 +239,10 @@ def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
             return _with_reason(f"✅ Resolved{cause} by {by}{how}", str(data.get("note", "")))
         case "reopened":
             return f"🔁 Reopened by {by}"
+        case "problem_linked":
+            return f"🧩 Part of problem {escape(str(data['problem']))} (linked by {by})"
+        case "problem_unlinked":
+            return f"🧩 {by} unlinked it from problem {escape(str(data['problem']))}"
         case "waiting":
             return f"⏸️ {by} is waiting on the customer; the SLA clocks pause until they write"
         case "note":

@@ -20,7 +20,7 @@ from bot.slack import blocks, oncall_text
 from bot.slack import summary as summary_text
 from bot.slack.blocks import escape
 from bot.slack.people import People
-from handlers.slack import grammar, pages
+from handlers.slack import grammar, pages, problem_commands
 from handlers.slack.answers import answer
 from handlers.slack.grammar import (
     Assign,
@@ -40,6 +40,7 @@ from handlers.slack.grammar import (
     Unclaim,
     Wait,
 )
+from handlers.slack.problem_grammar import ProblemCommand
 
 SURFACE = Surface.COMMAND
 
@@ -60,6 +61,8 @@ def run(deps: Deps, cmd: Command, user: str, people: People | None = None) -> st
     if people is not None:
         for person in _people_named(cmd):
             people.require_person(person)
+    if isinstance(cmd, ProblemCommand):
+        return problem_commands.run(deps, cmd, user)
     slash = deps.config.slash_command
     now = deps.time.now()
     common: dict[str, Any] = {"actor": user, "surface": SURFACE, "now": now}

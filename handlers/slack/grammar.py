@@ -26,6 +26,8 @@ from bot.answered import Answered
 from bot.ids import parse_case_id
 from bot.reading import MAX_PAGE, ListScope
 from bot.slack.blocks import clip, escape
+from handlers.slack import problem_grammar
+from handlers.slack.problem_grammar import ProblemCommand
 
 MAX_TEXT_CHARS = 4000
 """Longer than anything a person types into a slash command; bounds the work per call."""
@@ -179,6 +181,7 @@ Command = (
     | Oncall
     | OncallOverride
     | Help
+    | ProblemCommand
 )
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -216,6 +219,7 @@ USAGE: dict[str, tuple[str, str]] = {
         "oncall override DEPT @user DURATION",
         "put someone on call for a while (30m, 4h, 2d)",
     ),
+    **problem_grammar.USAGE,
     "help": ("help [command]", "this list, or one command"),
 }
 VERBS = tuple(dict.fromkeys(key.split()[0] for key in USAGE))
@@ -596,6 +600,11 @@ def parse(text: str, slash: str = "/case", known_tags: Collection[str] = ()) -> 
             + _usage_line(slash, close)
         )
     key = verb
+    if verb == "problem":
+        try:
+            return problem_grammar.parse(s.text[s.pos :], slash, known_tags)
+        except problem_grammar.ProblemUsage as exc:
+            raise UsageError(str(exc)) from None
     try:
         if verb == "resolve":
             return _resolve(s, known_tags, slash)

@@ -1,0 +1,119 @@
+"""Problem detection for a case that just opened, inside the intake's transaction.
+
+The new case's stems go into `case_terms`; the window's similar open cases decide
+(`detect`): join the problem most of them belong to, open one at `min_cases`, or
+nothing. Cases that came earlier and now resemble `min_links` of the problem's members
+join as well (`absorb`'s rule, over the candidates already read: no extra lookups per
+case), so a problem does not miss the posts before the one that opened it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.problems import links, window
+from bot.problems.detect import Join, Open, detect
+from bot.problems.similarity import _ochiai, stems
+from config.schema import CasebotConfig
+from storage import problems as store
+from storage.models import Case, Problem
+from storage.problems import Windowed
+
+log = logging.getLogger("casebot.problems")
+
+PRUNE_PER_CASE = 50
+"""Terms of cases that left the window, deleted per new case: more than a case adds."""
+
+
+def on_open(
+    session: Session, case: Case, text: str, *, now: datetime, config: CasebotConfig
+) -> None:
+    """Compare the new case with the window and link it (and others) to a problem."""
+    cfg = config.problems
+    if not cfg.enabled:
+        return
+    case_id = case.id or 0
+    terms = stems(text, frozenset(w.casefold() for w in cfg.ignore))
+    store.prune_terms(session, before=now - cfg.window, limit=PRUNE_PER_CASE)
+    if not terms:
+        return
+    tags = frozenset(case.tags)
+    near = window.nearby(session, case_id=case_id, terms=terms, now=now, config=cfg)
+    candidates = window.score(terms, tags, near, cfg.similarity)
+    store.add_terms(session, case_id=case_id, terms=terms, at=now)
+    decision = detect(candidates, min_cases=cfg.min_cases, min_links=cfg.min_links)
+    me = Windowed(case_id, terms, tags, None)
+    if isinstance(decision, Join):
+        problem = session.get(Problem, int(decision.problem))
+        if problem is None:
+            return
+        members = store.windowed(
+            session,
+            case_ids=store.recent_members(
+                session, problem_ids=[problem.id or 0], per_problem=window.MEMBERS_PER_PROBLEM
+            ),
+            since=now - cfg.window,
+        )
+        joined = [case_id, *_absorb([me, *members], near, cfg.similarity, cfg.min_links)]
+    elif isinstance(decision, Open):
+        opening = [int(c) for c in decision.cases]
+        by_id = {w.case_id: w for w in near}
+        problem = _new_problem(session, [case, *_cases(session, opening)], now)
+        members = [me, *(by_id[c] for c in opening if c in by_id)]
+        joined = [case_id, *opening, *_absorb(members, near, cfg.similarity, cfg.min_links)]
+    else:
+        return
+    links.link(session, problem, joined, actor=None, now=now)
+    log.info("problem.linked", extra={"problem": problem.id, "cases": len(joined)})
+
+
+def _cases(session: Session, ids: list[int]) -> list[Case]:
+    return [c for cid in ids if (c := session.get(Case, cid)) is not None]
+
+
+def _new_problem(session: Session, cases: list[Case], now: datetime) -> Problem:
+    """The card goes where most of the cases were routed (ties: the earliest case's)."""
+    votes = Counter(c.department for c in cases)
+    top = max(votes.values())
+    ordered = sorted(cases, key=lambda c: c.id or 0)
+    department = next(c.department for c in ordered if votes[c.department] == top)
+    problem = Problem(
+        department=department,
+        created_at=now,
+        first_seen_at=min(c.created_at for c in cases),
+        last_seen_at=now,
+    )
+    session.add(problem)
+    session.flush()
+    return problem
+
+
+def _absorb(
+    members: list[Windowed], pool: list[Windowed], threshold: float, min_links: int
+) -> list[int]:
+    """Unlinked cases of `pool` similar to at least `min_links` members, repeated as
+    members grow (each one added may bring its neighbours in the pool)."""
+    inside = {m.case_id for m in members}
+    added: list[int] = []
+    grew = True
+    while grew:
+        grew = False
+        for row in pool:
+            if row.case_id in inside or row.problem_id is not None:
+                continue
+            links = sum(
+                1
+                for m in members
+                if _ochiai(len(row.terms & m.terms), len(row.terms), len(m.terms)) >= threshold
+                and (not (row.tags and m.tags) or bool(row.tags & m.tags))
+            )
+            if links >= min_links:
+                members.append(row)
+                inside.add(row.case_id)
+                added.append(row.case_id)
+                grew = True
+    return added

@@ -1,0 +1,67 @@
+"""The window's open cases similar to one, found in the database at a cost that does not
+grow with the number of cases (SPEC "Problems"; `bench.problems_intake` measures it).
+
+Candidates come from `case_terms`: for each of the new case's stems, the most recent
+`PER_TERM` cases of the window that have it, rarest stems first, until `MAX_CANDIDATES`
+are found — a rare stem (a version, a promo code, a depot) names the storm's cases
+whatever else the window holds, a common one adds only its latest cases. The newest
+cases of each active problem are always candidates too, so a storm is recognised even
+when its words are all common. Then each candidate is scored on all its stems
+(`similarity`: cosine of stem sets, routing tags as a gate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.problems.detect import Candidate
+from bot.problems.similarity import _ochiai, _tags_allow
+from config.problems import ProblemsConfig
+from storage import problems as store
+from storage.problems import Windowed
+
+PER_TERM = 64
+MAX_CANDIDATES = 400
+ACTIVE_PROBLEMS = 10
+MEMBERS_PER_PROBLEM = 20
+
+
+def score(
+    terms: frozenset[str], tags: frozenset[str], rows: Iterable[Windowed], threshold: float
+) -> list[Candidate]:
+    """The rows similar to (terms, tags), best first."""
+    found = []
+    for row in rows:
+        if not _tags_allow(tags, row.tags):
+            continue
+        value = _ochiai(len(terms & row.terms), len(terms), len(row.terms))
+        if value >= threshold:
+            problem = str(row.problem_id) if row.problem_id is not None else None
+            found.append(Candidate(str(row.case_id), value, problem))
+    found.sort(key=lambda c: (-c.score, int(c.case_id)))
+    return found
+
+
+def nearby(
+    session: Session,
+    *,
+    case_id: int,
+    terms: frozenset[str],
+    now: datetime,
+    config: ProblemsConfig,
+) -> list[Windowed]:
+    """The window's open cases that may be similar (not yet scored), without `case_id`."""
+    since = now - config.window
+    found = store.postings(session, terms=sorted(terms), since=since, per_term=PER_TERM)
+    ids: set[int] = set()
+    for term in sorted(found, key=lambda t: (len(found[t]), t)):
+        if len(ids) >= MAX_CANDIDATES:
+            break
+        ids.update(found[term])
+    active = store.active_problems(session, since=since, limit=ACTIVE_PROBLEMS)
+    ids.update(store.recent_members(session, problem_ids=active, per_problem=MEMBERS_PER_PROBLEM))
+    ids.discard(case_id)
+    return store.windowed(session, case_ids=ids, since=since)

@@ -1,0 +1,211 @@
+"""The problem tables' queries: the window's case terms, problems and their cases.
+
+Detection reads `case_terms` by `(term, at)` only, each term capped: what one new case
+costs is bounded by its number of terms times the cap, whatever the number of cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, literal, union_all, update
+from sqlmodel import Session, col, select
+
+from storage.models import Case, CaseTerm, Customer, Post, Problem, ProblemReply
+
+
+@dataclass(frozen=True)
+class Windowed:
+    """An open case of the window as detection sees it."""
+
+    case_id: int
+    terms: frozenset[str]
+    tags: frozenset[str]
+    problem_id: int | None
+
+
+def add_terms(session: Session, *, case_id: int, terms: Iterable[str], at: datetime) -> None:
+    rows = [{"case_id": case_id, "term": term, "at": at} for term in terms]
+    if rows:
+        session.execute(insert(CaseTerm), rows)
+
+
+def drop_terms(session: Session, *, case_ids: Sequence[int]) -> None:
+    """A resolved case is no longer compared with anything."""
+    if case_ids:
+        session.execute(delete(CaseTerm).where(col(CaseTerm.case_id).in_(list(case_ids))))
+
+
+def prune_terms(session: Session, *, before: datetime, limit: int = 5_000) -> int:
+    """Forget terms of cases that left the window; bounded per call (the worker repeats)."""
+    ids = select(CaseTerm.id).where(col(CaseTerm.at) < before).limit(limit)
+    result = session.execute(delete(CaseTerm).where(col(CaseTerm.id).in_(ids.scalar_subquery())))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def postings(
+    session: Session, *, terms: Sequence[str], since: datetime, per_term: int
+) -> dict[str, list[int]]:
+    """For each term, the most recent `per_term` cases of the window that have it: one
+    statement, each part an index range scan of `ix_case_terms_term_at` with a limit."""
+    if not terms:
+        return {}
+    parts = []
+    for i, term in enumerate(terms):
+        part = (
+            select(literal(i).label("i"), CaseTerm.case_id)
+            .where(CaseTerm.term == term, col(CaseTerm.at) >= since)
+            .order_by(col(CaseTerm.at).desc())
+            .limit(per_term)
+            .subquery()
+        )
+        parts.append(select(part.c.i, part.c.case_id))
+    found: dict[str, list[int]] = {term: [] for term in terms}
+    for i, case_id in session.execute(union_all(*parts)):
+        found[terms[i]].append(case_id)
+    return found
+
+
+def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> list[Windowed]:
+    """The open ones of these cases with their terms, tags and problem."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return []
+    cases = session.execute(
+        select(Case.id, Case.tags, Case.problem_id).where(
+            col(Case.id).in_(ids), col(Case.status) != "resolved"
+        )
+    ).all()
+    terms: dict[int, set[str]] = {}
+    rows = session.execute(
+        select(CaseTerm.case_id, CaseTerm.term).where(
+            col(CaseTerm.case_id).in_([c[0] for c in cases]), col(CaseTerm.at) >= since
+        )
+    )
+    for case_id, term in rows:
+        terms.setdefault(case_id, set()).add(term)
+    return [
+        Windowed(cid, frozenset(terms[cid]), frozenset(tags or ()), pid)
+        for cid, tags, pid in cases
+        if cid in terms
+    ]
+
+
+def active_problems(session: Session, *, since: datetime, limit: int) -> list[int]:
+    """Open problems with a case in the window, most recent first."""
+    return list(
+        session.exec(
+            select(Problem.id)
+            .where(Problem.status == "open", col(Problem.last_seen_at) >= since)
+            .order_by(col(Problem.last_seen_at).desc())
+            .limit(limit)
+        )
+    )
+
+
+def recent_members(session: Session, *, problem_ids: Sequence[int], per_problem: int) -> list[int]:
+    """The newest open cases of each problem (bounded: a problem of thousands is still
+    recognised by its latest cases)."""
+    if not problem_ids:
+        return []
+    parts = []
+    for pid in problem_ids:
+        part = (
+            select(Case.id)
+            .where(Case.problem_id == pid, col(Case.status) != "resolved")
+            .order_by(col(Case.id).desc())
+            .limit(per_problem)
+            .subquery()
+        )
+        parts.append(select(part.c.id))
+    return [row[0] for row in session.execute(union_all(*parts))]
+
+
+def link(session: Session, *, case_ids: Sequence[int], problem_id: int | None) -> None:
+    if case_ids:
+        session.execute(
+            update(Case)
+            .where(col(Case.id).in_(list(case_ids)))
+            .values(problem_id=problem_id)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+def cases_of(session: Session, *, problem_id: int, open_only: bool = False) -> list[Case]:
+    stmt = select(Case).where(Case.problem_id == problem_id)
+    if open_only:
+        stmt = stmt.where(col(Case.status) != "resolved")
+    return list(session.exec(stmt.order_by(col(Case.id))))
+
+
+def count_cases(session: Session, *, problem_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(Case).where(Case.problem_id == problem_id)
+    ).one()
+
+
+def first_posts(session: Session, *, case_ids: Sequence[int]) -> dict[int, Post]:
+    """Each case's first post."""
+    if not case_ids:
+        return {}
+    first = (
+        select(func.min(Post.id))
+        .where(col(Post.case_id).in_(list(case_ids)))
+        .group_by(col(Post.case_id))
+        .scalar_subquery()
+    )
+    return {p.case_id or 0: p for p in session.exec(select(Post).where(col(Post.id).in_(first)))}
+
+
+def customers(session: Session, *, ids: Iterable[int]) -> dict[int, Customer]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.exec(select(Customer).where(col(Customer.id).in_(wanted)))
+    return {c.id or 0: c for c in rows}
+
+
+def set_fields(
+    session: Session, *, problem_id: int, where: dict[str, Any], values: dict[str, Any]
+) -> bool:
+    """Conditional update of a problem (`None` in `where` means IS NULL); whether it won."""
+    stmt = update(Problem).where(col(Problem.id) == problem_id)
+    for name, expected in where.items():
+        column = getattr(Problem, name)
+        stmt = stmt.where(column.is_(None) if expected is None else column == expected)
+    result = session.execute(stmt.values(**values).execution_options(synchronize_session=False))
+    session.expire_all()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def add_reply(
+    session: Session, *, problem_id: int, author_id: str, text: str, digest: str, now: datetime
+) -> ProblemReply | None:
+    """The reply to all, or None when the same text already went to this problem."""
+    known = session.exec(
+        select(ProblemReply).where(
+            ProblemReply.problem_id == problem_id, ProblemReply.digest == digest
+        )
+    ).first()
+    if known is not None:
+        return None
+    row = ProblemReply(
+        problem_id=problem_id, author_id=author_id, text=text, digest=digest, created_at=now
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def in_period(session: Session, *, start: datetime, end: datetime) -> list[Problem]:
+    """Problems first seen in [start, end), oldest first."""
+    return list(
+        session.exec(
+            select(Problem)
+            .where(col(Problem.first_seen_at) >= start, col(Problem.first_seen_at) < end)
+            .order_by(col(Problem.id))
+        )
+    )
