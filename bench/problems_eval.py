@@ -8,10 +8,14 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from sqlmodel import col, select
+
+from bot.intake import receive
+from bot.posts import Author, IncomingPost
 from bot.problems.detect import (
     DEFAULT_MIN_CASES,
     DEFAULT_MIN_LINKS,
@@ -22,6 +26,9 @@ from bot.problems.detect import (
     detect,
 )
 from bot.problems.similarity import Matcher
+from config.schema import CasebotConfig
+from storage.db import Database
+from storage.models import Case
 
 LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "problems" / "labelled.jsonl"
 
@@ -188,3 +195,34 @@ def score_problems(posts: Sequence[Post], problems: dict[str, list[str]]) -> Out
         ),
         purity_min=purity_min,
     )
+
+
+def through_intake(
+    posts: Sequence[Post],
+    db: Database,
+    config: CasebotConfig,
+    *,
+    window: timedelta | None = None,
+) -> Outcome:
+    """The labelled posts through the real intake (`bot.intake.receive`, one unit of
+    work each, at each post's own time) and the database-backed detection; scored as
+    `simulate` scores. The company's name is ignored, as the benchmark does."""
+    problems_cfg = config.problems.model_copy(
+        update={"ignore": ["brightbox"], **({"window": window} if window else {})}
+    )
+    config = config.model_copy(update={"problems": problems_cfg})
+    post_of: dict[int, str] = {}
+    for p in posts:
+        incoming = IncomingPost(
+            source=p.source, external_id=p.id, text=p.text, author=Author(id=f"a-{p.id}")
+        )
+        with db.session() as session:
+            received = receive(session, incoming, now=p.at, config=config)
+        post_of[received.case_id] = p.id
+    groups: dict[str, list[str]] = {}
+    with db.read() as session:
+        for case_id, problem_id in session.exec(
+            select(Case.id, Case.problem_id).where(col(Case.problem_id).is_not(None))
+        ):
+            groups.setdefault(f"P-{problem_id}", []).append(post_of[case_id or 0])
+    return score_problems(posts, groups)
