@@ -20,7 +20,7 @@ from bot.slack.client import configure, make_lookup_client
 from bot.slack.identity import Identity
 from bot.slack.people import People
 from handlers import ingest
-from handlers.slack import actions, commands, door, events, pages, views
+from handlers.slack import actions, commands, door, events, pages, problem_actions, views
 from handlers.status import page as status_page
 from storage import backlog, outbox
 from storage.db import is_unavailable
@@ -67,6 +67,7 @@ def create_bolt(
     people = People(make_lookup_client(settings.slack_bot_token, settings.slack_api_url), identity)
     commands.register(bolt, deps, people)
     actions.register(bolt, deps)
+    problem_actions.register(bolt, deps)
     views.register(bolt, deps)
     pages.register(bolt, deps)
     events.register(bolt, deps)

@@ -1,0 +1,130 @@
+"""Detection in the intake transaction, through the database: the labelled set keeps its
+quality, the window and the open cases are what is compared, and one common word
+costs at most `PER_TERM` candidates however many cases carry it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bench.problems_eval import load, through_intake
+from bot.intake import receive
+from bot.posts import Author, IncomingPost
+from bot.problems import window
+from config.schema import CasebotConfig
+from storage import problems as store
+from storage.db import Database
+from storage.models import Case, CaseTerm, Problem
+from tests.conftest import START, count
+
+pytestmark = pytest.mark.both_db
+
+STORM = [
+    "App 5.2 crashes at checkout",
+    "since 5.2 the checkout crashes",
+    "checkout crash after the 5.2 update",
+    "5.2 update: checkout crashes when I pay",
+    "checkout crashing on 5.2, please fix",
+    "crash at checkout with 5.2 again",
+]
+
+
+def _post(db: Database, config: CasebotConfig, n: int, text: str, minutes: float = 0) -> int:
+    post = IncomingPost(
+        source="web", external_id=f"p{n}", text=text, author=Author(id=f"a{n}", name=f"C {n}")
+    )
+    with db.session() as s:
+        return receive(s, post, now=START + timedelta(minutes=minutes), config=config).case_id
+
+
+def _problem_of(db: Database, case_id: int) -> int | None:
+    with db.read() as s:
+        case = s.get(Case, case_id)
+        return case.problem_id if case else None
+
+
+@pytest.mark.parametrize(
+    ("hours", "precision", "recall"),
+    # Measured: 3h P 0.934 R 0.904; 2h (the SPEC default) P 0.913 R 0.782, as the
+    # in-memory simulation (bench.problems_similarity) within one post.
+    [(3, 0.9, 0.8), (2, 0.9, 0.75)],
+    ids=["3h", "2h"],
+)
+def test_the_labelled_set_through_intake_meets_the_targets(
+    db: Database, config: CasebotConfig, hours: int, precision: float, recall: float
+) -> None:
+    outcome = through_intake(load(), db, config, window=timedelta(hours=hours))
+    assert outcome.precision >= precision
+    assert outcome.recall >= recall
+    assert outcome.clusters_found >= 16
+
+
+def test_the_fifth_similar_case_opens_a_problem_and_later_ones_join(
+    db: Database, config: CasebotConfig
+) -> None:
+    ids = [_post(db, config, i, text, minutes=i) for i, text in enumerate(STORM[:4])]
+    assert [_problem_of(db, c) for c in ids] == [None] * 4
+    ids.append(_post(db, config, 4, STORM[4], minutes=4))
+    with db.read() as s:
+        [problem] = s.exec(select(Problem)).all()
+    assert [_problem_of(db, c) for c in ids] == [problem.id] * 5
+    later = _post(db, config, 5, STORM[5], minutes=5)
+    assert _problem_of(db, later) == problem.id
+    other = _post(db, config, 6, "How do I change my delivery address?", minutes=6)
+    assert _problem_of(db, other) is None
+    with db.read() as s:
+        assert count(s, Problem) == 1
+        assert s.get(Problem, problem.id).first_seen_at == START
+
+
+def test_cases_that_left_the_window_or_were_resolved_do_not_count(
+    db: Database, config: CasebotConfig
+) -> None:
+    _post(db, config, 0, STORM[0], minutes=0)
+    _post(db, config, 1, STORM[1], minutes=1)
+    resolved = _post(db, config, 2, STORM[2], minutes=150)
+    with db.session() as s:
+        s.get(Case, resolved).status = "resolved"
+    for i in (3, 4, 5):
+        _post(db, config, i, STORM[i], minutes=150 + i)
+    with db.read() as s:
+        assert count(s, Problem) == 0
+        # Terms of the cases that left the window were pruned by later intakes.
+        assert count(s, CaseTerm, col(CaseTerm.at) < START + timedelta(minutes=30)) == 0
+
+
+def test_detection_can_be_switched_off(db: Database, config: CasebotConfig) -> None:
+    off = config.model_copy(
+        update={"problems": config.problems.model_copy(update={"enabled": False})}
+    )
+    for i, text in enumerate(STORM):
+        _post(db, off, i, text, minutes=i)
+    with db.read() as s:
+        assert count(s, Problem) == 0
+        assert count(s, CaseTerm) == 0
+
+
+def test_a_common_word_brings_at_most_its_latest_cases(db: Database, config: CasebotConfig) -> None:
+    first = _post(db, config, 0, "checkout question", minutes=0)
+    with db.session() as s:
+        ids = []
+        for i in range(window.PER_TERM + 30):
+            case = s.get(Case, first)
+            clone = Case(
+                department=case.department,
+                customer_id=case.customer_id,
+                source="web",
+                created_at=START,
+                updated_at=START,
+            )
+            s.add(clone)
+            s.flush()
+            store.add_terms(
+                s, case_id=clone.id or 0, terms=["checkout"], at=START + timedelta(seconds=i)
+            )
+            ids.append(clone.id or 0)
+    with db.read() as s:
+        found = store.postings(s, terms=["checkout"], since=START, per_term=window.PER_TERM)
+    assert sorted(found["checkout"]) == sorted(ids[-window.PER_TERM :])
