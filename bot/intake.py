@@ -8,8 +8,15 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import acknowledge, effects, priority, routing
-from bot.events import SYSTEM, CaseOpened, CustomerReturned, DomainEvent, PostAdded
+from bot import acknowledge, answered, effects, priority, routing
+from bot.events import (
+    SYSTEM,
+    CaseOpened,
+    CaseReopened,
+    CustomerReturned,
+    DomainEvent,
+    PostAdded,
+)
 from bot.ids import Surface
 from bot.posts import IncomingPost
 from bot.problems import intake as problems
@@ -93,18 +100,26 @@ def receive(
     session.add(row)
     session.flush()
 
-    case = queries.open_case_for_thread(
-        session,
-        source=post.source,
-        customer_id=customer.id or 0,
-        conversation_key=_conversation_key(post),
-        in_reply_to=post.in_reply_to,
-    )
-    events: list[DomainEvent]
+    thread = {
+        "source": post.source,
+        "customer_id": customer.id or 0,
+        "conversation_key": _conversation_key(post),
+        "in_reply_to": post.in_reply_to,
+    }
+    case = queries.open_case_for_thread(session, **thread)
+    events: list[DomainEvent] = []
+    if case is None and (
+        case := queries.open_case_for_thread(session, **thread, resolved_in_problem=True)
+    ):
+        # Resolved with its problem, written to again: this case reopens, alone.
+        case.status, case.resolved_at = "open", None
+        case.answered = answered.on_reopen(case.answered)
+        events.append(
+            CaseReopened(case_id=case.id or 0, actor=SYSTEM, surface=Surface.INGEST, at=now)
+        )
     opened = case is None
     if case is not None:
         case.updated_at = now
-        events = []
         if case.status == "waiting":
             case.status = "open"
             events.append(

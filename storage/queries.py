@@ -42,14 +42,21 @@ def open_case_for_thread(
     customer_id: int,
     conversation_key: str | None,
     in_reply_to: str | None,
+    resolved_in_problem: bool = False,
 ) -> Case | None:
     """The open case of this customer a follow-up belongs to: a reply to one of the
     case's posts, to our reply or to its acknowledgement, or the same thread.
 
     Always the same customer: on X every reply under a brand's post shares one
-    conversation id, and two people there are two cases.
+    conversation id, and two people there are two cases. `resolved_in_problem`: the
+    resolved case of a problem instead, which such a follow-up reopens.
     """
-    mine = (Case.customer_id == customer_id, Case.status != "resolved")
+    state = (
+        (Case.status == "resolved", col(Case.problem_id).is_not(None))
+        if resolved_in_problem
+        else (Case.status != "resolved",)
+    )
+    mine = (Case.customer_id == customer_id, *state)
     if in_reply_to:
         case = (
             session.exec(
