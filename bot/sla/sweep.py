@@ -22,6 +22,7 @@ from bot import effects, ola, sla
 from bot.events import SYSTEM, SlaWarning
 from bot.ids import Surface, format_case_id
 from bot.oncall.roster import responders
+from bot.problems import reminders as problem_reminders
 from bot.sla import tracking
 from config.schema import CasebotConfig
 from storage import outbox, queries
@@ -49,6 +50,11 @@ class _Batch:
     cases: dict[int, Case]
     digest: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     oncall: dict[str, list[str]] = field(default_factory=dict)
+    problem_owners: dict[int, str] = field(default_factory=dict)
+    """Unowned cases whose problem someone claimed: case id → that person."""
+    by_problem: dict[tuple[str, int], list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def recipients(self, case: Case, step: tuple[str, ...]) -> list[str]:
         people: list[str] = []
@@ -95,9 +101,17 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
         owned = case.owner_id is not None
         step = sla.audience(config.sla.reminders, worst, owned=owned)
         people = batch.recipients(case, step)
+        problem_owner = batch.problem_owners.get(case.id or 0)
+        if problem_owner and "owner" in sla.audience(config.sla.reminders, worst, owned=True):
+            people = [problem_owner, *(p for p in people if p != problem_owner)]
         text = sla.describe(clock, now)
         for person in people:
-            digest[person].append(
+            into = (
+                batch.by_problem[(person, case.problem_id or 0)]
+                if person == problem_owner
+                else digest[person]
+            )
+            into.append(
                 {
                     "case_id": case.id,
                     "ref": format_case_id(case.id or 0),
@@ -140,10 +154,19 @@ def sweep(
 ) -> SweepResult:
     rows = clock_store.claim_due(session, now=now, limit=limit)
     case_ids = sorted({row.case_id for row in rows})
-    batch = _Batch(session, now, config, queries.cases_by_id(session, ids=case_ids))
+    cases = queries.cases_by_id(session, ids=case_ids)
+    batch = _Batch(
+        session,
+        now,
+        config,
+        cases,
+        problem_owners=problem_reminders.owners(session, cases.values()),
+    )
     effects.prefetch_cards(session, case_ids)
     with session.no_autoflush:
         fired = sum(_visit(batch, row) for row in rows)
+    for (person, problem_id), items in batch.by_problem.items():
+        batch.digest[person].append(problem_reminders.grouped(problem_id, person, items))
     for person, items in batch.digest.items():
         outbox.enqueue(
             session,

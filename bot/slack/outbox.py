@@ -23,6 +23,7 @@ from bot import cards
 from bot.effects import CARD, CARD_MOVED, DM, DRAFT_DECIDED, TIMELINE
 from bot.ids import format_case_id
 from bot.oncall.handoffs import MESSAGE
+from bot.problems import reminders as problem_reminders
 from bot.sla.sweep import REMINDERS
 from bot.slack import blocks, reminders
 from bot.timesource import TimeSource
@@ -276,6 +277,8 @@ def _deliver_dm(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
 
 def _still_due(session: Session, item: dict[str, Any]) -> bool:
     """Re-checked at send time: answered, resolved, paused or reassigned meanwhile → drop."""
+    if "problem_id" in item:
+        return problem_reminders.still_due(session, item, _still_due)
     clock = session.get(SlaClock, item["clock_id"])
     case = session.get(Case, item["case_id"])
     if clock is None or case is None or clock.stopped_at is not None:
@@ -289,9 +292,10 @@ def _deliver_reminders(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
     with d.db.session() as session:
         items = [i for i in row.payload["items"] if _still_due(session, i)]
         cards_at = {
-            int(i["case_id"]): (c.card_channel, c.card_ts)
+            int(one["case_id"]): (c.card_channel, c.card_ts)
             for i in items
-            if (c := session.get(Case, i["case_id"])) and c.card_channel and c.card_ts
+            for one in i.get("cases", [i])
+            if (c := session.get(Case, one["case_id"])) and c.card_channel and c.card_ts
         }
     if not items:
         return {"skipped": "nothing still due"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.ids import ActionId
-from bot.slack.blocks import Blocks, button, case_value, clip, escape
+from bot.slack.blocks import Block, Blocks, button, case_value, clip, escape
 from bot.slack.views import snooze_actions
 from bot.words import count
 
@@ -21,6 +21,9 @@ def reminder_digest(items: list[dict[str, Any]], links: dict[int, str]) -> tuple
         title += f" — {breaches} breached"
     out: Blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}}]
     for item in shown:
+        if "problem_id" in item:
+            out.append(_problem_line(item, links))
+            continue
         ref = str(item["ref"])
         link = links.get(int(item["case_id"]))
         name = f"<{link}|{ref}>" if link else ref
@@ -47,3 +50,19 @@ def reminder_digest(items: list[dict[str, Any]], links: dict[int, str]) -> tuple
             }
         )
     return title, out
+
+
+def _problem_line(item: dict[str, Any], links: dict[int, str]) -> Block:
+    """One line for a problem's due cases: its owner answers them together."""
+    refs = []
+    for case in item["cases"][:REMINDER_ITEMS_PER_DM]:
+        link = links.get(int(case["case_id"]))
+        refs.append(f"<{link}|{case['ref']}>" if link else str(case["ref"]))
+    more = len(item["cases"]) - len(refs)
+    mark = "🚨" if item["breach"] else "⏳"
+    line = (
+        f"{mark} 🧩 *{escape(str(item['ref']))}* (yours): {escape(str(item['text']))} — "
+        + ", ".join(refs)
+        + (f" and {more} more" if more > 0 else "")
+    )
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(line, 3000)}}

@@ -1,0 +1,62 @@
+"""A claimed problem's owner hears its cases' reminders as one line per problem.
+
+The sweep asks `owners` who owns the problem of each unowned case; that person gets
+the reminders an owner would get, grouped (`grouped`) into one item per problem in
+their DM, not one line per case. The cases' on-call paging is unchanged: an unowned
+case is still unowned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.problems.ids import format_problem_id
+from storage.models import Case, Problem
+
+Item = dict[str, Any]
+
+
+def owners(session: Session, cases: Iterable[Case]) -> dict[int, str]:
+    """case id → the owner of its claimed, open problem, for the unowned cases."""
+    wanted = {c.id or 0: c.problem_id for c in cases if c.owner_id is None and c.problem_id}
+    if not wanted:
+        return {}
+    claimed = dict(
+        session.exec(
+            select(Problem.id, Problem.owner_id).where(
+                col(Problem.id).in_(set(wanted.values())),
+                Problem.status == "open",
+                col(Problem.owner_id).is_not(None),
+            )
+        ).all()
+    )
+    return {cid: claimed[pid] for cid, pid in wanted.items() if pid in claimed}
+
+
+def grouped(problem_id: int, owner: str, items: list[Item]) -> Item:
+    """One reminder item for all of a problem's due cases."""
+    breaches = sum(1 for i in items if i["breach"])
+    text = f"{len(items)} of its cases need an answer" + (
+        f", {breaches} past the deadline" if breaches else ""
+    )
+    return {
+        "problem_id": problem_id,
+        "ref": format_problem_id(problem_id),
+        "owner": owner,
+        "as_owner": True,
+        "breach": breaches > 0,
+        "text": text,
+        "cases": items,
+    }
+
+
+def still_due(session: Session, item: Item, case_due: Callable[[Session, Item], bool]) -> bool:
+    """Re-checked at send time: the problem still theirs and open, a case still due."""
+    problem = session.get(Problem, item["problem_id"])
+    if problem is None or problem.status != "open" or problem.owner_id != item["owner"]:
+        return False
+    item["cases"] = [c for c in item["cases"] if case_due(session, {**c, "as_owner": False})]
+    return bool(item["cases"])
