@@ -24,6 +24,7 @@ from bot.deps import Deps
 from bot.events import Refused
 from bot.ids import format_case_id
 from bot.periods import Period
+from bot.problems.ids import format_problem_id
 from bot.summary import Summary, check_department, compute
 from config.errors import ConfigError
 from storage import export
@@ -53,6 +54,7 @@ COLUMNS = (
     "held_p90_s",
     "ola_met_pct",
     "top_root_causes",
+    "problems",
 )
 CASE_COLUMNS = (
     "id",
@@ -68,6 +70,7 @@ CASE_COLUMNS = (
     "resolution_s",
     "breaches",
     "root_cause",
+    "problem",
 )
 
 Row = dict[str, Any]
@@ -111,6 +114,11 @@ def summary_row(summary: Summary) -> Row:
         "held_p90_s": _seconds(held.p90) if held else None,
         "ola_met_pct": _pct(held.met) if held else None,
         "top_root_causes": " ".join(f"{t}:{n}" for t, n, _ in summary.top_causes) or None,
+        "problems": " ".join(
+            f"{p.ref}:{p.size}" + (f":{p.root_cause}" if p.root_cause else "")
+            for p in summary.problems
+        )
+        or None,
     }
 
 
@@ -131,6 +139,7 @@ def case_row(row: CaseRow) -> tuple[Any, ...]:
         None if res_us is None else res_us / 1_000_000,
         " ".join(row.breaches) or None,
         row.root_cause,
+        format_problem_id(row.problem_id) if row.problem_id else None,
     )
 
 

@@ -18,13 +18,16 @@ from sqlmodel import Session
 from bot import periods, permissions
 from bot.events import Refused
 from bot.periods import Period
+from bot.problems.ids import format_problem_id
 from config.schema import CasebotConfig
 from storage import holds
+from storage import problems as problem_store
 from storage import summary as store
 from storage.summary import Compliance, Quantiles, Scope
 
 TOP_CAUSES = 5
 TOP_OWNERS = 10
+TOP_PROBLEMS = 10
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,20 @@ class OlaLine:
     met: float | None
     """Share of the holds judged against the OLA budget that stayed within it."""
     judged: int
+
+
+@dataclass(frozen=True)
+class ProblemLine:
+    """A problem first seen in the period: how big, from where, how fast it was
+    answered (its first case answered) and fixed (resolved), counted from first seen."""
+
+    ref: str
+    size: int
+    sources: list[tuple[str, int]]
+    to_first_answer: timedelta | None
+    to_resolve: timedelta | None
+    root_cause: str | None
+    status: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,7 @@ class Summary:
     unanswered: int = 0
     """Of the new cases: resolved without a reply or a reason (first response missed)."""
     ola: list[OlaLine] = field(default_factory=list)
+    problems: list[ProblemLine] = field(default_factory=list)
 
 
 def nearest_rank(values: Sequence[float], percent: int) -> float:
@@ -162,7 +180,32 @@ def compute(
         no_reply_needed=volume.not_needed,
         unanswered=volume.unanswered,
         ola=ola_lines(session, period=period, department=department, now=now),
+        problems=problem_lines(session, period=period, department=department),
     )
+
+
+def problem_lines(session: Session, *, period: Period, department: str | None) -> list[ProblemLine]:
+    def since_seen(p: problem_store.PeriodProblem, at: datetime | None) -> timedelta | None:
+        return whole_seconds((at - p.first_seen).total_seconds() * 1e6) if at else None
+
+    return [
+        ProblemLine(
+            ref=format_problem_id(p.problem_id),
+            size=p.size,
+            sources=p.sources,
+            to_first_answer=since_seen(p, p.first_answer),
+            to_resolve=since_seen(p, p.resolved_at),
+            root_cause=p.root_cause,
+            status=p.status,
+        )
+        for p in problem_store.in_period(
+            session,
+            since=period.since,
+            until=period.until,
+            department=department,
+            limit=TOP_PROBLEMS,
+        )
+    ]
 
 
 def ola_lines(
@@ -193,6 +236,14 @@ def to_data(s: Summary) -> dict[str, Any]:
         elif isinstance(value, timedelta):
             out[key] = int(value.total_seconds())
     out["ola"] = [{**asdict(o), "median": _secs(o.median), "p90": _secs(o.p90)} for o in s.ola]
+    out["problems"] = [
+        {
+            **asdict(p),
+            "to_first_answer": _secs(p.to_first_answer),
+            "to_resolve": _secs(p.to_resolve),
+        }
+        for p in s.problems
+    ]
     return out
 
 
@@ -209,6 +260,17 @@ def from_data(data: dict[str, Any]) -> Summary:
     values["ola"] = [
         OlaLine(**{**o, "median": _span(o["median"]), "p90": _span(o["p90"])})
         for o in values["ola"]
+    ]
+    values["problems"] = [
+        ProblemLine(
+            **{
+                **p,
+                "sources": [tuple(x) for x in p["sources"]],
+                "to_first_answer": _span(p["to_first_answer"]),
+                "to_resolve": _span(p["to_resolve"]),
+            }
+        )
+        for p in values.get("problems", [])
     ]
     return Summary(**values)
 

@@ -34,6 +34,7 @@ class CaseRow(NamedTuple):
     resolution_us: int | None
     breaches: list[str]
     root_cause: str | None
+    problem_id: int | None
 
 
 def _joined(session: Session, value: Any) -> Any:
@@ -80,6 +81,7 @@ def case_rows(session: Session, scope: Scope) -> Iterator[CaseRow]:
             micros(session, Case.created_at, Case.resolved_at),
             breaches,
             Case.root_cause,
+            Case.problem_id,
         )
         .where(*created_in(scope))
         .order_by(col(Case.created_at), col(Case.id))
@@ -102,6 +104,7 @@ def case_rows(session: Session, scope: Scope) -> Iterator[CaseRow]:
             row[10],
             sorted(set(row[11].split())) if row[11] else [],
             row[12],
+            row[13],
         )
 
 

@@ -200,12 +200,57 @@ def add_reply(
     return row
 
 
-def in_period(session: Session, *, start: datetime, end: datetime) -> list[Problem]:
-    """Problems first seen in [start, end), oldest first."""
-    return list(
-        session.exec(
-            select(Problem)
-            .where(col(Problem.first_seen_at) >= start, col(Problem.first_seen_at) < end)
-            .order_by(col(Problem.id))
-        )
+@dataclass(frozen=True)
+class PeriodProblem:
+    problem_id: int
+    status: str
+    root_cause: str | None
+    first_seen: datetime
+    resolved_at: datetime | None
+    first_answer: datetime | None
+    """The earliest first response of its cases."""
+    sources: list[tuple[str, int]]
+    """Cases per source, most first."""
+
+    @property
+    def size(self) -> int:
+        return sum(n for _, n in self.sources)
+
+
+def in_period(
+    session: Session, *, since: datetime, until: datetime, department: str | None, limit: int
+) -> list[PeriodProblem]:
+    """The problems first seen in [since, until), largest first (two aggregate reads)."""
+    stmt = select(Problem).where(
+        col(Problem.first_seen_at) >= since, col(Problem.first_seen_at) < until
     )
+    if department is not None:
+        stmt = stmt.where(Problem.department == department)
+    found = {p.id or 0: p for p in session.exec(stmt)}
+    if not found:
+        return []
+    sources: dict[int, list[tuple[str, int]]] = {}
+    answered: dict[int, datetime | None] = {}
+    rows = session.execute(
+        select(Case.problem_id, Case.source, func.count(), func.min(Case.first_response_at))
+        .where(col(Case.problem_id).in_(list(found)))
+        .group_by(col(Case.problem_id), col(Case.source))
+    )
+    for pid, source, n, first in rows:
+        sources.setdefault(pid, []).append((source, n))
+        if first is not None and (answered.get(pid) is None or first < answered[pid]):
+            answered[pid] = first
+    lines = [
+        PeriodProblem(
+            problem_id=pid,
+            status=p.status,
+            root_cause=p.root_cause,
+            first_seen=p.first_seen_at,
+            resolved_at=p.resolved_at,
+            first_answer=answered.get(pid),
+            sources=sorted(sources.get(pid, []), key=lambda s: (-s[1], s[0])),
+        )
+        for pid, p in found.items()
+    ]
+    lines.sort(key=lambda line: (-line.size, line.problem_id))
+    return lines[:limit]

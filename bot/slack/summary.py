@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.sla import format_duration
 from bot.slack.blocks import escape
-from bot.summary import OlaLine, Summary
+from bot.summary import OlaLine, ProblemLine, Summary
 from bot.words import count
 from config.schema import CasebotConfig
 
@@ -87,4 +87,20 @@ def render(summary: Summary, config: CasebotConfig) -> str:
     if summary.top_causes:
         parts = [f"{escape(t)} {n} ({_trend(n, b)})" for t, n, b in summary.top_causes]
         lines.append("Top root causes: " + ", ".join(parts))
+    if summary.problems:
+        lines.append("Problems (many customers, one cause):")
+        lines += [_problem_line(p) for p in summary.problems]
     return "\n".join(lines)
+
+
+def _problem_line(p: ProblemLine) -> str:
+    sources = ", ".join(f"{escape(s)} {n}" for s, n in p.sources)
+    fixed = (
+        f"resolved in {_span(p.to_resolve)}"
+        + (f" ({escape(p.root_cause)})" if p.root_cause else "")
+        if p.status == "resolved"
+        else "still open"
+    )
+    return (
+        f"• {p.ref}: {p.size} cases ({sources}) · first answer {_span(p.to_first_answer)} · {fixed}"
+    )

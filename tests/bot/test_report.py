@@ -78,6 +78,7 @@ def test_cases_as_csv_and_json_carry_the_same_columns_and_values(
         "resolution_s": "3630.0",
         "breaches": "",
         "root_cause": "app-bug",
+        "problem": "",
     }
     assert [r["id"] for r in rows] == ["C-1", "C-2"]
     assert (rows[1]["departments"], rows[1]["resolved"]) == ("billing", "")
