@@ -108,7 +108,8 @@ def _absorb(
             links = sum(
                 1
                 for m in members
-                if _ochiai(len(row.terms & m.terms), len(row.terms), len(m.terms)) >= threshold
+                if window.enough(common := row.terms & m.terms, row.terms, m.terms)
+                and _ochiai(len(common), len(row.terms), len(m.terms)) >= threshold
                 and (not (row.tags and m.tags) or bool(row.tags & m.tags))
             )
             if links >= min_links:
