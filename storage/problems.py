@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, union_all, update
+from sqlalchemy import delete, func, insert, literal, text, union_all, update
 from sqlmodel import Session, col, select
 
 from storage.models import Case, CaseTerm, Customer, Post, Problem, ProblemReply
@@ -25,6 +25,17 @@ class Windowed:
     terms: frozenset[str]
     tags: frozenset[str]
     problem_id: int | None
+
+
+DETECTION_LOCK = 0x70726F62  # "prob"
+
+
+def serialize_detection(session: Session) -> None:
+    """One detection at a time, until the transaction ends: two posts of a storm that
+    arrive together must each see the other, or they would miss each other (or open two
+    problems). SQLite's single writer (`BEGIN IMMEDIATE`) already does this."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DETECTION_LOCK})
 
 
 def add_terms(session: Session, *, case_id: int, terms: Iterable[str], at: datetime) -> None:

@@ -38,10 +38,11 @@ def on_open(
         return
     case_id = case.id or 0
     terms = stems(text, frozenset(w.casefold() for w in cfg.ignore))
-    store.prune_terms(session, before=now - cfg.window, limit=PRUNE_PER_CASE)
     if not terms:
         return
     tags = frozenset(case.tags)
+    store.serialize_detection(session)
+    store.prune_terms(session, before=now - cfg.window, limit=PRUNE_PER_CASE)
     near = window.nearby(session, case_id=case_id, terms=terms, now=now, config=cfg)
     candidates = window.score(terms, tags, near, cfg.similarity)
     store.add_terms(session, case_id=case_id, terms=terms, at=now)
