@@ -73,8 +73,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_cases_problem_id"), table_name="cases")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("problem_id")
+    # Plain ALTER TABLE (SQLite has it): a batch rebuild of `cases` would trip the
+    # foreign keys that point at it.
+    op.drop_column("cases", "problem_id")
     op.drop_table("problem_replies")
     op.drop_table("case_terms")
     op.drop_table("problems")

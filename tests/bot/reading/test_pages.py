@@ -315,6 +315,8 @@ LINES: list[tuple[str, dict[str, Any], str | tuple[LinePart, ...]]] = [
     ),
     ("resolved", {"root_cause": None, "note": ""}, "Resolved"),
     ("reopened", {}, "Reopened"),
+    ("problem_linked", {"problem": "P-7", "problem_id": 7}, "Linked to problem P-7"),
+    ("problem_unlinked", {"problem": "P-7", "problem_id": 7}, "Unlinked from problem P-7"),
     ("waiting", {}, "Waiting on the customer; SLA clocks paused"),
     ("resumed", {}, "The customer wrote back; SLA clocks resumed"),
     ("note", {"text": "<!channel> hi"}, "Note: <!channel> hi"),
