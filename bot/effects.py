@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot import metrics
 from bot.events import CaseEscalated, CaseOpened, DomainEvent, ReplyApproved, ReplyDiscarded
+from bot.problems import refresh as problem_card
 from bot.sla import tracking
 from storage import cards, outbox
 from storage.models import Case, Event
@@ -88,6 +89,8 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
         )
         if event.refreshes_card():
             refresh_card(session, event.case_id, event.at)
+            if case is not None and case.problem_id is not None:
+                problem_card.refresh_for_case(session, case.problem_id, event.at)
         if isinstance(event, CaseEscalated) and event.from_ts:
             outbox.enqueue(
                 session,

@@ -22,7 +22,7 @@ from bot.acknowledge import ACK
 from bot.deps import Deps
 from bot.digests import DIGEST
 from bot.oncall.handoffs import announce_handoffs
-from bot.problems.links import PROBLEM_CARD
+from bot.problems.refresh import PROBLEM_CARD
 from bot.replies import REPLY
 from bot.sla.sweep import BATCH, SweepResult, sweep
 from bot.slack import digest

@@ -17,6 +17,7 @@ from bot.events import InvalidTransition, Refused
 from bot.ids import Surface, format_case_id
 from bot.problems import links
 from bot.problems.ids import format_problem_id
+from bot.problems.refresh import refresh
 from bot.problems.view import get_problem
 from config.schema import CasebotConfig
 from storage import problems as store
@@ -95,7 +96,7 @@ def claim(
         raise Refused(f"{ref} is already owned by <@{owner}>.")
     problem = get_problem(session, problem_id)
     _audit(session, problem, "problem_claimed", actor, surface, now)
-    links.refresh(session, problem, now)
+    refresh(session, problem, now)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def reply_all(
     if problem.answered_at is None:
         problem.answered_at = now
     _audit(session, problem, "problem_replied", actor, surface, now, cases=queued + waiting)
-    links.refresh(session, problem, now)
+    refresh(session, problem, now)
     return Answered(queued, waiting, missing)
 
 
@@ -213,5 +214,5 @@ def resolve_all(
         cases=len(open_cases),
         root_cause=root_cause,
     )
-    links.refresh(session, problem, now)
+    refresh(session, problem, now)
     return len(open_cases)

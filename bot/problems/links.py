@@ -1,11 +1,9 @@
-"""Which cases a problem has, and its card kept current: every change to a problem or
-its cases queues one card refresh (coalesced, and paced to one edit per second)."""
+"""Which cases a problem has; each change says so on the cards (`refresh`)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -13,34 +11,9 @@ from bot import effects
 from bot.events import SYSTEM, ProblemLinked, ProblemUnlinked
 from bot.ids import Surface
 from bot.problems.ids import format_problem_id
-from storage import outbox
+from bot.problems.refresh import refresh
 from storage import problems as store
 from storage.models import Case, Problem
-
-PROBLEM_CARD = "problem_card"
-PACE = timedelta(seconds=1)
-"""Slack allows about one message per second per channel; a storm edits the card
-far more often than that, and a paced refresh still shows everything (it renders
-whatever the problem is when it goes out)."""
-
-
-def card_key_prefix(problem_id: int) -> str:
-    return f"{PROBLEM_CARD}:{problem_id}:"
-
-
-def refresh(session: Session, problem: Problem, now: datetime) -> None:
-    """Queue a re-render of the problem card unless one already waits."""
-    prefix = card_key_prefix(problem.id or 0)
-    if outbox.waiting_with_prefix(session, kind=PROBLEM_CARD, prefix=prefix):
-        return
-    outbox.enqueue(
-        session,
-        kind=PROBLEM_CARD,
-        key=prefix + str(uuid.uuid4()),
-        now=now,
-        not_before=problem.card_at + PACE if problem.card_at else None,
-        payload={"problem_id": problem.id},
-    )
 
 
 def link(

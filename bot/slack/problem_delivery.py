@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.problems.links import PACE
+from bot.problems.refresh import PACE
 from bot.problems.view import problem_view
 from bot.slack import outbox as slack_outbox
 from bot.slack.problem_card import problem_card

@@ -132,3 +132,18 @@ def test_resolve_all_then_one_customer_writes_again(
         assert s.get(Problem, 1).status == "resolved"
         assert s.exec(select(Case).where(col(Case.id).not_in(problem))).all() == []
     assert states == {c: "open" if c == problem[2] else "resolved" for c in problem}
+
+
+def test_a_case_resolved_on_its_own_is_counted_on_the_problem_card(
+    problem: list[int],
+    user: SlackClientSim,
+    slack: SlackStandIn,
+    worker: Delivery,
+    time_source: ManualTime,
+) -> None:
+    assert "🧩 5 open cases" in blocks_text(problem_card(slack))
+    assert say(user, slack, "resolve C-2 product-defect") == "C-2 resolved."
+    time_source.advance(timedelta(seconds=2))
+    drain(worker)
+    text = blocks_text(problem_card(slack))
+    assert "🧩 4 open cases" in text and "|C-2>~" in text  # struck through

@@ -18,7 +18,7 @@ from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
 from bot.ids import ActionId
 from bot.problems.ids import ProblemAction, ProblemView
-from bot.problems.links import PROBLEM_CARD
+from bot.problems.refresh import PROBLEM_CARD
 from bot.slack.outbox import Delivery
 from bot.timesource import ManualTime
 from storage.models import Case, Outbox, Problem
