@@ -84,12 +84,13 @@ def fill(db: Database, size: int, rng: random.Random, posts: list[Post]) -> floa
                     for i in range(len(texts))
                 ],
             )
+            terms = [stems(body, BRAND) for body in texts]
             s.execute(
                 insert(CaseTerm),
                 [
-                    {"case_id": first + i, "term": term, "at": at[i]}
-                    for i, body in enumerate(texts)
-                    for term in stems(body, BRAND)
+                    {"case_id": first + i, "term": term, "at": at[i], "size": len(mine)}
+                    for i, mine in enumerate(terms)
+                    for term in mine
                 ],
             )
     with db.engine.connect() as conn:

@@ -403,12 +403,15 @@ class CaseTerm(SQLModel, table=True):
     Rows go when the case is resolved or leaves the window."""
 
     __tablename__ = "case_terms"
-    __table_args__ = (Index("ix_case_terms_term_at", "term", "at"),)
+    __table_args__ = (Index("ix_case_terms_lookup", "term", "at", "case_id", "size"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     term: str
     at: datetime = _utc(nullable=False, index=True)
+    size: int
+    """How many terms the case has: with it, a lookup scores a candidate from the
+    index alone (the index covers the lookup)."""
 
 
 class ProblemReply(SQLModel, table=True):

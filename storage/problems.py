@@ -39,7 +39,8 @@ def serialize_detection(session: Session) -> None:
 
 
 def add_terms(session: Session, *, case_id: int, terms: Iterable[str], at: datetime) -> None:
-    rows = [{"case_id": case_id, "term": term, "at": at} for term in terms]
+    unique = set(terms)
+    rows = [{"case_id": case_id, "term": t, "at": at, "size": len(unique)} for t in unique]
     if rows:
         session.execute(insert(CaseTerm), rows)
 
@@ -59,24 +60,25 @@ def prune_terms(session: Session, *, before: datetime, limit: int = 5_000) -> in
 
 def postings(
     session: Session, *, terms: Sequence[str], since: datetime, per_term: int
-) -> dict[str, list[int]]:
-    """For each term, the most recent `per_term` cases of the window that have it: one
-    statement, each part an index range scan of `ix_case_terms_term_at` with a limit."""
+) -> dict[str, list[tuple[int, int]]]:
+    """For each term, the most recent `per_term` cases of the window that have it, with
+    their number of terms: one statement, each part a range scan of the covering index
+    `ix_case_terms_lookup` with a limit."""
     if not terms:
         return {}
     parts = []
     for i, term in enumerate(terms):
         part = (
-            select(literal(i).label("i"), CaseTerm.case_id)
+            select(literal(i).label("i"), CaseTerm.case_id, CaseTerm.size)
             .where(CaseTerm.term == term, col(CaseTerm.at) >= since)
             .order_by(col(CaseTerm.at).desc())
             .limit(per_term)
             .subquery()
         )
-        parts.append(select(part.c.i, part.c.case_id))
-    found: dict[str, list[int]] = {term: [] for term in terms}
-    for i, case_id in session.execute(union_all(*parts)):
-        found[terms[i]].append(case_id)
+        parts.append(select(part.c.i, part.c.case_id, part.c.size))
+    found: dict[str, list[tuple[int, int]]] = {term: [] for term in terms}
+    for i, case_id, size in session.execute(union_all(*parts)):
+        found[terms[i]].append((case_id, size))
     return found
 
 

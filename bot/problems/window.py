@@ -2,16 +2,19 @@
 grow with the number of cases (SPEC "Problems"; `bench.problems_intake` measures it).
 
 Candidates come from `case_terms`: for each of the new case's stems, the most recent
-`PER_TERM` cases of the window that have it, rarest stems first, until `MAX_CANDIDATES`
-are found — a rare stem (a version, a promo code, a depot) names the storm's cases
-whatever else the window holds, a common one adds only its latest cases. The newest
-cases of each active problem are always candidates too, so a storm is recognised even
-when its words are all common. Then each candidate is scored on all its stems
-(`similarity`: cosine of stem sets, routing tags as a gate).
+`PER_TERM` cases of the window that have it (and how many stems each has), read from a
+covering index. A rare stem (a version, a promo code, a depot) brings all the storm's
+cases whatever else the window holds, a common one only its latest. Counting the
+stems each case shared there gives a lower bound of its score; the `POOL` best, and
+the newest cases of each active problem (so a storm is recognised even when its words
+are all common), are then scored on all their stems (`similarity`: cosine of stem
+sets, routing tags as a gate).
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -28,8 +31,8 @@ MIN_SHARED = 2
 its one shared word is the whole of it ("Question 3" and "Question 4" score 0.5 and
 say nothing about a common cause). Measured on the labelled set, the rule costs
 nothing there (2h: P 0.912 R 0.777 with it, 0.913 / 0.782 without)."""
-PER_TERM = 64
-MAX_CANDIDATES = 400
+PER_TERM = 32
+POOL = 50
 ACTIVE_PROBLEMS = 10
 MEMBERS_PER_PROBLEM = 20
 
@@ -64,15 +67,21 @@ def nearby(
     now: datetime,
     config: ProblemsConfig,
 ) -> list[Windowed]:
-    """The window's open cases that may be similar (not yet scored), without `case_id`."""
+    """The window's open cases that may be similar (to be scored on all their terms),
+    without `case_id`: the `POOL` best by the terms the lookup saw, and the newest cases
+    of the active problems."""
     since = now - config.window
     found = store.postings(session, terms=sorted(terms), since=since, per_term=PER_TERM)
-    ids: set[int] = set()
-    for term in sorted(found, key=lambda t: (len(found[t]), t)):
-        if len(ids) >= MAX_CANDIDATES:
-            break
-        ids.update(found[term])
+    shared: Counter[int] = Counter()
+    sizes: dict[int, int] = {}
+    for hits in found.values():
+        for cid, size in hits:
+            shared[cid] += 1
+            sizes[cid] = size
+    shared.pop(case_id, None)
+    best = heapq.nlargest(
+        POOL, shared, key=lambda c: (_ochiai(shared[c], len(terms), sizes[c]), -c)
+    )
     active = store.active_problems(session, since=since, limit=ACTIVE_PROBLEMS)
-    ids.update(store.recent_members(session, problem_ids=active, per_problem=MEMBERS_PER_PROBLEM))
-    ids.discard(case_id)
-    return store.windowed(session, case_ids=ids, since=since)
+    members = store.recent_members(session, problem_ids=active, per_problem=MEMBERS_PER_PROBLEM)
+    return store.windowed(session, case_ids={*best, *members} - {case_id}, since=since)

@@ -48,10 +48,11 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("term", _TEXT(), nullable=False),
         sa.Column("at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_case_terms_term_at", "case_terms", ["term", "at"])
+    op.create_index("ix_case_terms_lookup", "case_terms", ["term", "at", "case_id", "size"])
     op.create_index(op.f("ix_case_terms_case_id"), "case_terms", ["case_id"])
     op.create_index(op.f("ix_case_terms_at"), "case_terms", ["at"])
     op.create_table(
