@@ -36,6 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.problems_intake
 
 # /case summary 30d and report --cases over a million cases on SQLite and PostgreSQL
 # (bulk-loaded; about half an hour): `make bench-summary ARGS="--cases 100000"`.
