@@ -38,6 +38,7 @@ from bot.ids import Surface, format_case_id
 from bot.posts import IncomingPost
 from bot.sla import tracking
 from bot.sla.promise import Promise
+from bot.state import CaseStatus
 from config.connectors import EmailConnector, SourceConfig
 from config.schema import CasebotConfig
 from storage import acknowledgements as store
@@ -141,7 +142,7 @@ class AckFacts:
 
 
 def _too_late(case: Case, promise: Promise | None) -> str | None:
-    if case.status == "resolved":
+    if case.status == CaseStatus.RESOLVED:
         return "the case was resolved before it went out"
     if case.first_response_at is not None:
         return "a person answered first"

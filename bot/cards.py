@@ -16,6 +16,7 @@ from bot import pii
 from bot.cases import get_case
 from bot.ids import format_case_id
 from bot.sla import ClockReading, ClockState, tracking
+from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import acknowledgements, queries
 from storage.models import CaseCard, Customer
@@ -45,7 +46,7 @@ class CardView:
     text: str
     priority: str
     priority_reason: str
-    status: str
+    status: CaseStatus
     owner_id: str | None
     root_cause: str | None
     answered: str | None
@@ -83,7 +84,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         text=pii.mask(post.text if post else "", config.pii.mask),
         priority=case.priority,
         priority_reason=case.priority_reason,
-        status=case.status,
+        status=CaseStatus(case.status),
         owner_id=case.owner_id,
         root_cause=case.root_cause,
         answered=case.answered,

@@ -27,6 +27,7 @@ from bot.events import (
     WaitingOnCustomer,
 )
 from bot.ids import Surface
+from bot.state import Action, CaseStatus, require
 from config.schema import CasebotConfig
 from storage import queries
 from storage.models import MAX_ID, Case
@@ -49,7 +50,7 @@ def claim(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Take an unowned case. Exactly one of any number of simultaneous claimers wins."""
-    _open(session, case_id)
+    _allowing(session, case_id, Action.CLAIM)
     won = queries.set_case_fields(
         session,
         case_id=case_id,
@@ -70,7 +71,7 @@ def unclaim(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Give a case back to the queue. Only its owner does that; others escalate or assign."""
-    case = get_case(session, case_id)
+    case = _allowing(session, case_id, Action.UNCLAIM)
     if case.owner_id is None:
         raise InvalidTransition(case_id, "nobody owns it.")
     if case.owner_id != actor:
@@ -105,7 +106,7 @@ def assign(
 ) -> list[DomainEvent]:
     """Give the case to a named person, whoever owned it before."""
     permissions.require(config, actor, "assign")
-    case = _open(session, case_id)
+    case = _allowing(session, case_id, Action.ASSIGN)
     previous = case.owner_id
     if previous == to:
         raise InvalidTransition(case_id, f"<@{to}> already owns it.")
@@ -136,12 +137,12 @@ def resolve(
     elsewhere makes the resolve its first response; without a reason it counts as
     never answered.
     """
-    case = _open(session, case_id)
+    case = _allowing(session, case_id, Action.RESOLVE)
     if root_cause is not None and config.root_causes and root_cause not in config.root_causes:
         known = ", ".join(config.root_causes)
         raise InvalidTransition(case_id, f"'{root_cause}' is not a root cause; use one of: {known}")
     case.status, case.root_cause, case.resolved_at, case.updated_at = (
-        "resolved",
+        CaseStatus.RESOLVED.value,
         root_cause,
         now,
         now,
@@ -172,10 +173,8 @@ def reopen(
     config: CasebotConfig,
 ) -> list[DomainEvent]:
     permissions.require(config, actor, "reopen")
-    case = get_case(session, case_id)
-    if case.status != "resolved":
-        raise InvalidTransition(case_id, "it is not resolved.")
-    case.status, case.resolved_at, case.updated_at = "open", None, now
+    case = _allowing(session, case_id, Action.REOPEN)
+    case.status, case.resolved_at, case.updated_at = CaseStatus.OPEN.value, None, now
     case.answered = answered.on_reopen(case.answered)
     return _commit(session, [CaseReopened(case_id=case_id, actor=actor, surface=surface, at=now)])
 
@@ -184,10 +183,8 @@ def wait_on_customer(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Pause the customer's clocks until they write again."""
-    case = _open(session, case_id)
-    if case.status == "waiting":
-        raise InvalidTransition(case_id, "it is already waiting on the customer.")
-    case.status, case.updated_at = "waiting", now
+    case = _allowing(session, case_id, Action.WAIT)
+    case.status, case.updated_at = CaseStatus.WAITING.value, now
     return _commit(
         session, [WaitingOnCustomer(case_id=case_id, actor=actor, surface=surface, at=now)]
     )
@@ -197,7 +194,7 @@ def note(
     session: Session, case_id: int, *, text: str, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """An internal note: it goes to the thread and the audit log, never to the customer."""
-    get_case(session, case_id)
+    _allowing(session, case_id, Action.NOTE)
     if not text.strip():
         raise InvalidTransition(case_id, "a note needs some text.")
     return _commit(
@@ -205,10 +202,10 @@ def note(
     )
 
 
-def _open(session: Session, case_id: int) -> Case:
+def _allowing(session: Session, case_id: int, action: Action) -> Case:
+    """The case, if its status allows `action` (see `bot.state`)."""
     case = get_case(session, case_id)
-    if case.status == "resolved":
-        raise InvalidTransition(case_id, "it is resolved; reopen it first.")
+    require(case_id, case.status, action)
     return case
 
 
@@ -216,7 +213,7 @@ def take_over(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Anyone may rescue a breached case from its owner (the breach DM offers this)."""
-    case = _open(session, case_id)
+    case = _allowing(session, case_id, Action.TAKE_OVER)
     if case.owner_id == actor:
         raise InvalidTransition(case_id, "you already own it.")
     previous = case.owner_id

@@ -12,6 +12,7 @@ from bot import acknowledge, effects, priority, routing
 from bot.events import SYSTEM, CaseOpened, CustomerReturned, DomainEvent, PostAdded
 from bot.ids import Surface
 from bot.posts import IncomingPost
+from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import queries
 from storage.db import Database
@@ -103,8 +104,8 @@ def receive(
     if case is not None:
         case.updated_at = now
         events = []
-        if case.status == "waiting":
-            case.status = "open"
+        if case.status == CaseStatus.WAITING:
+            case.status = CaseStatus.OPEN.value
             events.append(
                 CustomerReturned(case_id=case.id or 0, actor=SYSTEM, surface=Surface.INGEST, at=now)
             )

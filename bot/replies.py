@@ -29,6 +29,7 @@ from bot.events import (
     ReplySent,
 )
 from bot.ids import Surface
+from bot.state import Action, require
 from config.schema import CasebotConfig
 from storage import outbox, queries
 from storage.models import MAX_ID, Customer, Post, Reply
@@ -78,8 +79,7 @@ def request(
 ) -> list[DomainEvent]:
     """Queue an answer to the customer, or park it for approval when the source says so."""
     case = get_case(session, case_id)
-    if case.status == "resolved":
-        raise InvalidTransition(case_id, "it is resolved; reopen it to reply.")
+    require(case_id, case.status, Action.REPLY)
     source = config.sources.get(case.source)
     if source is None or source.reply is None:
         raise InvalidTransition(

@@ -10,10 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
+from storage.types import CASE_STATUS_CHECK, CaseStatus, UTCDateTime
 
 MAX_ID = 2**31 - 1
 """Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id names no row, and asking
@@ -34,7 +43,7 @@ def _utc(**kw: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), **kw))
 
 
-OPEN_CASES = "status != 'resolved'"
+OPEN_CASES = f"status != '{CaseStatus.RESOLVED.value}'"
 """The predicate of the partial index of open cases; a query uses that index only when
 it says exactly this (a literal, not a bound parameter)."""
 
@@ -76,11 +85,13 @@ class Case(SQLModel, table=True):
             sqlite_where=text(OPEN_CASES),
             postgresql_where=text(OPEN_CASES),
         ),
+        CheckConstraint(CASE_STATUS_CHECK, name="ck_cases_status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     department: str = Field(index=True)
-    status: str = "open"
+    status: str = CaseStatus.OPEN.value
+    """A `CaseStatus` value."""
     owner_id: str | None = Field(default=None, index=True)
     priority: str = "normal"
     priority_reason: str = ""

@@ -13,6 +13,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Acknowledgement, Case, Customer, CustomerIdentity, Post, Reply
+from storage.types import CaseStatus
 
 
 def find_post(session: Session, *, source: str, external_id: str) -> Post | None:
@@ -49,7 +50,7 @@ def open_case_for_thread(
     Always the same customer: on X every reply under a brand's post shares one
     conversation id, and two people there are two cases.
     """
-    mine = (Case.customer_id == customer_id, Case.status != "resolved")
+    mine = (Case.customer_id == customer_id, Case.status != CaseStatus.RESOLVED.value)
     if in_reply_to:
         case = (
             session.exec(
@@ -136,7 +137,7 @@ def open_cases(session: Session, *, department: str, limit: int) -> list[Case]:
     return list(
         session.exec(
             select(Case)
-            .where(Case.department == department, Case.status != "resolved")
+            .where(Case.department == department, Case.status != CaseStatus.RESOLVED.value)
             .order_by(col(Case.id))
             .limit(limit)
         )

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.state import CaseStatus
+
 
 class ListScope(StrEnum):
     """Which cases `/case list` shows; the values are what people type."""
@@ -27,7 +29,7 @@ class CaseSummary:
     case_id: int
     ref: str
     priority: str
-    status: str
+    status: CaseStatus
     owner_id: str | None
     department: str
     """The department's display name."""

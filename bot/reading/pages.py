@@ -32,6 +32,7 @@ from bot.reading import (
     TimelineEntry,
 )
 from bot.sla import tracking
+from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import lists
 from storage import sla_clocks as clock_store
@@ -169,7 +170,7 @@ def _summary(
         case_id=case.id or 0,
         ref=format_case_id(case.id or 0),
         priority=case.priority,
-        status=case.status,
+        status=CaseStatus(case.status),
         owner_id=case.owner_id,
         department=department.name if department else case.department,
         customer=(customer.name if customer else "") or author,

@@ -23,6 +23,7 @@ from bot.events import SYSTEM, SlaWarning
 from bot.ids import Surface, format_case_id
 from bot.oncall.roster import responders
 from bot.sla import tracking
+from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import outbox, queries
 from storage import sla_clocks as clock_store
@@ -75,7 +76,7 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
         row.next_due_at = None
         return False
     row.due_at = (clock.as_of(row.stopped_at) if row.stopped_at else clock).due_at()
-    if row.stopped_at is not None or case.status == "resolved":
+    if row.stopped_at is not None or case.status == CaseStatus.RESOLVED:
         row.next_due_at = None
         return False
     if crossed := sla.crossed(clock, now, row.card_steps):

@@ -14,6 +14,7 @@ from bot import answered
 from bot.cards import CardView
 from bot.ids import ActionId
 from bot.sla import ClockReading, ClockState, format_duration
+from bot.state import Action, CaseState, CaseStatus, available_actions
 
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
@@ -49,11 +50,11 @@ def case_value(case_id: int) -> str:
 
 def _status_line(view: CardView) -> str:
     owner = f" · owner <@{view.owner_id}>" if view.owner_id else ""
-    if view.status == "resolved":
+    if view.status is CaseStatus.RESOLVED:
         cause = f" ({escape(view.root_cause)})" if view.root_cause else ""
         how = f" · {said}" if (said := answered.label(view.answered)) else ""
         return f"✅ Resolved{cause}{how}{owner}"
-    if view.status == "waiting":
+    if view.status is CaseStatus.WAITING:
         return f"⏸️ Waiting on customer{owner}"
     if view.owner_id:
         return f"👤 Owner: <@{view.owner_id}>"
@@ -72,25 +73,28 @@ def button(label: str, action: ActionId, value: str, style: str | None = None) -
     return button
 
 
+CARD_BUTTONS: dict[Action, tuple[str, ActionId, str | None]] = {
+    Action.CLAIM: ("Claim", ActionId.CLAIM, "primary"),
+    Action.TAKE_OVER: ("Take over", ActionId.TAKE_OVER, "danger"),
+    Action.REPLY: ("Reply…", ActionId.REPLY, None),
+    Action.ESCALATE: ("Escalate…", ActionId.ESCALATE, None),
+    Action.RESOLVE: ("Resolve…", ActionId.RESOLVE, None),
+    Action.WAIT: ("Waiting on customer", ActionId.WAIT, None),
+    Action.REOPEN: ("Reopen", ActionId.REOPEN, None),
+}
+"""How each action the case offers (`bot.state.available_actions`) looks on a card."""
+
+
 def _card_buttons(view: CardView) -> list[Block]:
-    """Buttons that make sense in the case's state: no Claim on an owned case, only
-    Reopen on a resolved one."""
+    """The buttons of the actions the case offers now, in the core's order."""
     value = case_value(view.case_id)
-    if view.status == "resolved":
-        return [button("Reopen", ActionId.REOPEN, value)]
-    buttons = []
-    if view.owner_id is None:
-        buttons.append(button("Claim", ActionId.CLAIM, value, "primary"))
-    elif view.breached:
-        buttons.append(button("Take over", ActionId.TAKE_OVER, value, "danger"))
-    buttons += [
-        button("Reply…", ActionId.REPLY, value),
-        button("Escalate…", ActionId.ESCALATE, value),
-        button("Resolve…", ActionId.RESOLVE, value),
+    state = CaseState(view.status, view.owner_id, view.breached)
+    return [
+        button(label, action_id, value, style)
+        for action in available_actions(state)
+        if action in CARD_BUTTONS
+        for label, action_id, style in [CARD_BUTTONS[action]]
     ]
-    if view.status != "waiting":
-        buttons.append(button("Waiting on customer", ActionId.WAIT, value))
-    return buttons
 
 
 def _customer(view: CardView) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.ids import ActionId
-from bot.slack.blocks import Blocks, button, case_value, clip, escape
+from bot.slack.blocks import CARD_BUTTONS, Block, Blocks, button, case_value, clip, escape
 from bot.slack.views import snooze_actions
+from bot.state import Action, CaseState, CaseStatus, available_actions
 from bot.words import count
 
 REMINDER_ITEMS_PER_DM = 15
@@ -30,10 +30,7 @@ def reminder_digest(items: list[dict[str, Any]], links: dict[int, str]) -> tuple
             line += " — owner: " + (f"<@{item['owner']}>" if item.get("owner") else "nobody")
         out.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(line, 3000)}})
         if item["breach"] and not item["as_owner"]:
-            value = case_value(int(item["case_id"]))
-            label = "Take over" if item.get("owner") else "Claim"
-            action = ActionId.TAKE_OVER if item.get("owner") else ActionId.CLAIM
-            out.append({"type": "actions", "elements": [button(label, action, value, "primary")]})
+            out.append(_rescue(int(item["case_id"]), item.get("owner")))
         elif not item["breach"]:
             out.append(snooze_actions(int(item["case_id"])))
     if len(items) > len(shown):
@@ -47,3 +44,13 @@ def reminder_digest(items: list[dict[str, Any]], links: dict[int, str]) -> tuple
             }
         )
     return title, out
+
+
+def _rescue(case_id: int, owner: str | None) -> Block:
+    """For a breach someone else holds: what the breached case offers (`bot.state`),
+    Take over from its owner or Claim it from the queue, as the card offers it."""
+    offered = available_actions(CaseState(CaseStatus.OPEN, owner, breached=True))
+    rescue = next(a for a in offered if a in (Action.TAKE_OVER, Action.CLAIM))
+    label, action_id, _ = CARD_BUTTONS[rescue]
+    element = button(label, action_id, case_value(case_id), "primary")
+    return {"type": "actions", "elements": [element]}

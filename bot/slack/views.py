@@ -31,7 +31,9 @@ from bot.reading import (
     SnoozeChoice,
     TimelineEntry,
 )
+from bot.sla.snooze import ALLOWED_MINUTES as SNOOZE_MINUTES
 from bot.slack.blocks import PRIORITY_MARK, SECTION_TEXT_LIMIT, case_value, clip, escape, quote
+from bot.state import Action, CaseState, available_actions
 from bot.words import count
 
 Block = dict[str, Any]
@@ -53,7 +55,6 @@ TIMELINE_CHARS = 3 * SECTION_TEXT_LIMIT
 """Newest timeline lines that `/case show` prints; older ones are counted, not shown."""
 TIMELINE_LINE_CHARS = 300
 EXCERPT_CHARS = 150
-SNOOZE_MINUTES = (30, 60, 120)
 
 
 class ViewId(StrEnum):
@@ -310,8 +311,9 @@ def _case_line(case: CaseSummary, *, excerpt: bool = True) -> str:
 
 
 def _case_button(case: CaseSummary) -> dict[str, Any]:
-    """Claim when nobody owns it, else Open (a link to the card when there is one)."""
-    if case.owner_id is None and case.status != "resolved":
+    """Claim while the case offers it (`bot.state`), else Open (a link to the card when
+    there is one)."""
+    if Action.CLAIM in available_actions(CaseState(case.status, case.owner_id)):
         return {
             "type": "button",
             "action_id": ActionId.CLAIM.value,
