@@ -14,6 +14,7 @@ from bot import answered, effects, permissions
 from bot.answered import Answered
 from bot.events import (
     AlreadyClaimed,
+    AlreadyOwns,
     CaseAssigned,
     CaseClaimed,
     CaseNotFound,
@@ -23,6 +24,7 @@ from bot.events import (
     DomainEvent,
     InvalidTransition,
     NoteAdded,
+    NotTheOwner,
     TakenOver,
     WaitingOnCustomer,
 )
@@ -75,7 +77,7 @@ def unclaim(
     if case.owner_id is None:
         raise InvalidTransition(case_id, "nobody owns it.")
     if case.owner_id != actor:
-        raise InvalidTransition(case_id, f"it is owned by <@{case.owner_id}>, not you.")
+        raise NotTheOwner(case_id, case.owner_id)
     released = queries.set_case_fields(
         session,
         case_id=case_id,
@@ -109,7 +111,7 @@ def assign(
     case = _allowing(session, case_id, Action.ASSIGN)
     previous = case.owner_id
     if previous == to:
-        raise InvalidTransition(case_id, f"<@{to}> already owns it.")
+        raise AlreadyOwns(case_id, to)
     case.owner_id, case.claimed_at, case.updated_at = to, now, now
     event = CaseAssigned(
         case_id=case_id, actor=actor, surface=surface, at=now, owner=to, previous_owner=previous

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.ids import Surface, format_case_id
+from bot.ids import Surface
 
 SYSTEM = "casebot"
 
@@ -229,51 +229,55 @@ class TakenOver(DomainEvent):
 
 
 class DomainError(Exception):
-    """A refusal the user should read; handlers turn it into a short ephemeral answer."""
-
-    def user_message(self) -> str:
-        return str(self)
+    """A refusal the user should read. It carries data (ids, people), never markup:
+    `bot.slack.refusals` words it for Slack."""
 
 
 @dataclass
 class Refused(DomainError):
-    """A request that names something that does not exist or does not fit."""
+    """A request that names something that does not exist or does not fit; `message`
+    is plain words, no markup."""
 
     message: str
-
-    def user_message(self) -> str:
-        return self.message
 
 
 @dataclass
 class CaseNotFound(DomainError):
     case_id: int
 
-    def user_message(self) -> str:
-        return f"There is no case {format_case_id(self.case_id)}."
-
 
 @dataclass
 class AlreadyClaimed(DomainError):
+    """Someone else won the claim."""
+
     case_id: int
     owner: str
 
-    def user_message(self) -> str:
-        return f"{format_case_id(self.case_id)} is already owned by <@{self.owner}>."
+
+@dataclass
+class NotTheOwner(DomainError):
+    """Only the owner gives a case back; `owner` holds it."""
+
+    case_id: int
+    owner: str
+
+
+@dataclass
+class AlreadyOwns(DomainError):
+    """The case was to be given to the person who already owns it."""
+
+    case_id: int
+    owner: str
 
 
 @dataclass
 class NotAllowed(DomainError):
     reason: str = field(default="You are not allowed to do that.")
 
-    def user_message(self) -> str:
-        return self.reason
-
 
 @dataclass
 class InvalidTransition(DomainError):
+    """A change that does not fit the case; `reason` is plain words, no markup."""
+
     case_id: int
     reason: str
-
-    def user_message(self) -> str:
-        return f"{format_case_id(self.case_id)}: {self.reason}"

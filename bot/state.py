@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.events import DomainError
-from bot.ids import format_case_id
 from storage.types import CaseStatus
 
 __all__ = ["Action", "CaseState", "CaseStatus", "NotNow", "available_actions", "require"]
@@ -81,18 +80,6 @@ class NotNow(DomainError):
     case_id: int
     status: CaseStatus
     action: Action
-
-    def user_message(self) -> str:
-        if self.status is CaseStatus.RESOLVED:
-            why = {
-                Action.REPLY: "it is resolved; reopen it to reply.",
-                Action.SNOOZE: "it is resolved; nothing to snooze.",
-            }.get(self.action, "it is resolved; reopen it first.")
-        elif self.action is Action.REOPEN:
-            why = "it is not resolved."
-        else:
-            why = "it is already waiting on the customer."
-        return f"{format_case_id(self.case_id)}: {why}"
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,6 @@ class UnknownDepartment(DomainError):
 
     known: tuple[str, ...]
 
-    def user_message(self) -> str:
-        return f"There is no such department; use one of: {', '.join(self.known)}."
-
 
 def case_page(
     session: Session,

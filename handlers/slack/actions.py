@@ -15,18 +15,14 @@ from slack_sdk import WebClient
 
 from bot import cards, cases, replies
 from bot.deps import Deps
-from bot.events import DomainError, DomainEvent, TakenOver
+from bot.events import DomainEvent, TakenOver
 from bot.ids import ActionId, Surface, format_case_id
 from bot.sla import snooze
 from bot.slack import views as render
+from bot.slack.refusals import BadValue
 from handlers.slack.answers import answer
 
 SURFACE = Surface.BUTTON
-
-
-class BadValue(DomainError):
-    def user_message(self) -> str:
-        return "That button is out of date; open the case with /case show."
 
 
 def case_ref(body: dict[str, Any]) -> int:

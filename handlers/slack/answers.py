@@ -9,6 +9,7 @@ from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.events import DomainError
+from bot.slack.refusals import refusal
 from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.slack")
@@ -25,7 +26,7 @@ def answer(respond: Respond, work: Callable[[], str | None]) -> None:
     try:
         text = work()
     except DomainError as exc:
-        text = exc.user_message()
+        text = refusal(exc)
     except Exception as exc:
         text = failure_text(exc)
     if text:

@@ -18,11 +18,11 @@ from slack_sdk import WebClient
 
 from bot import status
 from bot.deps import Deps
-from bot.events import DomainError
 from bot.ids import format_case_id
 from bot.reading import ListQuery, pages
 from bot.slack import views
 from bot.slack.blocks import clip
+from bot.slack.refusals import StalePage
 from bot.slack.views import Block, ViewId
 from handlers.slack.actions import case_ref, responder
 from handlers.slack.answers import answer
@@ -31,11 +31,6 @@ PAGE_ACTION = re.compile(r"^case_list_page")
 """Both page buttons (`case_list_page_prev`, `case_list_page_next`) share one listener."""
 
 Answer = tuple[str, list[Block]]
-
-
-class StalePage(DomainError):
-    def user_message(self) -> str:
-        return "That list is out of date; run /case list again."
 
 
 def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:

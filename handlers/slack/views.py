@@ -17,6 +17,7 @@ from bot.deps import Deps
 from bot.events import DomainError
 from bot.ids import Surface
 from bot.sla import snooze
+from bot.slack.refusals import refusal
 from bot.slack.views import ViewId, read_case_value, read_no_reply_reason
 from handlers.slack.answers import failure_text
 
@@ -66,7 +67,7 @@ def register(app: App, deps: Deps) -> None:
                 with deps.db.session() as session:
                     change(session, case_id, body["user"]["id"], _inputs(view))
             except DomainError as exc:
-                ack(response_action="errors", errors={error_block.value: exc.user_message()})
+                ack(response_action="errors", errors={error_block.value: refusal(exc)})
                 return
             except Exception as exc:
                 # The modal stays open with the form as typed, so nothing is lost to a retry.

@@ -16,6 +16,7 @@ from bot.ids import Surface
 from bot.posts import Author, IncomingPost
 from bot.reading import CaseSummary, LinePart, ListQuery, ListScope, Person, pages
 from bot.sla.sweep import sweep
+from bot.slack.refusals import refusal
 from bot.timesource import ManualTime
 from config.schema import CasebotConfig, RoutingRule
 from storage.db import Database
@@ -124,7 +125,7 @@ def test_department_filter_and_display_name(five: World) -> None:
     assert {c.department for c in page.cases} == {"Billing"}
     with pytest.raises(pages.UnknownDepartment) as err:
         five.page(ListScope.OPEN, dept="nope")
-    assert "support, billing" in err.value.user_message()
+    assert "support, billing" in refusal(err.value)
 
 
 def test_pages_cover_every_case_once_in_order(world: World) -> None:
