@@ -50,7 +50,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import EXAMPLE, database
 from bot.demo.standin import SlackStandIn
-from bot.ids import ActionId
+from bot.slack import ids
 from handlers.channels.base import sign
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 200
@@ -171,7 +171,7 @@ def click_body(case_id: int, user: str, response_url: str) -> str:
         "actions": [
             {
                 "type": "button",
-                "action_id": ActionId.CLAIM.value,
+                "action_id": ids.ActionId.CLAIM.value,
                 "block_id": "card",
                 "value": json.dumps({"case": case_id}, separators=(",", ":")),
                 "action_ts": f"{time.time():.6f}",

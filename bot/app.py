@@ -20,7 +20,7 @@ from bot.slack.client import configure, make_lookup_client
 from bot.slack.identity import Identity
 from bot.slack.people import People
 from handlers import ingest
-from handlers.slack import actions, commands, door, events, pages, views
+from handlers.slack import actions, answers, commands, door, events, pages, views
 from handlers.status import page as status_page
 from storage import backlog, outbox
 from storage.db import is_unavailable
@@ -65,11 +65,12 @@ def create_bolt(
     configure(bolt.client, settings.slack_api_url)
     bolt.use(identity.only_our_workspace)
     people = People(make_lookup_client(settings.slack_bot_token, settings.slack_api_url), identity)
+    bolt.use(answers.provide(deps))
     commands.register(bolt, deps, people)
-    actions.register(bolt, deps)
-    views.register(bolt, deps)
-    pages.register(bolt, deps)
-    events.register(bolt, deps)
+    actions.register(bolt)
+    views.register(bolt)
+    pages.register(bolt)
+    events.register(bolt)
     return bolt
 
 

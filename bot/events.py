@@ -228,6 +228,22 @@ class TakenOver(DomainEvent):
     previous_owner: str | None
 
 
+def event_classes() -> dict[str, type[DomainEvent]]:
+    """Every event class by its stored `kind` (how audit rows and outbox rows name it)."""
+    found: dict[str, type[DomainEvent]] = {}
+    todo = list(DomainEvent.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found[cls.kind] = cls
+        todo += cls.__subclasses__()
+    return found
+
+
+def event_class(kind: str) -> type[DomainEvent]:
+    """The class of a stored kind; `KeyError` for a kind this code does not know."""
+    return event_classes()[kind]
+
+
 class DomainError(Exception):
     """A refusal the user should read. It carries data (ids, people), never markup:
     `bot.slack.refusals` words it for Slack."""

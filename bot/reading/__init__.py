@@ -6,9 +6,11 @@ Nothing here knows about Slack, so listing rules can be tested without rendering
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from bot.state import CaseStatus
 
@@ -50,6 +52,9 @@ class Person:
 
 LinePart = str | Person
 """Plain text (untrusted: escaped on render) or a person."""
+
+LinePresenter = Callable[[str, str, Mapping[str, Any]], tuple[LinePart, ...]]
+"""(stored event kind, actor, data) → its words: the renderer's, handed to the read side."""
 
 
 @dataclass(frozen=True)

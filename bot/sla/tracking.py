@@ -62,8 +62,6 @@ def apply(session: Session, event: DomainEvent) -> None:
         case CaseEscalated(from_department=src, to_department=dst) if src != dst:
             store.stop(session, case_id=case_id, names=[sla.ola_clock_name(src)], at=at)
             store.start(session, case_id=case_id, name=sla.ola_clock_name(dst), at=at)
-        case _:
-            return
 
 
 def _pause(session: Session, case_id: int, at: datetime) -> None:

@@ -6,14 +6,14 @@ customer text has `&`, `<` and `>` escaped before it goes anywhere near a messag
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from bot import answered
 from bot.cards import CardView
-from bot.ids import ActionId
+from bot.events import ReplyApproved
 from bot.sla import ClockReading, ClockState, format_duration
+from bot.slack.ids import ActionId, case_actions_block, case_value, reply_value
 from bot.state import Action, CaseState, CaseStatus, available_actions
 
 SECTION_TEXT_LIMIT = 3000
@@ -42,10 +42,6 @@ def clip(text: str, limit: int) -> str:
 def quote(text: str, limit: int = SECTION_TEXT_LIMIT - 200) -> str:
     body = clip(escape(text.strip()) or "(empty post)", limit)
     return "\n".join("> " + line for line in body.splitlines())
-
-
-def case_value(case_id: int) -> str:
-    return json.dumps({"case": case_id}, separators=(",", ":"))
 
 
 def _status_line(view: CardView) -> str:
@@ -167,7 +163,7 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
     blocks.append(
         {
             "type": "actions",
-            "block_id": f"case_actions:{view.case_id}",
+            "block_id": case_actions_block(view.case_id),
             "elements": _card_buttons(view),
         }
     )
@@ -200,7 +196,7 @@ def moved_card(
 ) -> tuple[str, Blocks]:
     """What the old card says once its case was escalated elsewhere: no buttons, a pointer
     (linking the case's new card once that is posted)."""
-    note = f"➡️ Escalated to *{escape(to_department)}* by {_who(by)} — the case lives there now."
+    note = f"➡️ Escalated to *{escape(to_department)}* by {who(by)} — the case lives there now."
     if link:
         note += f" <{link}|Go to its new card>"
     blocks = _card_head(view)
@@ -208,84 +204,18 @@ def moved_card(
     return f"{view.ref} moved to {escape(to_department)}", blocks
 
 
-def _who(actor: str) -> str:
+def who(actor: str) -> str:
+    """A mention of a person; Casebot itself (the sweep, ingest) by name."""
     return f"<@{actor}>" if actor.startswith(("U", "W")) else "Casebot"
-
-
-def _with_reason(text: str, reason: str) -> str:
-    return f"{text}: {escape(clip(reason, 500))}" if reason.strip() else text
-
-
-def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
-    """One short thread line per change; `actor` is a Slack user id or the bot itself."""
-    by = _who(actor)
-    match event:
-        case "claimed":
-            return f"🙋 Claimed by {by}"
-        case "unclaimed":
-            return f"↩️ {by} gave it back to the queue"
-        case "assigned":
-            return f"👉 Assigned to <@{data['owner']}> by {by}"
-        case "post_added":
-            return f"💬 The customer wrote again:\n{quote(str(data.get('text', '')))}"
-        case "escalated":
-            target = escape(str(data.get("to_department_name") or data["to_department"]))
-            person = f" (<@{data['to_user']}>)" if data.get("to_user") else ""
-            line = _with_reason(f"⤴️ Escalated to {target}{person} by {by}", str(data["reason"]))
-            if data.get("permalink"):
-                line += f"\n<{data['permalink']}|Earlier thread>"
-            return line
-        case "resolved":
-            cause = f" ({escape(str(data['root_cause']))})" if data.get("root_cause") else ""
-            how = f", {said}" if (said := answered.reason_label(data.get("answered"))) else ""
-            return _with_reason(f"✅ Resolved{cause} by {by}{how}", str(data.get("note", "")))
-        case "reopened":
-            return f"🔁 Reopened by {by}"
-        case "waiting":
-            return f"⏸️ {by} is waiting on the customer; the SLA clocks pause until they write"
-        case "note":
-            return f"📝 Note from {by}:\n{quote(str(data['text']))}"
-        case "reply_requested" if data.get("needs_approval"):
-            return f"✋ {by} drafted a reply; it needs a second person's approval:\n" + quote(
-                str(data["text"])
-            )
-        case "reply_requested":
-            return f"📤 {by} is replying to the customer:\n{quote(str(data['text']))}"
-        case "reply_approved":
-            return f"👍 {by} approved the reply; sending it"
-        case "reply_discarded":
-            return f"🗑️ {by} discarded the draft reply"
-        case "reply_sent":
-            return "✉️ Reply delivered to the customer"
-        case "sla_warning":
-            who = " ".join(f"<@{u}>" for u in data.get("notified", [])) or "nobody"
-            mark = "🚨" if data.get("threshold") == "breach" else "⏳"
-            return f"{mark} {escape(str(data['text']))} — nobody owns this case; told {who}"
-        case "taken_over":
-            return f"🛟 Taken over by {by}"
-        case "snoozed":
-            return _with_reason(
-                f"😴 {by} snoozed reminders for {data['minutes']} min", str(data.get("reason", ""))
-            )
-        case "reply_failed":
-            return f"⚠️ The reply could not be sent: {escape(str(data['error']))}"
-        case "acknowledged":
-            return f"🤖 Acknowledged, promised by {slack_time(str(data['promised_at']))}"
-        case "acknowledgement_skipped":
-            return f"🤖 Not acknowledged: {escape(str(data.get('reason', '')))}"
-        case "acknowledgement_failed":
-            return f"⚠️ The acknowledgement could not be sent: {escape(str(data['error']))}"
-        case _:
-            return f"• {escape(event.replace('_', ' '))} by {by}"
 
 
 def decided_draft(author: str, text: str, *, decision: str, by: str) -> tuple[str, Blocks]:
     """A draft reply once approved or discarded: its text, who decided, no buttons left."""
-    head = f"✋ {_who(author)} drafted a reply:\n{quote(text)}"
-    if decision == "reply_approved":
-        verdict = f"👍 Approved by {_who(by)}; sending it to the customer"
+    head = f"✋ {who(author)} drafted a reply:\n{quote(text)}"
+    if decision == ReplyApproved.kind:
+        verdict = f"👍 Approved by {who(by)}; sending it to the customer"
     else:
-        verdict = f"🗑️ Discarded by {_who(by)}; it was never sent"
+        verdict = f"🗑️ Discarded by {who(by)}; it was never sent"
     rendered: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(head, SECTION_TEXT_LIMIT)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": verdict}]},
@@ -294,7 +224,7 @@ def decided_draft(author: str, text: str, *, decision: str, by: str) -> tuple[st
 
 
 def approval_buttons(reply_id: int) -> Block:
-    value = json.dumps({"reply": reply_id}, separators=(",", ":"))
+    value = reply_value(reply_id)
     return {
         "type": "actions",
         "elements": [
@@ -302,20 +232,6 @@ def approval_buttons(reply_id: int) -> Block:
             button("Discard", ActionId.DISCARD_REPLY, value, "danger"),
         ],
     }
-
-
-def notice(event: str, actor: str, data: dict[str, Any], ref: str, link: str | None) -> str:
-    """A DM telling someone a case needs them."""
-    open_link = f" <{link}|Open {ref}>" if link else f" ({ref})"
-    if event == "escalated":
-        target = escape(str(data.get("to_department_name") or data["to_department"]))
-        return (
-            _with_reason(f"⤴️ {ref} was escalated to {target} by {_who(actor)}", str(data["reason"]))
-            + open_link
-        )
-    if event == "assigned":
-        return f"👉 {_who(actor)} assigned {ref} to you." + open_link
-    return f"{ref}: {timeline_line(event, actor, data)}" + open_link
 
 
 def slack_time(at: datetime | str) -> str:

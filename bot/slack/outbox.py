@@ -21,10 +21,11 @@ from sqlmodel import Session
 
 from bot import cards
 from bot.effects import CARD, CARD_MOVED, DM, DRAFT_DECIDED, TIMELINE
+from bot.events import ReplyRequested
 from bot.ids import format_case_id
 from bot.oncall.handoffs import MESSAGE
 from bot.sla.sweep import REMINDERS
-from bot.slack import blocks, reminders
+from bot.slack import blocks, presenters, reminders
 from bot.timesource import TimeSource
 from config.schema import CasebotConfig
 from storage import cards as card_store
@@ -173,9 +174,9 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
             data["text"] = cards.pii.mask(post.text if post else "", d.config.pii.mask)
     event = str(row.payload.get("event"))
     _enrich(d, data)
-    line = blocks.timeline_line(event, str(row.payload.get("actor")), data)
+    line = presenters.thread_line(event, str(row.payload.get("actor")), data)
     extra: dict[str, Any] = {}
-    draft = event == "reply_requested" and bool(data.get("needs_approval"))
+    draft = event == ReplyRequested.kind and bool(data.get("needs_approval"))
     if draft:
         extra["blocks"] = [
             {"type": "section", "text": {"type": "mrkdwn", "text": blocks.clip(line, 3000)}},
@@ -268,7 +269,7 @@ def _deliver_dm(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
         if where[0] and where[1]:
             link = _permalink(d, where[0], where[1])
     ref = format_case_id(row.case_id or 0)
-    text = blocks.notice(str(row.payload["event"]), str(row.payload["actor"]), data, ref, link)
+    text = presenters.notice(str(row.payload["event"]), str(row.payload["actor"]), data, ref, link)
     channel = d.client.conversations_open(users=str(row.payload["user"]))["channel"]["id"]
     ts = _post_once(d, row, channel=channel, text=text)
     return {"channel": channel, "ts": ts}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.blocks import CARD_BUTTONS, Block, Blocks, button, case_value, clip, escape
+from bot.slack.blocks import CARD_BUTTONS, Block, Blocks, button, clip, escape
+from bot.slack.ids import case_value
 from bot.slack.views import snooze_actions
 from bot.state import Action, CaseState, CaseStatus, available_actions
 from bot.words import count

@@ -8,18 +8,14 @@ lengths, option counts), so a queue of 500 cases or a hostile post cannot make a
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from bot.answered import Answered
-from bot.ids import ActionId
 from bot.reading import (
-    MAX_PAGE,
     CaseDetail,
     CasePage,
     CaseSummary,
@@ -32,7 +28,17 @@ from bot.reading import (
     TimelineEntry,
 )
 from bot.sla.snooze import ALLOWED_MINUTES as SNOOZE_MINUTES
-from bot.slack.blocks import PRIORITY_MARK, SECTION_TEXT_LIMIT, case_value, clip, escape, quote
+from bot.slack.blocks import PRIORITY_MARK, SECTION_TEXT_LIMIT, clip, escape, quote
+from bot.slack.ids import (
+    CASE_LIST_PAGES_BLOCK,
+    ActionId,
+    CallbackId,
+    InputId,
+    case_value,
+    list_page_value,
+    snooze_block,
+    snooze_value,
+)
 from bot.state import Action, CaseState, available_actions
 from bot.words import count
 
@@ -57,34 +63,6 @@ TIMELINE_LINE_CHARS = 300
 EXCERPT_CHARS = 150
 
 
-class ViewId(StrEnum):
-    """Callback, block and action ids of these views; shipped values never change.
-
-    Input blocks use the same string as block id and action id, so a submission is read
-    as `view["state"]["values"][X][X]`.
-    """
-
-    ESCALATE_MODAL = "escalate_modal"
-    ESCALATE_DEPARTMENT = "escalate_department"
-    ESCALATE_USER = "escalate_user"
-    ESCALATE_REASON = "escalate_reason"
-    REPLY_MODAL = "reply_modal"
-    REPLY_TEXT = "reply_text"
-    RESOLVE_MODAL = "resolve_modal"
-    RESOLVE_TAG = "resolve_tag"
-    RESOLVE_NOTE = "resolve_note"
-    RESOLVE_ANSWERED = "resolve_answered"
-    SNOOZE_CHOICE = "snooze_choice"
-    SNOOZE_WITH_REASON = "snooze_with_reason"
-    SNOOZE_MODAL = "snooze_modal"
-    SNOOZE_MINUTES = "snooze_minutes"
-    SNOOZE_REASON = "snooze_reason"
-    CASE_OPEN = "case_open"
-    # Both start with "case_list_page": one listener (a regex) serves both buttons.
-    CASE_LIST_PREV = "case_list_page_prev"
-    CASE_LIST_NEXT = "case_list_page_next"
-
-
 def _plain(text: str, limit: int = TITLE_LIMIT) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
@@ -101,7 +79,9 @@ def _option(label: str, value: str) -> dict[str, Any]:
     return {"text": _plain(label, OPTION_TEXT_LIMIT), "value": value}
 
 
-def _modal(callback_id: ViewId, title: str, submit: str, case_id: int, blocks: list[Block]) -> View:
+def _modal(
+    callback_id: CallbackId, title: str, submit: str, case_id: int, blocks: list[Block]
+) -> View:
     return {
         "type": "modal",
         "callback_id": callback_id.value,
@@ -113,7 +93,7 @@ def _modal(callback_id: ViewId, title: str, submit: str, case_id: int, blocks: l
     }
 
 
-def _input(block: ViewId, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
+def _input(block: InputId, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
     return {
         "type": "input",
         "block_id": block.value,
@@ -132,15 +112,6 @@ def _text_input(placeholder: str, max_length: int = INPUT_LIMIT) -> dict[str, An
     }
 
 
-def read_case_value(text: str) -> int | None:
-    """The case id of a button value or `private_metadata` (`{"case":42}`), else None."""
-    try:
-        case_id = json.loads(text)["case"]
-    except (ValueError, TypeError, KeyError, RecursionError):
-        return None
-    return case_id if type(case_id) is int and case_id > 0 else None
-
-
 def escalate_modal(
     case_id: int, ref: str, departments: Sequence[tuple[str, str]], current: str | None
 ) -> View:
@@ -153,19 +124,19 @@ def escalate_modal(
             "placeholder": _plain("Department", 150),
             "options": options[:OPTION_LIMIT],
         }
-        blocks.append(_input(ViewId.ESCALATE_DEPARTMENT, "Department", select, optional=True))
+        blocks.append(_input(InputId.ESCALATE_DEPARTMENT, "Department", select, optional=True))
     person = {"type": "users_select", "placeholder": _plain("Someone in particular", 150)}
-    blocks.append(_input(ViewId.ESCALATE_USER, "Person", person, optional=True))
+    blocks.append(_input(InputId.ESCALATE_USER, "Person", person, optional=True))
     blocks.append(
         _input(
-            ViewId.ESCALATE_REASON,
+            InputId.ESCALATE_REASON,
             "Reason",
             _text_input("What do they need to know?"),
             optional=True,
         )
     )
     blocks.append(_context("The case keeps its history and its SLA clock."))
-    return _modal(ViewId.ESCALATE_MODAL, f"Escalate {ref}", "Escalate", case_id, blocks)
+    return _modal(CallbackId.ESCALATE_MODAL, f"Escalate {ref}", "Escalate", case_id, blocks)
 
 
 def reply_modal(
@@ -182,13 +153,15 @@ def reply_modal(
     blocks: list[Block] = [
         _mrkdwn_section(f"*{escape(clip(customer, 200))}* wrote on {escape(clip(source, 50))}:"),
         _mrkdwn_section(quote(customer_text)),
-        _input(ViewId.REPLY_TEXT, "Your reply", _text_input("Visible to the customer", max_length)),
+        _input(
+            InputId.REPLY_TEXT, "Your reply", _text_input("Visible to the customer", max_length)
+        ),
     ]
     note = "This goes to the customer, publicly if the source is public."
     if needs_approval:
         note += " This source needs a second person's approval before anything is sent."
     blocks.append(_context(note))
-    return _modal(ViewId.REPLY_MODAL, f"Reply on {ref}", "Send", case_id, blocks)
+    return _modal(CallbackId.REPLY_MODAL, f"Reply on {ref}", "Send", case_id, blocks)
 
 
 NO_REPLY_CHOICES = (
@@ -205,7 +178,7 @@ def _no_reply_choice() -> Block:
         for reason, label, hint in NO_REPLY_CHOICES
     ]
     block = _input(
-        ViewId.RESOLVE_ANSWERED,
+        InputId.RESOLVE_ANSWERED,
         "No reply was sent. Was the customer answered?",
         {"type": "radio_buttons", "options": options},
         optional=True,
@@ -229,29 +202,15 @@ def resolve_modal(case_id: int, ref: str, tags: Sequence[str], *, answered: bool
             "placeholder": _plain("Root cause", 150),
             "options": options[:OPTION_LIMIT],
         }
-        blocks.append(_input(ViewId.RESOLVE_TAG, "Root cause", select, optional=True))
-    blocks.append(_input(ViewId.RESOLVE_NOTE, "Note", _text_input("What fixed it?"), optional=True))
-    return _modal(ViewId.RESOLVE_MODAL, f"Resolve {ref}", "Resolve", case_id, blocks)
+        blocks.append(_input(InputId.RESOLVE_TAG, "Root cause", select, optional=True))
+    blocks.append(
+        _input(InputId.RESOLVE_NOTE, "Note", _text_input("What fixed it?"), optional=True)
+    )
+    return _modal(CallbackId.RESOLVE_MODAL, f"Resolve {ref}", "Resolve", case_id, blocks)
 
 
 def _snooze_label(minutes: int) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h"
-
-
-def snooze_value(choice: SnoozeChoice) -> str:
-    return json.dumps({"case": choice.case_id, "min": choice.minutes}, separators=(",", ":"))
-
-
-def read_snooze_value(text: str) -> SnoozeChoice | None:
-    """The choice in a snooze option, else None (only the offered durations are valid)."""
-    try:
-        data = json.loads(text)
-        case_id, minutes = data["case"], data["min"]
-    except (ValueError, TypeError, KeyError, RecursionError):
-        return None
-    if type(case_id) is not int or case_id <= 0 or minutes not in SNOOZE_MINUTES:
-        return None
-    return SnoozeChoice(case_id, minutes)
 
 
 def snooze_actions(case_id: int) -> Block:
@@ -261,17 +220,17 @@ def snooze_actions(case_id: int) -> Block:
     ]
     return {
         "type": "actions",
-        "block_id": f"snooze:{case_id}",
+        "block_id": snooze_block(case_id),
         "elements": [
             {
                 "type": "static_select",
-                "action_id": ViewId.SNOOZE_CHOICE.value,
+                "action_id": ActionId.SNOOZE_CHOICE.value,
                 "placeholder": _plain("Snooze…", 150),
                 "options": options,
             },
             {
                 "type": "button",
-                "action_id": ViewId.SNOOZE_WITH_REASON.value,
+                "action_id": ActionId.SNOOZE_WITH_REASON.value,
                 "text": _plain("Snooze with reason…", OPTION_TEXT_LIMIT),
                 "value": case_value(case_id),
             },
@@ -287,10 +246,10 @@ def snooze_modal(case_id: int, ref: str) -> View:
         "options": [_option(_snooze_label(m), str(m)) for m in SNOOZE_MINUTES],
     }
     blocks = [
-        _input(ViewId.SNOOZE_MINUTES, "Remind me again in", select),
-        _input(ViewId.SNOOZE_REASON, "Reason", _text_input("Why wait?", 500), optional=True),
+        _input(InputId.SNOOZE_MINUTES, "Remind me again in", select),
+        _input(InputId.SNOOZE_REASON, "Reason", _text_input("Why wait?", 500), optional=True),
     ]
-    return _modal(ViewId.SNOOZE_MODAL, f"Snooze {ref}", "Snooze", case_id, blocks)
+    return _modal(CallbackId.SNOOZE_MODAL, f"Snooze {ref}", "Snooze", case_id, blocks)
 
 
 def _case_line(case: CaseSummary, *, excerpt: bool = True) -> str:
@@ -323,7 +282,7 @@ def _case_button(case: CaseSummary) -> dict[str, Any]:
         }
     button: dict[str, Any] = {
         "type": "button",
-        "action_id": ViewId.CASE_OPEN.value,
+        "action_id": ActionId.CASE_OPEN.value,
         "text": _plain("Open", OPTION_TEXT_LIMIT),
         "value": case_value(case.case_id),
     }
@@ -385,26 +344,7 @@ _SCOPE_TITLE = {
 }
 
 
-def list_page_value(query: ListQuery) -> str:
-    data = {"scope": query.scope.value, "dept": query.department, "page": query.page}
-    return json.dumps(data, separators=(",", ":"))
-
-
-def read_list_page_value(text: str) -> ListQuery | None:
-    """The page a pagination button asks for, else None."""
-    try:
-        data = json.loads(text)
-        scope, department, page = ListScope(data["scope"]), data["dept"], data["page"]
-    except (ValueError, TypeError, KeyError, RecursionError):
-        return None
-    if department is not None and type(department) is not str:
-        return None
-    if type(page) is not int or not 1 <= page <= MAX_PAGE:
-        return None
-    return ListQuery(scope, department, page)
-
-
-def _page_button(label: str, action: ViewId, query: ListQuery, page: int) -> dict[str, Any]:
+def _page_button(label: str, action: ActionId, query: ListQuery, page: int) -> dict[str, Any]:
     return {
         "type": "button",
         "action_id": action.value,
@@ -430,11 +370,11 @@ def case_list(page: CasePage) -> tuple[str, list[Block]]:
     buttons = []
     if query.page > 1:
         target = min(query.page - 1, pages)
-        buttons.append(_page_button("◀ Previous", ViewId.CASE_LIST_PREV, query, target))
+        buttons.append(_page_button("◀ Previous", ActionId.CASE_LIST_PREV, query, target))
     if query.page < pages:
-        buttons.append(_page_button("Next ▶", ViewId.CASE_LIST_NEXT, query, query.page + 1))
+        buttons.append(_page_button("Next ▶", ActionId.CASE_LIST_NEXT, query, query.page + 1))
     if buttons:
-        blocks.append({"type": "actions", "block_id": "case_list_pages", "elements": buttons})
+        blocks.append({"type": "actions", "block_id": CASE_LIST_PAGES_BLOCK, "elements": buttons})
     return clip(f"{title}: {count(page.total, 'case')}", 300), blocks[:MESSAGE_BLOCK_LIMIT]
 
 

@@ -4,17 +4,37 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any, cast
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.deps import Deps
 from bot.events import DomainError
 from bot.slack.refusals import refusal
 from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.slack")
 
+DEPS = "casebot_deps"
+"""Where `provide` puts the app's `Deps` in every request's Bolt context."""
+
 DATABASE_DOWN = "Casebot cannot reach its database right now; please try again in a minute."
+
+
+def provide(deps: Deps) -> Callable[..., Any]:
+    """A Bolt middleware handing `deps` to every listener (`deps_of(context)`), so
+    listeners are plain module functions rather than closures inside `register`."""
+
+    def middleware(context: BoltContext, next: Callable[[], Any]) -> Any:
+        context[DEPS] = deps
+        return next()
+
+    return middleware
+
+
+def deps_of(context: BoltContext) -> Deps:
+    return cast(Deps, context[DEPS])
 
 
 def answer(respond: Respond, work: Callable[[], str | None]) -> None:

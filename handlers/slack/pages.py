@@ -13,22 +13,20 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import status
 from bot.deps import Deps
 from bot.ids import format_case_id
 from bot.reading import ListQuery, pages
-from bot.slack import views
+from bot.slack import presenters, views
 from bot.slack.blocks import clip
+from bot.slack.ids import CASE_LIST_PAGE, ActionId, read_list_page_value
 from bot.slack.refusals import StalePage
-from bot.slack.views import Block, ViewId
+from bot.slack.views import Block
 from handlers.slack.actions import case_ref, responder
-from handlers.slack.answers import answer
-
-PAGE_ACTION = re.compile(r"^case_list_page")
-"""Both page buttons (`case_list_page_prev`, `case_list_page_next`) share one listener."""
+from handlers.slack.answers import answer, deps_of
 
 Answer = tuple[str, list[Block]]
 
@@ -51,7 +49,9 @@ def show_answer(deps: Deps, case_id: int) -> Answer:
     """`/case show` as (fallback text, blocks), with a status page link to paste to the
     customer; raises `CaseNotFound` for an unknown id."""
     with deps.db.read() as session:
-        detail = pages.case_detail(session, case_id, deps.config, deps.time.now())
+        detail = pages.case_detail(
+            session, case_id, deps.config, deps.time.now(), present=presenters.plain_line
+        )
     with deps.db.session() as session:
         url = status.agent_link(
             session, case_id=case_id, public_url=deps.settings.public_url, now=deps.time.now()
@@ -84,32 +84,41 @@ def _detail_modal(case_id: int, blocks: list[Block]) -> dict[str, Any]:
     }
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.action(PAGE_ACTION)
-    def on_page(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+def page_clicked(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
 
-        def work() -> Answer:
-            action = body["actions"][0]
-            query = views.read_list_page_value(str(action.get("value", "")))
-            if query is None:
-                raise StalePage()
-            return list_answer(deps, body["user"]["id"], query)
+    def work() -> Answer:
+        action = body["actions"][0]
+        query = read_list_page_value(str(action.get("value", "")))
+        if query is None:
+            raise StalePage()
+        return list_answer(deps, body["user"]["id"], query)
 
-        respond_with_blocks(responder(body, respond, client), work, replace_original=True)
+    respond_with_blocks(responder(body, respond, client), work, replace_original=True)
 
-    @app.action(ViewId.CASE_OPEN.value)
-    def on_open(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        if body.get("response_url"):
-            respond_with_blocks(
-                respond, lambda: show_answer(deps, case_ref(body)), replace_original=False
-            )
-            return
 
-        def work() -> None:
-            case_id = case_ref(body)
-            _, blocks = show_answer(deps, case_id)
-            client.views_open(trigger_id=body["trigger_id"], view=_detail_modal(case_id, blocks))
+def open_clicked(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+    if body.get("response_url"):
+        respond_with_blocks(
+            respond, lambda: show_answer(deps, case_ref(body)), replace_original=False
+        )
+        return
 
-        answer(responder(body, respond, client), work)
+    def work() -> None:
+        case_id = case_ref(body)
+        _, blocks = show_answer(deps, case_id)
+        client.views_open(trigger_id=body["trigger_id"], view=_detail_modal(case_id, blocks))
+
+    answer(responder(body, respond, client), work)
+
+
+def register(app: App) -> None:
+    app.action(re.compile(CASE_LIST_PAGE))(page_clicked)
+    app.action(ActionId.CASE_OPEN)(open_clicked)

@@ -14,7 +14,6 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.ids import ActionId
 from bot.reading import (
     CaseDetail,
     CasePage,
@@ -26,8 +25,7 @@ from bot.reading import (
     SnoozeChoice,
     TimelineEntry,
 )
-from bot.slack import views
-from bot.slack.views import ViewId
+from bot.slack import ids, views
 
 HOSTILE = "<!channel> <@U0BOSS> <https://evil.example|click> & friends"
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -96,17 +94,17 @@ def test_escalate_modal_offers_other_departments_a_person_and_a_reason() -> None
     view = checked_view(views.escalate_modal(42, "C-42", departments, current="logistics"))
     assert view["callback_id"] == "escalate_modal"
     assert json.loads(view["private_metadata"]) == {"case": 42}
-    select = element(view, ViewId.ESCALATE_DEPARTMENT)
+    select = element(view, ids.InputId.ESCALATE_DEPARTMENT)
     assert [o["value"] for o in select["options"]] == ["billing", "pr"]
-    assert element(view, ViewId.ESCALATE_USER)["type"] == "users_select"
-    reason = element(view, ViewId.ESCALATE_REASON)
+    assert element(view, ids.InputId.ESCALATE_USER)["type"] == "users_select"
+    reason = element(view, ids.InputId.ESCALATE_REASON)
     assert reason["type"] == "plain_text_input" and reason["multiline"] is True
 
 
 def test_escalate_modal_caps_departments_at_the_option_limit() -> None:
     departments = [(f"d{i}", f"Department {i} " + "x" * 100) for i in range(150)]
     view = checked_view(views.escalate_modal(1, "C-1", departments, current=None))
-    options = element(view, ViewId.ESCALATE_DEPARTMENT)["options"]
+    options = element(view, ids.InputId.ESCALATE_DEPARTMENT)["options"]
     assert len(options) == views.OPTION_LIMIT
     assert all(len(o["text"]["text"]) <= views.OPTION_TEXT_LIMIT for o in options)
 
@@ -128,7 +126,7 @@ def test_reply_modal_quotes_the_post_escaped(needs_approval: bool) -> None:
     assert_no_raw_controls(view)
     assert "> &lt;!channel&gt;" in view["blocks"][1]["text"]["text"]
     assert "> second line" in view["blocks"][1]["text"]["text"]
-    assert element(view, ViewId.REPLY_TEXT)["max_length"] == 280
+    assert element(view, ids.InputId.REPLY_TEXT)["max_length"] == 280
     assert ("approval" in json.dumps(view)) is needs_approval
 
 
@@ -144,14 +142,14 @@ def test_reply_modal_clips_a_huge_post() -> None:
 def test_resolve_modal_offers_the_configured_tags() -> None:
     view = checked_view(views.resolve_modal(9, "C-9", ["billing-error", "late-delivery"]))
     assert view["callback_id"] == "resolve_modal"
-    tag = element(view, ViewId.RESOLVE_TAG)
+    tag = element(view, ids.InputId.RESOLVE_TAG)
     assert [o["value"] for o in tag["options"]] == ["billing-error", "late-delivery"]
-    assert element(view, ViewId.RESOLVE_NOTE)["type"] == "plain_text_input"
+    assert element(view, ids.InputId.RESOLVE_NOTE)["type"] == "plain_text_input"
 
 
 def test_resolve_modal_without_tags_asks_only_for_a_note() -> None:
     view = checked_view(views.resolve_modal(9, "C-9", []))
-    assert [b["block_id"] for b in view["blocks"]] == [ViewId.RESOLVE_NOTE]
+    assert [b["block_id"] for b in view["blocks"]] == [ids.InputId.RESOLVE_NOTE]
 
 
 def test_modal_title_fits_for_the_longest_case_id() -> None:
@@ -166,14 +164,14 @@ def test_private_metadata_round_trips(case_id: int) -> None:
         views.resolve_modal(case_id, "C-x", ["t"]),
         views.snooze_modal(case_id, "C-x"),
     ):
-        assert views.read_case_value(view["private_metadata"]) == case_id
+        assert ids.read_case_value(view["private_metadata"]) == case_id
 
 
 @pytest.mark.parametrize(
     "value", ["", "{", "[]", "null", '{"case":"42"}', '{"case":0}', '{"case":true}', "[" * 10_000]
 )
 def test_bad_case_values_read_as_none(value: str) -> None:
-    assert views.read_case_value(value) is None
+    assert ids.read_case_value(value) is None
 
 
 # --- snooze -------------------------------------------------------------------------
@@ -185,18 +183,18 @@ def test_snooze_actions_offer_30m_1h_2h_for_the_case() -> None:
     assert select["action_id"] == "snooze_choice"
     labels = [o["text"]["text"] for o in select["options"]]
     assert labels == ["30 min", "1 h", "2 h"]
-    choices = [views.read_snooze_value(o["value"]) for o in select["options"]]
+    choices = [ids.read_snooze_value(o["value"]) for o in select["options"]]
     assert choices == [SnoozeChoice(5, 30), SnoozeChoice(5, 60), SnoozeChoice(5, 120)]
     assert button["action_id"] == "snooze_with_reason"
-    assert views.read_case_value(button["value"]) == 5
+    assert ids.read_case_value(button["value"]) == 5
 
 
 def test_snooze_modal_has_durations_and_an_optional_reason() -> None:
     view = checked_view(views.snooze_modal(5, "C-5"))
     assert view["callback_id"] == "snooze_modal"
-    minutes = element(view, ViewId.SNOOZE_MINUTES)
+    minutes = element(view, ids.InputId.SNOOZE_MINUTES)
     assert [o["value"] for o in minutes["options"]] == ["30", "60", "120"]
-    reason = [b for b in view["blocks"] if b["block_id"] == ViewId.SNOOZE_REASON]
+    reason = [b for b in view["blocks"] if b["block_id"] == ids.InputId.SNOOZE_REASON]
     assert reason[0]["optional"] is True
 
 
@@ -204,7 +202,7 @@ def test_snooze_modal_has_durations_and_an_optional_reason() -> None:
     "value", ['{"case":5,"min":45}', '{"case":5}', '{"case":-1,"min":30}', "30", "nope"]
 )
 def test_only_offered_snoozes_are_accepted(value: str) -> None:
-    assert views.read_snooze_value(value) is None
+    assert ids.read_snooze_value(value) is None
 
 
 # --- App Home -------------------------------------------------------------------------
@@ -239,10 +237,10 @@ def test_home_sections_and_buttons() -> None:
     assert headers == ["My open cases", "Logistics unclaimed queue", "Breaching soon"]
     sections = [b for b in view["blocks"] if b["type"] == "section"]
     mine, queued = sections[0]["accessory"], sections[2]["accessory"]
-    assert mine["action_id"] == ViewId.CASE_OPEN
+    assert mine["action_id"] == ids.ActionId.CASE_OPEN
     assert mine["url"] == "https://acme.slack.com/archives/C1/p0"
-    assert queued["action_id"] == ActionId.CLAIM
-    assert views.read_case_value(queued["value"]) == 1000
+    assert queued["action_id"] == ids.ActionId.CLAIM
+    assert ids.read_case_value(queued["value"]) == 1000
 
 
 def test_empty_home_says_so() -> None:
@@ -282,7 +280,7 @@ def test_list_first_page_has_only_next() -> None:
     assert "500 cases, page 1 of 25" in blocks[0]["text"]["text"]
     [next_button] = blocks[-1]["elements"]
     assert next_button["action_id"] == "case_list_page_next"
-    assert views.read_list_page_value(next_button["value"]) == ListQuery(
+    assert ids.read_list_page_value(next_button["value"]) == ListQuery(
         ListScope.OPEN, "logistics", 2
     )
     assert fallback.startswith("Open cases")
@@ -302,7 +300,7 @@ def test_list_last_page_has_only_prev() -> None:
     _, blocks = views.case_list(page_of(25, 500))
     checked_blocks(blocks)
     [prev] = blocks[-1]["elements"]
-    assert views.read_list_page_value(prev["value"]) == ListQuery(ListScope.OPEN, "logistics", 24)
+    assert ids.read_list_page_value(prev["value"]) == ListQuery(ListScope.OPEN, "logistics", 24)
 
 
 def test_list_never_exceeds_50_blocks_even_if_given_too_many_cases() -> None:
@@ -322,7 +320,7 @@ def test_stale_page_past_the_end_points_back() -> None:
     _, blocks = views.case_list(CasePage(ListQuery(ListScope.OPEN, None, 9), (), 30))
     checked_blocks(blocks)
     [prev] = blocks[-1]["elements"]
-    assert views.read_list_page_value(prev["value"]) == ListQuery(ListScope.OPEN, None, 2)
+    assert ids.read_list_page_value(prev["value"]) == ListQuery(ListScope.OPEN, None, 2)
 
 
 @pytest.mark.parametrize(
@@ -337,7 +335,7 @@ def test_stale_page_past_the_end_points_back() -> None:
     ],
 )
 def test_bad_page_values_read_as_none(value: str) -> None:
-    assert views.read_list_page_value(value) is None
+    assert ids.read_list_page_value(value) is None
 
 
 # --- show -------------------------------------------------------------------------------
