@@ -26,6 +26,7 @@ from bot.events import (
     NoteAdded,
     NotTheOwner,
     TakenOver,
+    TextRevealed,
     WaitingOnCustomer,
 )
 from bot.ids import Surface
@@ -224,3 +225,16 @@ def take_over(
         case_id=case_id, actor=actor, surface=surface, at=now, owner=actor, previous_owner=previous
     )
     return _commit(session, [event])
+
+
+def reveal(
+    session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
+) -> tuple[str, list[DomainEvent]]:
+    """The customer's opening post as they wrote it, before masking, for `actor` alone;
+    the reading is audited. The text is returned, never logged or put in the event."""
+    case = _allowing(session, case_id, Action.REVEAL)
+    post = queries.first_post(session, case_id=case.id or 0)
+    event = TextRevealed(
+        case_id=case_id, actor=actor, surface=surface, at=now, post_id=post.id if post else None
+    )
+    return (post.text if post else ""), _commit(session, [event])

@@ -222,6 +222,16 @@ class Snoozed(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TextRevealed(DomainEvent):
+    """Someone read the customer's text unmasked (Reveal): audited, told nobody else."""
+
+    kind = "revealed"
+    changes_card = False
+    in_timeline = False
+    post_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class TakenOver(DomainEvent):
     kind = "taken_over"
     owner: str

@@ -95,7 +95,7 @@ class CaseState:
 def available_actions(state: CaseState) -> tuple[Action, ...]:
     """The buttons the case offers, in card order: Claim while nobody owns it, Take over
     only once an owned case breached, Waiting on customer unless it already waits, only
-    Reopen (and Reveal) once resolved."""
+    Reopen once resolved (Reveal stays allowed there, through `/case reveal`)."""
     permitted = PERMITTED[CaseStatus(state.status)]
 
     def offered(action: Action) -> bool:
@@ -103,6 +103,8 @@ def available_actions(state: CaseState) -> tuple[Action, ...]:
             return state.owner_id is None
         if action is Action.TAKE_OVER:
             return state.owner_id is not None and state.breached
+        if action is Action.REVEAL:
+            return state.status != CaseStatus.RESOLVED
         return True
 
     return tuple(a for a in CARD_ORDER if a in permitted and offered(a))

@@ -13,8 +13,8 @@ from bot import answered
 from bot.cards import CardView
 from bot.events import ReplyApproved
 from bot.sla import ClockReading, ClockState, format_duration
-from bot.slack.ids import ActionId, case_actions_block, case_value, reply_value
-from bot.state import Action, CaseState, CaseStatus, available_actions
+from bot.slack.ids import BUTTONS, ActionId, Button, case_actions_block, case_value, reply_value
+from bot.state import CaseState, CaseStatus, available_actions
 
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
@@ -69,28 +69,16 @@ def button(label: str, action: ActionId, value: str, style: str | None = None) -
     return button
 
 
-CARD_BUTTONS: dict[Action, tuple[str, ActionId, str | None]] = {
-    Action.CLAIM: ("Claim", ActionId.CLAIM, "primary"),
-    Action.TAKE_OVER: ("Take over", ActionId.TAKE_OVER, "danger"),
-    Action.REPLY: ("Reply…", ActionId.REPLY, None),
-    Action.ESCALATE: ("Escalate…", ActionId.ESCALATE, None),
-    Action.RESOLVE: ("Resolve…", ActionId.RESOLVE, None),
-    Action.WAIT: ("Waiting on customer", ActionId.WAIT, None),
-    Action.REOPEN: ("Reopen", ActionId.REOPEN, None),
-}
-"""How each action the case offers (`bot.state.available_actions`) looks on a card."""
+def offered_button(case_id: int, look: Button) -> Block:
+    return button(look.label, look.action_id, case_value(case_id), look.style)
 
 
-def _card_buttons(view: CardView) -> list[Block]:
-    """The buttons of the actions the case offers now, in the core's order."""
-    value = case_value(view.case_id)
-    state = CaseState(view.status, view.owner_id, view.breached)
-    return [
-        button(label, action_id, value, style)
-        for action in available_actions(state)
-        if action in CARD_BUTTONS
-        for label, action_id, style in [CARD_BUTTONS[action]]
-    ]
+def _card_buttons(view: CardView, *, beside_text: bool) -> list[Block]:
+    """The buttons of the actions the case offers now (`bot.state`), in the core's
+    order: the row under the card, or the one beside the customer's text."""
+    offered = available_actions(CaseState(view.status, view.owner_id, view.breached))
+    looks = [BUTTONS[a] for a in offered if a in BUTTONS]
+    return [offered_button(view.case_id, b) for b in looks if b.beside_text == beside_text]
 
 
 def _customer(view: CardView) -> str:
@@ -100,16 +88,19 @@ def _customer(view: CardView) -> str:
     return who
 
 
-def _card_head(view: CardView) -> Blocks:
+def _card_head(view: CardView, beside_text: list[Block] | None = None) -> Blocks:
     who = _customer(view)
     source = escape(view.source)
     if view.url and view.url.startswith(("https://", "http://")):
         source = f"<{escape(view.url)}|{source}>"
     mark = PRIORITY_MARK.get(view.priority, "")
     header = f"*{view.ref}* · {mark} *{view.priority}* · {source} · {who}"
+    text: Block = {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text)}}
+    if beside_text:
+        text["accessory"] = beside_text[0]
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(header, SECTION_TEXT_LIMIT)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text)}},
+        text,
     ]
 
 
@@ -153,7 +144,7 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         # Only Slack's own text limit: date tokens are long, and half a token breaks the line.
         line = "⏱️ " + " · ".join(sla_line(r) for r in view.sla)
         context.append(clip(line, SECTION_TEXT_LIMIT))
-    blocks = _card_head(view)
+    blocks = _card_head(view, _card_buttons(view, beside_text=True))
     blocks.append(
         {
             "type": "context",
@@ -164,7 +155,7 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         {
             "type": "actions",
             "block_id": case_actions_block(view.case_id),
-            "elements": _card_buttons(view),
+            "elements": _card_buttons(view, beside_text=False),
         }
     )
     return _fallback(view), blocks

@@ -9,11 +9,13 @@ here; a decoder answers None for anything it did not write (stale or forged).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from bot.reading import MAX_PAGE, ListQuery, ListScope, SnoozeChoice
 from bot.sla.snooze import ALLOWED_MINUTES
+from bot.state import Action
 
 
 class ActionId(StrEnum):
@@ -36,6 +38,29 @@ class ActionId(StrEnum):
     # Both start with "case_list_page": one listener (a regex) serves both buttons.
     CASE_LIST_PREV = "case_list_page_prev"
     CASE_LIST_NEXT = "case_list_page_next"
+
+
+@dataclass(frozen=True)
+class Button:
+    """How an action the case offers (`bot.state.available_actions`) looks on a card."""
+
+    label: str
+    action_id: ActionId
+    style: str | None = None
+    beside_text: bool = False
+    """Shown beside the customer's text (it is about that text), not in the buttons row."""
+
+
+BUTTONS: dict[Action, Button] = {
+    Action.CLAIM: Button("Claim", ActionId.CLAIM, "primary"),
+    Action.TAKE_OVER: Button("Take over", ActionId.TAKE_OVER, "danger"),
+    Action.REPLY: Button("Reply…", ActionId.REPLY),
+    Action.ESCALATE: Button("Escalate…", ActionId.ESCALATE),
+    Action.RESOLVE: Button("Resolve…", ActionId.RESOLVE),
+    Action.WAIT: Button("Waiting on customer", ActionId.WAIT),
+    Action.REOPEN: Button("Reopen", ActionId.REOPEN),
+    Action.REVEAL: Button("Reveal", ActionId.REVEAL, beside_text=True),
+}
 
 
 CASE_LIST_PAGE = r"^case_list_page"

@@ -38,6 +38,7 @@ from bot.events import (
     SlaWarning,
     Snoozed,
     TakenOver,
+    TextRevealed,
     WaitingOnCustomer,
     event_class,
     event_classes,
@@ -274,6 +275,7 @@ PRESENTERS: dict[type[DomainEvent], Presenter] = {
         ),
     ),
     TakenOver: Presenter(_taken_over, lambda by, _: f"🛟 Taken over by {by}"),
+    TextRevealed: Presenter(_said("Revealed the customer's unmasked text")),
 }
 """One entry per event class; `tests/bot/slack/test_presenters.py` checks none is missing."""
 

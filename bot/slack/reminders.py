@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.blocks import CARD_BUTTONS, Block, Blocks, button, clip, escape
-from bot.slack.ids import case_value
+from bot.slack.blocks import Block, Blocks, button, clip, escape
+from bot.slack.ids import BUTTONS, case_value
 from bot.slack.views import snooze_actions
 from bot.state import Action, CaseState, CaseStatus, available_actions
 from bot.words import count
@@ -52,6 +52,6 @@ def _rescue(case_id: int, owner: str | None) -> Block:
     Take over from its owner or Claim it from the queue, as the card offers it."""
     offered = available_actions(CaseState(CaseStatus.OPEN, owner, breached=True))
     rescue = next(a for a in offered if a in (Action.TAKE_OVER, Action.CLAIM))
-    label, action_id, _ = CARD_BUTTONS[rescue]
-    element = button(label, action_id, case_value(case_id), "primary")
+    look = BUTTONS[rescue]
+    element = button(look.label, look.action_id, case_value(case_id), "primary")
     return {"type": "actions", "elements": [element]}

@@ -20,6 +20,7 @@ from bot.events import DomainEvent, TakenOver
 from bot.ids import Surface, format_case_id
 from bot.sla import snooze
 from bot.slack import views as render
+from bot.slack.blocks import quote
 from bot.slack.ids import ActionId, read_case_value, read_reply_value, read_snooze_value
 from bot.slack.refusals import BadValue
 from handlers.slack.answers import answer, deps_of
@@ -290,6 +291,30 @@ def snooze_chosen(
     answer(responder(body, respond, client), work)
 
 
+def revealed(case_id: int, text: str) -> str:
+    """What Reveal answers the person who asked, and only them."""
+    ref = format_case_id(case_id)
+    head = f"🔓 {ref} as the customer wrote it (only you see this; the reveal is audited):"
+    return f"{head}\n{quote(text)}"
+
+
+def reveal_clicked(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+
+    def work() -> str:
+        case_id = case_ref(body)
+        with deps.db.session() as session:
+            text, _ = cases.reveal(
+                session, case_id, actor=body["user"]["id"], surface=SURFACE, now=deps.time.now()
+            )
+        return revealed(case_id, text)
+
+    answer(responder(body, respond, client), work)
+
+
 def register(app: App) -> None:
     app.action(ActionId.CLAIM)(claim_clicked)
     app.action(ActionId.TAKE_OVER)(take_over_clicked)
@@ -302,3 +327,4 @@ def register(app: App) -> None:
     app.action(ActionId.RESOLVE)(resolve_clicked)
     app.action(ActionId.SNOOZE_WITH_REASON)(snooze_with_reason_clicked)
     app.action(ActionId.SNOOZE_CHOICE)(snooze_chosen)
+    app.action(ActionId.REVEAL)(reveal_clicked)

@@ -120,6 +120,13 @@ class Show:
 
 
 @dataclass(frozen=True)
+class Reveal:
+    """The customer's text unmasked, for the one who asks (audited)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
 class Wait:
     """The case waits on the customer: its clock pauses until they write again."""
 
@@ -173,6 +180,7 @@ Command = (
     | Note
     | Reply
     | Show
+    | Reveal
     | Wait
     | ListCases
     | Summary
@@ -202,6 +210,7 @@ USAGE: dict[str, tuple[str, str]] = {
     "note": ("note ID text…", "add an internal note (never sent to the customer)"),
     "reply": ("reply ID text…", "answer the customer where they wrote"),
     "show": ("show ID", "a case and its timeline"),
+    "reveal": ("reveal ID", "the customer's text unmasked, for you alone (audited)"),
     "wait": ("wait ID", "waiting on the customer: pause the clock until they write"),
     "list": (
         "list [mine|open|unclaimed|breaching] [dept] [page N]",
@@ -563,6 +572,7 @@ _PARSERS: dict[str, Callable[[_Scanner], Command]] = {
     "note": _free_text(Note, "Write the note after the case id."),
     "reply": _free_text(Reply, "Write the reply after the case id."),
     "show": _id_only(Show),
+    "reveal": _id_only(Reveal),
     "wait": _id_only(Wait),
     "list": _list,
     "summary": _summary,

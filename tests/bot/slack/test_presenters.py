@@ -107,6 +107,7 @@ LINES: list[tuple[str, dict[str, Any], str | tuple[LinePart, ...]]] = [
         {"error": "email: recipient refused (550)"},
         "The acknowledgement could not be sent: email: recipient refused (550)",
     ),
+    ("revealed", {"post_id": 1}, "Revealed the customer's unmasked text"),
     ("merged_into", {}, "Merged into"),
 ]
 
