@@ -1,6 +1,7 @@
 """Plain data the Slack views render: case lists, App Home, one case's timeline.
 
-The core fills these from the database; `bot.slack.views` turns them into Block Kit.
+The core fills these from the database; `bot.slack.lists` and `bot.slack.show` turn
+them into Block Kit.
 Nothing here knows about Slack, so listing rules can be tested without rendering.
 """
 

@@ -1,6 +1,7 @@
 """The read side of the workflow: case lists, App Home and one case's history.
 
-Fills the plain data of `bot.listing` from the database; `bot.slack.views` renders it.
+Fills the plain data of `bot.reading` from the database; `bot.slack.lists` and
+`bot.slack.show` render it.
 Customer text is masked here, as on the card, so no surface shows more than the card
 does. Timeline lines are worded by the renderer's presenter (`bot.slack.presenters`)
 as plain text and `Person` parts: the renderer escapes the text (a typed `<@U123>`

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.slack.blocks import Block, Blocks, button, clip, escape
 from bot.slack.ids import BUTTONS, case_value
-from bot.slack.views import snooze_actions
+from bot.slack.modals import snooze_actions
 from bot.state import Action, CaseState, CaseStatus, available_actions
 from bot.words import count
 

@@ -19,7 +19,7 @@ from bot.deps import Deps
 from bot.events import DomainEvent, TakenOver
 from bot.ids import Surface, format_case_id
 from bot.sla import snooze
-from bot.slack import views as render
+from bot.slack import modals as render
 from bot.slack.blocks import quote
 from bot.slack.ids import ActionId, read_case_value, read_reply_value, read_snooze_value
 from bot.slack.refusals import BadValue

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.reading import HomeContent, pages
-from bot.slack.views import HOME_GROUP_SIZE, home_view
+from bot.slack.lists import HOME_GROUP_SIZE, home_view
 from handlers.slack.answers import deps_of
 
 HOME_FETCH = 4 * HOME_GROUP_SIZE

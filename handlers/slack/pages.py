@@ -20,11 +20,11 @@ from bot import status
 from bot.deps import Deps
 from bot.ids import format_case_id
 from bot.reading import ListQuery, pages
-from bot.slack import presenters, views
+from bot.slack import lists, presenters, show
 from bot.slack.blocks import clip
 from bot.slack.ids import CASE_LIST_PAGE, ActionId, read_list_page_value
+from bot.slack.kit import VIEW_BLOCK_LIMIT, Block
 from bot.slack.refusals import StalePage
-from bot.slack.views import Block
 from handlers.slack.actions import case_ref, responder
 from handlers.slack.answers import answer, deps_of
 
@@ -40,9 +40,9 @@ def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
             user,
             deps.config,
             deps.time.now(),
-            page_size=views.LIST_PAGE_SIZE,
+            page_size=lists.LIST_PAGE_SIZE,
         )
-    return views.case_list(page)
+    return lists.case_list(page)
 
 
 def show_answer(deps: Deps, case_id: int) -> Answer:
@@ -56,7 +56,7 @@ def show_answer(deps: Deps, case_id: int) -> Answer:
         url = status.agent_link(
             session, case_id=case_id, public_url=deps.settings.public_url, now=deps.time.now()
         )
-    return views.case_detail(replace(detail, status_url=url))
+    return show.case_detail(replace(detail, status_url=url))
 
 
 def respond_with_blocks(
@@ -80,7 +80,7 @@ def _detail_modal(case_id: int, blocks: list[Block]) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": clip(format_case_id(case_id), 24)},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": blocks[: views.VIEW_BLOCK_LIMIT],
+        "blocks": blocks[:VIEW_BLOCK_LIMIT],
     }
 
 

@@ -18,8 +18,8 @@ from bot.events import DomainError
 from bot.ids import Surface
 from bot.sla import snooze
 from bot.slack.ids import CallbackId, InputId, read_case_value
+from bot.slack.modals import read_no_reply_reason
 from bot.slack.refusals import refusal
-from bot.slack.views import read_no_reply_reason
 from handlers.slack.answers import deps_of, failure_text
 
 SURFACE = Surface.MODAL

@@ -16,7 +16,7 @@ from bot.app import WebApp
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.reading import ListQuery, ListScope
-from bot.slack import ids, views
+from bot.slack import ids, lists
 from bot.slack.outbox import Delivery
 from handlers.slack import pages
 from tests.conftest import drain, post_json, sample_post
@@ -106,7 +106,7 @@ def test_other_tabs_publish_nothing(app: WebApp, http: FlaskClient, slack: Slack
 def test_page_buttons_edit_the_list_in_place(
     app: WebApp, http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
 ) -> None:
-    _cases(http, worker, views.LIST_PAGE_SIZE + 3)
+    _cases(http, worker, lists.LIST_PAGE_SIZE + 3)
     value = ids.list_page_value(ListQuery(ListScope.UNCLAIMED, None, 2))
     assert user.click(ids.ActionId.CASE_LIST_NEXT.value, value).status_code == 200
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack import views as render
+from bot.slack import modals as render
 from bot.slack.outbox import Delivery
 from bot.timesource import ManualTime
 from storage.models import Case

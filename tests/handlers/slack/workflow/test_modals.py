@@ -17,7 +17,7 @@ from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.reading import SnoozeChoice
 from bot.slack import ids
-from bot.slack import views as render
+from bot.slack import modals as render
 from bot.slack.outbox import Delivery
 from tests.conftest import drain
 from tests.handlers.channels.remotes import HttpRemote
