@@ -42,13 +42,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, text
 
 from bench.common import EXAMPLE, database
+from bot.demo.signed import block_action, interactive_body, signed_headers
+from bot.demo.signed import command_body as slack_command
 from bot.demo.standin import SlackStandIn
 from bot.slack import ids
 from handlers.channels.base import sign
@@ -126,59 +126,25 @@ class TimedStandIn(SlackStandIn):
 
 
 def signed(body: str) -> dict[str, str]:
-    """Headers as Slack sends them, signed the way Bolt verifies them."""
-    ts = str(int(time.time()))
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(SIGNING_SECRET).generate_signature(
-            timestamp=ts, body=body
-        ),
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Connection": "close",
-    }
+    """Headers as Slack sends them, on a fresh connection each (as separate deliveries)."""
+    return {**signed_headers(body, secret=SIGNING_SECRET), "Connection": "close"}
 
 
 def command_body(text_: str, user: str, response_url: str) -> str:
-    return urlencode(
-        {
-            "token": "legacy",
-            "team_id": "T1",
-            "team_domain": "acme",
-            "channel_id": "C0SUPPORT01",
-            "channel_name": "support",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/case",
-            "text": text_,
-            "api_app_id": "A1",
-            "response_url": response_url,
-            "trigger_id": "trig.bench",
-        }
-    )
+    return slack_command(text_, user=user, response_url=response_url, trigger_id="trig.bench")
 
 
 def click_body(case_id: int, user: str, response_url: str) -> str:
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "trigger_id": "trig.bench",
-        "response_url": response_url,
-        "channel": {"id": "C0SUPPORT01", "name": "support"},
-        "container": {"type": "message", "channel_id": "C0SUPPORT01", "message_ts": "1.1"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": ids.ActionId.CLAIM.value,
-                "block_id": "card",
-                "value": json.dumps({"case": case_id}, separators=(",", ":")),
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
-    return urlencode({"payload": json.dumps(payload)})
+    payload = block_action(
+        ids.ActionId.CLAIM.value,
+        ids.case_value(case_id),
+        user=user,
+        response_url=response_url,
+        trigger_id="trig.bench",
+        block_id="card",
+        action_ts=f"{time.time():.6f}",
+    )
+    return interactive_body(payload)
 
 
 # --- the app under test -------------------------------------------------------------
