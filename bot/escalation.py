@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot import effects
 from bot.cases import get_case
-from bot.events import CaseEscalated, DomainEvent, InvalidTransition
+from bot.events import AlreadyWith, CaseEscalated, DomainEvent, InvalidTransition
 from bot.ids import Surface
 from bot.oncall.roster import responders
 from bot.state import Action, require
@@ -41,7 +41,7 @@ def escalate(
         raise InvalidTransition(case_id, f"there is no department '{department}' ({known}).")
     target = department or case.department
     if target == case.department and (user is None or user == case.owner_id):
-        raise InvalidTransition(case_id, f"it is already with {config.departments[target].name}.")
+        raise AlreadyWith(case_id, target, config.departments[target].name)
 
     from_department = case.department
     moves = target != from_department

@@ -297,6 +297,16 @@ class AlreadyOwns(DomainError):
 
 
 @dataclass
+class AlreadyWith(DomainError):
+    """The escalation names where the case already is: `department` is its key, and
+    `department_name` what people call it."""
+
+    case_id: int
+    department: str
+    department_name: str
+
+
+@dataclass
 class NotAllowed(DomainError):
     reason: str = field(default="You are not allowed to do that.")
 

@@ -35,13 +35,16 @@ class CaseSummary:
     status: CaseStatus
     owner_id: str | None
     department: str
-    """The department's display name."""
+    """The department's key (as everywhere in the core)."""
     customer: str
     excerpt: str
     sla_text: str | None
     """e.g. "first response due in 42 min"; None when no clock runs."""
     url: str | None
     """Permalink of the case card in Slack, when it has been posted."""
+    department_name: str = ""
+    """What the renderer shows for the department; its key when empty (the config no
+    longer has it)."""
 
 
 @dataclass(frozen=True)

@@ -177,11 +177,12 @@ def _summary(
         priority=case.priority,
         status=CaseStatus(case.status),
         owner_id=case.owner_id,
-        department=department.name if department else case.department,
+        department=case.department,
         customer=(customer.name if customer else "") or author,
         excerpt=pii.mask(post.text, config.pii.mask) if post else "",
         sla_text=" · ".join(sla_lines) or None,
         url=None,
+        department_name=department.name if department else case.department,
     )
 
 

@@ -35,7 +35,7 @@ def _case_line(case: CaseSummary, *, excerpt: bool = True) -> str:
     owner = f"<@{escape(case.owner_id)}>" if case.owner_id else "unclaimed"
     parts = [
         f"*{escape(clip(case.ref, 30))}* {mark} {escape(clip(case.priority, 20))}",
-        escape(clip(case.department, 80)),
+        escape(clip(case.department_name or case.department, 80)),
         escape(clip(case.customer, 80)),
         owner,
     ]

@@ -13,6 +13,7 @@ from typing import Any
 from bot.events import (
     AlreadyClaimed,
     AlreadyOwns,
+    AlreadyWith,
     CaseNotFound,
     DomainError,
     InvalidTransition,
@@ -52,6 +53,7 @@ WORDING: dict[type[DomainError], Callable[[Any], str]] = {
     AlreadyClaimed: lambda e: f"{format_case_id(e.case_id)} is already owned by <@{e.owner}>.",
     NotTheOwner: lambda e: f"{format_case_id(e.case_id)}: it is owned by <@{e.owner}>, not you.",
     AlreadyOwns: lambda e: f"{format_case_id(e.case_id)}: <@{e.owner}> already owns it.",
+    AlreadyWith: lambda e: f"{format_case_id(e.case_id)}: it is already with {e.department_name}.",
     NotNow: lambda e: f"{format_case_id(e.case_id)}: {_not_now(e)}",
     InvalidTransition: lambda e: f"{format_case_id(e.case_id)}: {e.reason}",
     Refused: lambda e: e.message,

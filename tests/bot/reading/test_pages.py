@@ -122,7 +122,7 @@ def test_breaching_is_oldest_first_and_skips_paused_cases(five: World) -> None:
 def test_department_filter_and_display_name(five: World) -> None:
     page = five.page(ListScope.OPEN, dept="billing")
     assert [c.ref for c in page.cases] == ["C-5", "C-4"] and page.total == 2
-    assert {c.department for c in page.cases} == {"Billing"}
+    assert {(c.department, c.department_name) for c in page.cases} == {("billing", "Billing")}
     with pytest.raises(pages.UnknownDepartment) as err:
         five.page(ListScope.OPEN, dept="nope")
     assert "support, billing" in refusal(err.value)
@@ -154,11 +154,12 @@ def test_list_lines_mask_customer_text(world: World) -> None:
         priority="normal",
         status="open",
         owner_id=None,
-        department="Customer Support",
+        department="support",
         customer="Jane Doe",
         excerpt=line.excerpt,
         sla_text="first response due in 4 h · resolution due in 3 d",
         url=None,
+        department_name="Customer Support",
     )
     assert "jane.doe@" not in line.excerpt and "7946 0958" not in line.excerpt
     assert "@example.com" in line.excerpt and "[phone …58]" in line.excerpt
