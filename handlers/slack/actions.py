@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App, Args, Respond
 
 from bot import cards, cases, replies
 from bot.deps import Deps
@@ -53,13 +52,14 @@ def reply_ref(body: dict[str, Any]) -> int:
     return reply_id
 
 
-def responder(body: dict[str, Any], respond: Respond, client: WebClient) -> Respond:
+def responder(args: Args) -> Respond:
     """Clicks in App Home carry no response_url: answer those in the clicker's DM."""
+    body = args.body
     if body.get("response_url"):
-        return respond
+        return args.respond
 
     def direct(*, text: str, **_: Any) -> None:
-        client.chat_postMessage(channel=body["user"]["id"], text=text)
+        args.client.chat_postMessage(channel=body["user"]["id"], text=text)
 
     return direct  # type: ignore[return-value]
 
@@ -76,18 +76,12 @@ def _taken_over(events: list[DomainEvent]) -> str | None:
 
 
 def _on_case(
-    ack: Ack,
-    body: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    change: Change,
-    said: Callable[[list[DomainEvent]], str | None] = lambda _: None,
+    args: Args, change: Change, said: Callable[[list[DomainEvent]], str | None] = lambda _: None
 ) -> None:
     """A click that is one lifecycle change of the button's case; `said` is what the
     clicker is told privately about it, if anything."""
-    ack()
-    deps = deps_of(context)
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
     def work() -> str | None:
         case_id = case_ref(body)
@@ -95,74 +89,40 @@ def _on_case(
             events = change(deps, session, case_id, body["user"]["id"])
         return said(events)
 
-    answer(responder(body, respond, client), work)
+    answer(responder(args), work)
 
 
-def claim_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
+def claim_clicked(args: Args) -> None:
+    _on_case(args, lambda d, s, c, u: cases.claim(s, c, actor=u, surface=SURFACE, now=d.time.now()))
+
+
+def take_over_clicked(args: Args) -> None:
     _on_case(
-        ack,
-        body,
-        respond,
-        client,
-        context,
-        lambda d, s, c, u: cases.claim(s, c, actor=u, surface=SURFACE, now=d.time.now()),
-    )
-
-
-def take_over_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    _on_case(
-        ack,
-        body,
-        respond,
-        client,
-        context,
+        args,
         lambda d, s, c, u: cases.take_over(s, c, actor=u, surface=SURFACE, now=d.time.now()),
         _taken_over,
     )
 
 
-def wait_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
+def wait_clicked(args: Args) -> None:
     _on_case(
-        ack,
-        body,
-        respond,
-        client,
-        context,
+        args,
         lambda d, s, c, u: cases.wait_on_customer(s, c, actor=u, surface=SURFACE, now=d.time.now()),
     )
 
 
-def reopen_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
+def reopen_clicked(args: Args) -> None:
     _on_case(
-        ack,
-        body,
-        respond,
-        client,
-        context,
+        args,
         lambda d, s, c, u: cases.reopen(
             s, c, actor=u, surface=SURFACE, now=d.time.now(), config=d.config
         ),
     )
 
 
-def _decide(
-    ack: Ack,
-    body: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    decide: Callable[..., list[DomainEvent]],
-) -> None:
-    ack()
-    deps = deps_of(context)
+def _decide(args: Args, decide: Callable[..., list[DomainEvent]]) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
     def work() -> None:
         reply_id = reply_ref(body)
@@ -171,37 +131,26 @@ def _decide(
                 session, reply_id, actor=body["user"]["id"], surface=SURFACE, now=deps.time.now()
             )
 
-    answer(responder(body, respond, client), work)
+    answer(responder(args), work)
 
 
-def approve_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    _decide(ack, body, respond, client, context, replies.approve)
+def approve_clicked(args: Args) -> None:
+    _decide(args, replies.approve)
 
 
-def discard_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    _decide(ack, body, respond, client, context, replies.discard)
+def discard_clicked(args: Args) -> None:
+    _decide(args, replies.discard)
 
 
-def _open_modal(
-    ack: Ack,
-    body: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    build: Callable[[Deps, int], dict[str, Any]],
-) -> None:
-    ack()
-    deps = deps_of(context)
+def _open_modal(args: Args, build: Callable[[Deps, int], dict[str, Any]]) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
     def work() -> None:
         view = build(deps, case_ref(body))
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        args.client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    answer(responder(body, respond, client), work)
+    answer(responder(args), work)
 
 
 def _card(deps: Deps, case_id: int) -> cards.CardView:
@@ -235,42 +184,25 @@ def _resolve_view(deps: Deps, case_id: int) -> dict[str, Any]:
     )
 
 
-def escalate_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    _open_modal(ack, body, respond, client, context, _escalate_view)
+def escalate_clicked(args: Args) -> None:
+    _open_modal(args, _escalate_view)
 
 
-def reply_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    _open_modal(ack, body, respond, client, context, _reply_view)
+def reply_clicked(args: Args) -> None:
+    _open_modal(args, _reply_view)
 
 
-def resolve_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    _open_modal(ack, body, respond, client, context, _resolve_view)
+def resolve_clicked(args: Args) -> None:
+    _open_modal(args, _resolve_view)
 
 
-def snooze_with_reason_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    _open_modal(
-        ack,
-        body,
-        respond,
-        client,
-        context,
-        lambda _, case_id: render.snooze_modal(case_id, format_case_id(case_id)),
-    )
+def snooze_with_reason_clicked(args: Args) -> None:
+    _open_modal(args, lambda _, case_id: render.snooze_modal(case_id, format_case_id(case_id)))
 
 
-def snooze_chosen(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    ack()
-    deps = deps_of(context)
+def snooze_chosen(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
     def work() -> str:
         choice = read_snooze_value(_value(body))
@@ -288,7 +220,7 @@ def snooze_chosen(
             )
         return f"Snoozed {format_case_id(choice.case_id)} for {choice.minutes} min."
 
-    answer(responder(body, respond, client), work)
+    answer(responder(args), work)
 
 
 def revealed(case_id: int, text: str) -> str:
@@ -298,11 +230,9 @@ def revealed(case_id: int, text: str) -> str:
     return f"{head}\n{quote(text)}"
 
 
-def reveal_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    ack()
-    deps = deps_of(context)
+def reveal_clicked(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
     def work() -> str:
         case_id = case_ref(body)
@@ -312,7 +242,7 @@ def reveal_clicked(
             )
         return revealed(case_id, text)
 
-    answer(responder(body, respond, client), work)
+    answer(responder(args), work)
 
 
 def register(app: App) -> None:

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App, Args, Respond
 
 from bot import status
 from bot.deps import Deps
@@ -84,11 +83,9 @@ def _detail_modal(case_id: int, blocks: list[Block]) -> dict[str, Any]:
     }
 
 
-def page_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    ack()
-    deps = deps_of(context)
+def page_clicked(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
     def work() -> Answer:
         action = body["actions"][0]
@@ -97,26 +94,25 @@ def page_clicked(
             raise StalePage()
         return list_answer(deps, body["user"]["id"], query)
 
-    respond_with_blocks(responder(body, respond, client), work, replace_original=True)
+    respond_with_blocks(responder(args), work, replace_original=True)
 
 
-def open_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-) -> None:
-    ack()
-    deps = deps_of(context)
+def open_clicked(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
     if body.get("response_url"):
         respond_with_blocks(
-            respond, lambda: show_answer(deps, case_ref(body)), replace_original=False
+            args.respond, lambda: show_answer(deps, case_ref(body)), replace_original=False
         )
         return
 
     def work() -> None:
         case_id = case_ref(body)
         _, blocks = show_answer(deps, case_id)
-        client.views_open(trigger_id=body["trigger_id"], view=_detail_modal(case_id, blocks))
+        modal = _detail_modal(case_id, blocks)
+        args.client.views_open(trigger_id=body["trigger_id"], view=modal)
 
-    answer(responder(body, respond, client), work)
+    answer(responder(args), work)
 
 
 def register(app: App) -> None:

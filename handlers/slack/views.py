@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, Args
 
 from bot import cases, escalation, replies
 from bot.deps import Deps
@@ -51,16 +51,10 @@ Change = Callable[[Deps, Any, int, str, dict[str, Any]], None]
 """(deps, session, case id, submitter, inputs) → the change the modal asks for."""
 
 
-def _submit(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    context: BoltContext,
-    error_block: InputId,
-    change: Change,
-) -> None:
+def _submit(args: Args, error_block: InputId, change: Change) -> None:
     """Errors go back under `error_block`, so the modal stays open as typed."""
-    deps = deps_of(context)
+    ack, body, view = args.ack, args.body, args.view or {}
+    deps = deps_of(args.context)
     case_id = read_case_value(view.get("private_metadata", ""))
     if case_id is None:
         ack(response_action="errors", errors={error_block.value: "This form is out of date."})
@@ -130,28 +124,20 @@ def _snooze(deps: Deps, s: Any, case_id: int, user: str, got: dict[str, Any]) ->
     )
 
 
-def escalate_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    _submit(ack, body, view, context, InputId.ESCALATE_REASON, _escalate)
+def escalate_submitted(args: Args) -> None:
+    _submit(args, InputId.ESCALATE_REASON, _escalate)
 
 
-def reply_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    _submit(ack, body, view, context, InputId.REPLY_TEXT, _reply)
+def reply_submitted(args: Args) -> None:
+    _submit(args, InputId.REPLY_TEXT, _reply)
 
 
-def resolve_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    _submit(ack, body, view, context, InputId.RESOLVE_NOTE, _resolve)
+def resolve_submitted(args: Args) -> None:
+    _submit(args, InputId.RESOLVE_NOTE, _resolve)
 
 
-def snooze_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    _submit(ack, body, view, context, InputId.SNOOZE_MINUTES, _snooze)
+def snooze_submitted(args: Args) -> None:
+    _submit(args, InputId.SNOOZE_MINUTES, _snooze)
 
 
 def register(app: App) -> None:
