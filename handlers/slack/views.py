@@ -47,8 +47,8 @@ def _minutes(text: str | None) -> int:
     return int(text) if text and text.isascii() and text.isdigit() and len(text) < 6 else 0
 
 
-Change = Callable[[Deps, Any, int, str, dict[str, Any]], None]
-"""(deps, session, case id, submitter, inputs) → the change the modal asks for."""
+Change = Callable[[Deps, Any, int, dict[str, Any], dict[str, Any]], None]
+"""(deps, session, case id, inputs, who/where/when) → the change the modal asks for."""
 
 
 def _submit(args: Args, error_block: InputId, change: Change) -> None:
@@ -61,7 +61,8 @@ def _submit(args: Args, error_block: InputId, change: Change) -> None:
         return
     try:
         with deps.db.session() as session:
-            change(deps, session, case_id, body["user"]["id"], _inputs(view))
+            common = {"actor": body["user"]["id"], "surface": SURFACE, "now": deps.time.now()}
+            change(deps, session, case_id, _inputs(view), common)
     except DomainError as exc:
         ack(response_action="errors", errors={error_block.value: refusal(exc)})
         return
@@ -72,55 +73,49 @@ def _submit(args: Args, error_block: InputId, change: Change) -> None:
     ack()
 
 
-def _escalate(deps: Deps, s: Any, case_id: int, user: str, got: dict[str, Any]) -> None:
+def _escalate(
+    deps: Deps, s: Any, case_id: int, got: dict[str, Any], common: dict[str, Any]
+) -> None:
     escalation.escalate(
         s,
         case_id,
         department=got.get(InputId.ESCALATE_DEPARTMENT),
         user=got.get(InputId.ESCALATE_USER),
         reason=got.get(InputId.ESCALATE_REASON) or "",
-        actor=user,
-        surface=SURFACE,
-        now=deps.time.now(),
         config=deps.config,
+        **common,
     )
 
 
-def _reply(deps: Deps, s: Any, case_id: int, user: str, got: dict[str, Any]) -> None:
+def _reply(deps: Deps, s: Any, case_id: int, got: dict[str, Any], common: dict[str, Any]) -> None:
     replies.request(
         s,
         case_id,
         text=got.get(InputId.REPLY_TEXT) or "",
-        actor=user,
-        surface=SURFACE,
-        now=deps.time.now(),
         config=deps.config,
+        **common,
     )
 
 
-def _resolve(deps: Deps, s: Any, case_id: int, user: str, got: dict[str, Any]) -> None:
+def _resolve(deps: Deps, s: Any, case_id: int, got: dict[str, Any], common: dict[str, Any]) -> None:
     cases.resolve(
         s,
         case_id,
         root_cause=got.get(InputId.RESOLVE_TAG),
         note=got.get(InputId.RESOLVE_NOTE) or "",
         reason=read_no_reply_reason(got.get(InputId.RESOLVE_ANSWERED)),
-        actor=user,
-        surface=SURFACE,
-        now=deps.time.now(),
         config=deps.config,
+        **common,
     )
 
 
-def _snooze(deps: Deps, s: Any, case_id: int, user: str, got: dict[str, Any]) -> None:
+def _snooze(deps: Deps, s: Any, case_id: int, got: dict[str, Any], common: dict[str, Any]) -> None:
     snooze.snooze(
         s,
         case_id,
         minutes=_minutes(got.get(InputId.SNOOZE_MINUTES)),
         reason=got.get(InputId.SNOOZE_REASON) or "",
-        actor=user,
-        surface=SURFACE,
-        now=deps.time.now(),
+        **common,
     )
 
 
