@@ -59,6 +59,8 @@ class CardView:
     sla: list[ClockReading]
     """As data, so the renderer can show due instants in each reader's own zone."""
     breached: bool
+    masked: bool
+    """`text` hides personal data the post has (`bot.pii`): the card offers Reveal."""
     acknowledgement: AckView | None = None
     """None when the case's source does not acknowledge."""
 
@@ -71,6 +73,8 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
     earlier = queries.earlier_cases(session, customer_id=case.customer_id, before_case=case_id)
     readings = tracking.card_readings(session, case, config, now)
     ack = acknowledgements.get(session, case_id=case_id)
+    raw = post.text if post else ""
+    shown = pii.mask(raw, config.pii.mask)
     return CardView(
         case_id=case_id,
         ref=format_case_id(case_id),
@@ -81,7 +85,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         url=post.url if post else None,
         customer_name=(customer.name if customer else "") or (post.author_name if post else ""),
         customer_handle=post.author_handle if post else "",
-        text=pii.mask(post.text if post else "", config.pii.mask),
+        text=shown,
         priority=case.priority,
         priority_reason=case.priority_reason,
         status=CaseStatus(case.status),
@@ -95,6 +99,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         opened_at=case.created_at,
         sla=readings,
         breached=any(r.state is ClockState.BREACHED for r in readings),
+        masked=shown != raw,
         acknowledgement=AckView(ack.state, ack.reason, ack.promised_at) if ack else None,
     )
 

@@ -90,12 +90,16 @@ class CaseState:
     owner_id: str | None
     breached: bool = False
     """A clock of the case was breached at the reading (the renderer's `now`)."""
+    masked: bool = False
+    """The customer's text as shown has personal data masked (so Reveal has something
+    to show)."""
 
 
 def available_actions(state: CaseState) -> tuple[Action, ...]:
     """The buttons the case offers, in card order: Claim while nobody owns it, Take over
     only once an owned case breached, Waiting on customer unless it already waits, only
-    Reopen once resolved (Reveal stays allowed there, through `/case reveal`)."""
+    Reopen once resolved, Reveal while something is masked (a resolved case may still
+    be revealed, through `/case reveal`)."""
     permitted = PERMITTED[CaseStatus(state.status)]
 
     def offered(action: Action) -> bool:
@@ -104,7 +108,7 @@ def available_actions(state: CaseState) -> tuple[Action, ...]:
         if action is Action.TAKE_OVER:
             return state.owner_id is not None and state.breached
         if action is Action.REVEAL:
-            return state.status != CaseStatus.RESOLVED
+            return state.masked and state.status != CaseStatus.RESOLVED
         return True
 
     return tuple(a for a in CARD_ORDER if a in permitted and offered(a))

@@ -76,7 +76,8 @@ def offered_button(case_id: int, look: Button) -> Block:
 def _card_buttons(view: CardView, *, beside_text: bool) -> list[Block]:
     """The buttons of the actions the case offers now (`bot.state`), in the core's
     order: the row under the card, or the one beside the customer's text."""
-    offered = available_actions(CaseState(view.status, view.owner_id, view.breached))
+    state = CaseState(view.status, view.owner_id, view.breached, masked=view.masked)
+    offered = available_actions(state)
     looks = [BUTTONS[a] for a in offered if a in BUTTONS]
     return [offered_button(view.case_id, b) for b in looks if b.beside_text == beside_text]
 

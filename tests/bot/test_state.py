@@ -32,7 +32,7 @@ def test_a_resolved_case_offers_reopen_and_no_work() -> None:
 @pytest.mark.parametrize("status", list(CaseStatus))
 def test_every_offered_action_passes_the_guard(status: CaseStatus) -> None:
     for owner in (None, "U1"):
-        for action in available_actions(CaseState(status, owner, breached=True)):
+        for action in available_actions(CaseState(status, owner, breached=True, masked=True)):
             require(1, status, action)
 
 
@@ -43,3 +43,11 @@ def test_the_guard_refuses_what_the_status_does_not_allow() -> None:
         require(1, CaseStatus.RESOLVED, Action.REPLY)
     with pytest.raises(NotNow):
         require(1, CaseStatus.WAITING, Action.WAIT)
+
+
+def test_reveal_is_offered_only_while_something_is_masked() -> None:
+    assert Action.REVEAL not in available_actions(CaseState(CaseStatus.OPEN, None))
+    assert Action.REVEAL in available_actions(CaseState(CaseStatus.OPEN, None, masked=True))
+    resolved = CaseState(CaseStatus.RESOLVED, None, masked=True)
+    assert Action.REVEAL not in available_actions(resolved)
+    require(1, CaseStatus.RESOLVED, Action.REVEAL)

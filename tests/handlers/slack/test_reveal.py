@@ -43,6 +43,15 @@ def test_the_card_masks_the_text_and_offers_reveal_beside_it(
     assert json.loads(quoted["accessory"]["value"]) == {"case": 1}
 
 
+def test_a_card_with_nothing_masked_offers_no_reveal(
+    http: FlaskClient, worker: Delivery, slack: SlackStandIn
+) -> None:
+    assert post_json(http, "web", sample_post(1, "Where is my parcel?")).status_code == 202
+    drain(worker)
+    [card] = slack.calls_to("chat.postMessage")
+    assert "case_reveal" not in json.dumps(card.args["blocks"])
+
+
 def test_reveal_button_answers_the_clicker_alone_and_is_audited(
     http: FlaskClient,
     worker: Delivery,
