@@ -20,8 +20,8 @@ from bot.demo.signed import SlackUser
 from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
 from bot.oncall.handoffs import announce_handoffs
+from bot.outbox.runner import deliver_due
 from bot.sla.sweep import sweep
-from bot.slack.outbox import deliver_due
 from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import load_config

@@ -3,15 +3,21 @@
 It speaks enough of the real wire format (form or JSON bodies, `{"ok": …}` answers,
 HTTP 429 with `Retry-After`) that the real `slack_sdk.WebClient` talks to it unchanged,
 keeps the messages each channel would show, and records every call so tests can
-assert on exactly what Slack would have received. Faults can be injected per method.
+assert on exactly what Slack would have received. Faults can be injected per method
+(and channel); like Slack it can also limit posts per channel (`post_rate`), answer
+history and replies a page at a time from `oldest`, show a message there only after
+an indexing delay (`index_delay`), and be slower than the client's timeout
+(`Fault(delay=…)`: the call is performed late, its answer never heard).
 `casebot standin` runs it on its own and prints every call it receives (`serve`).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
+import math
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +45,11 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
     after_effect: bool = False
+    channel: str | None = None
+    """Only calls to this channel (None: any)."""
+    delay: float = 0.0
+    """Seconds to sit on the call before performing it (and answering, if anyone still
+    listens): the call happens, late."""
 
 
 @dataclass
@@ -65,6 +76,8 @@ class Message:
     thread_ts: str | None
     metadata: dict[str, Any] | None
     edits: int = 0
+    visible_at: float = 0.0
+    """Monotonic time from which history and replies show it (Slack's indexing delay)."""
 
 
 class SlackStandIn:
@@ -74,8 +87,18 @@ class SlackStandIn:
         self,
         users: dict[str, str] | None = None,
         on_call: Callable[[Call], None] | None = None,
+        epoch: Callable[[], float] = time.time,
     ) -> None:
         self.on_call = on_call
+        self.epoch = epoch
+        """Where message timestamps come from (Slack's are its wall clock)."""
+        self.index_delay = 0.0
+        self.post_rate: float | None = None
+        """Like Slack: at most this many posts per second per channel (bursts of
+        `post_burst`), beyond which `chat.postMessage` answers 429 with Retry-After."""
+        self.post_burst = 3
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._last_ts = 0.0
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[str, list[Message]] = {}
@@ -85,7 +108,6 @@ class SlackStandIn:
         self.gone: set[str] = set()
         """User ids `users.info` answers `user_not_found` for (everyone else exists)."""
         self.faults: dict[str, list[Fault]] = {}
-        self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -147,6 +169,16 @@ class SlackStandIn:
         with self._lock:
             return [f for f in self.files.values() if f.channel == channel]
 
+    def posted_keys(self) -> Counter[str]:
+        """How many messages (cards, thread lines, DMs) carry each outbox key."""
+        with self._lock:
+            return Counter(
+                str((m.metadata.get("event_payload") or {}).get("key"))
+                for msgs in self.messages.values()
+                for m in msgs
+                if m.metadata
+            )
+
     def thread(self, channel: str, ts: str) -> list[Message]:
         with self._lock:
             return [m for m in self.messages.get(channel, []) if m.thread_ts == ts]
@@ -179,11 +211,21 @@ class SlackStandIn:
             if self.on_call:
                 self.on_call(self.calls[-1])
             queue = self.faults.get(method) or []
-            fault = queue[0] if queue else None
+            channel = args.get("channel")
+            fault = next((f for f in queue if f.channel in (None, channel)), None)
             if fault:
                 fault.times -= 1
                 if fault.times <= 0:
-                    queue.pop(0)
+                    queue.remove(fault)
+            limited = self._over_rate(str(channel)) if method == "chat.postMessage" else None
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+            if fault.status == 200 and fault.error is None and not fault.after_effect:
+                fault = None  # only slow: performed late, answered to no one
+        if limited is not None and not fault:
+            headers = {"Retry-After": str(limited)}
+            self._send(req, 429, {"ok": False, "error": "ratelimited"}, headers)
+            return
         if fault and not fault.after_effect:
             body = {"ok": False, "error": fault.error or "ratelimited"}
             self._send(req, fault.status, body, fault.headers)
@@ -250,8 +292,24 @@ class SlackStandIn:
         req.end_headers()
         req.wfile.write(data)
 
+    def _over_rate(self, channel: str) -> int | None:
+        """With `post_rate`, the Retry-After for a post over the channel's limit (the
+        post is refused), else None (and the post counts)."""
+        if not self.post_rate:
+            return None
+        now = time.monotonic()
+        tokens, at = self._buckets.get(channel, (float(self.post_burst), now))
+        tokens = min(float(self.post_burst), tokens + (now - at) * self.post_rate)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            return max(1, math.ceil((1 - tokens) / self.post_rate))
+        self._buckets[channel] = (tokens - 1, now)
+        return None
+
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        """Slack's ts: its clock in microseconds, unique in the workspace here."""
+        self._last_ts = max(round(self.epoch(), 6), round(self._last_ts + 0.000001, 6))
+        return f"{self._last_ts:.6f}"
 
     def _find(self, channel: str, ts: str) -> Message | None:
         return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
@@ -274,6 +332,7 @@ class SlackStandIn:
                         a.get("blocks"),
                         a.get("thread_ts") or None,
                         a.get("metadata"),
+                        visible_at=time.monotonic() + self.index_delay,
                     )
                     self.messages.setdefault(channel, []).append(msg)
                     return {"ok": True, "channel": channel, "ts": msg.ts}
@@ -300,18 +359,7 @@ class SlackStandIn:
                 case "conversations.info":
                     return {"ok": True, "channel": {"id": a.get("channel"), "is_member": True}}
                 case "conversations.history" | "conversations.replies":
-                    msgs = self.messages.get(str(a.get("channel")), [])
-                    if method == "conversations.replies":
-                        msgs = [m for m in msgs if m.thread_ts == a.get("ts")]
-                    else:
-                        msgs = [m for m in msgs if m.thread_ts is None]
-                    return {
-                        "ok": True,
-                        "messages": [
-                            {"ts": m.ts, "text": m.text, "metadata": m.metadata}
-                            for m in reversed(msgs)
-                        ],
-                    }
+                    return self._history(method, a)
                 case "views.open" | "views.push" | "views.update" | "views.publish":
                     self.views.append({"method": method, **a})
                     return {"ok": True, "view": {"id": f"V{len(self.views)}", **a.get("view", {})}}
@@ -335,6 +383,29 @@ class SlackStandIn:
                     return {"ok": True, "user": {**user, "is_bot": uid == BOT_USER}}
                 case _:
                     return {"ok": False, "error": "unknown_method"}
+
+    def _history(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        """Newest first from `oldest` (inclusive), `limit` a page (Slack's default 100),
+        the rest behind `response_metadata.next_cursor`; only indexed messages."""
+        now = time.monotonic()
+        msgs = [m for m in self.messages.get(str(a.get("channel")), []) if m.visible_at <= now]
+        if method == "conversations.replies":
+            msgs = [m for m in msgs if m.thread_ts == a.get("ts")]
+        else:
+            msgs = [m for m in msgs if m.thread_ts is None]
+        if a.get("oldest"):
+            msgs = [m for m in msgs if float(m.ts) >= float(a["oldest"])]
+        msgs.reverse()
+        start = int(a.get("cursor") or 0)
+        limit = int(a.get("limit") or 100)
+        page = msgs[start : start + limit]
+        more = start + limit < len(msgs)
+        return {
+            "ok": True,
+            "messages": [{"ts": m.ts, "text": m.text, "metadata": m.metadata} for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
 
 def _print_call(call: Call) -> None:

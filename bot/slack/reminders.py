@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.ids import ActionId
+from bot.outbox.kinds import ReminderItem
 from bot.slack.blocks import Blocks, button, case_value, clip, escape
 from bot.slack.views import snooze_actions
 from bot.words import count
@@ -12,30 +11,30 @@ from bot.words import count
 REMINDER_ITEMS_PER_DM = 15
 
 
-def reminder_digest(items: list[dict[str, Any]], links: dict[int, str]) -> tuple[str, Blocks]:
+def reminder_digest(items: list[ReminderItem], links: dict[int, str]) -> tuple[str, Blocks]:
     """One DM for all of a person's reminders from one sweep (never one per case)."""
     shown = items[:REMINDER_ITEMS_PER_DM]
-    breaches = sum(1 for i in items if i["breach"])
+    breaches = sum(1 for i in items if i.breach)
     title = f"⏰ {count(len(items), 'SLA reminder')}"
     if breaches:
         title += f" — {breaches} breached"
     out: Blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}}]
     for item in shown:
-        ref = str(item["ref"])
-        link = links.get(int(item["case_id"]))
+        ref = item.ref
+        link = links.get(item.case_id)
         name = f"<{link}|{ref}>" if link else ref
-        mark = "🚨" if item["breach"] else "⏳"
-        line = f"{mark} *{name}* ({escape(str(item['priority']))}): {escape(str(item['text']))}"
-        if not item["as_owner"]:
-            line += " — owner: " + (f"<@{item['owner']}>" if item.get("owner") else "nobody")
+        mark = "🚨" if item.breach else "⏳"
+        line = f"{mark} *{name}* ({escape(item.priority)}): {escape(item.text)}"
+        if not item.as_owner:
+            line += " — owner: " + (f"<@{item.owner}>" if item.owner else "nobody")
         out.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(line, 3000)}})
-        if item["breach"] and not item["as_owner"]:
-            value = case_value(int(item["case_id"]))
-            label = "Take over" if item.get("owner") else "Claim"
-            action = ActionId.TAKE_OVER if item.get("owner") else ActionId.CLAIM
+        if item.breach and not item.as_owner:
+            value = case_value(item.case_id)
+            label = "Take over" if item.owner else "Claim"
+            action = ActionId.TAKE_OVER if item.owner else ActionId.CLAIM
             out.append({"type": "actions", "elements": [button(label, action, value, "primary")]})
-        elif not item["breach"]:
-            out.append(snooze_actions(int(item["case_id"])))
+        elif not item.breach:
+            out.append(snooze_actions(item.case_id))
     if len(items) > len(shown):
         more = len(items) - len(shown)
         out.append(

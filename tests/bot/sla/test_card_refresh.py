@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
-from bot.slack.outbox import Delivery
 from bot.slack.views import snooze_value
 from bot.timesource import ManualTime
 from bot.worker import sweep_once

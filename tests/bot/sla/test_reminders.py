@@ -13,8 +13,8 @@ from bot import cases
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.ids import Surface
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
-from bot.slack.outbox import Delivery
 from bot.slack.views import snooze_value
 from bot.timesource import ManualTime
 from bot.worker import delivery, sweep_once
