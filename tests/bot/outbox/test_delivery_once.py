@@ -61,7 +61,7 @@ def test_a_lost_lease_can_neither_post_nor_record_the_outcome(
 def test_after_a_crash_the_card_is_found_behind_hundreds_of_newer_messages(
     http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
-    """Slack posted the card but the worker never heard (then 283–296 other messages
+    """Slack posted the card but the worker never heard (then 283 to 296 other messages
     landed, as measured in the issue): the lookup pages back to the row's creation."""
     slack.fail("chat.postMessage", Fault(after_effect=True))
     post_json(http, "web", sample_post(1))
