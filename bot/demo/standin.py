@@ -97,6 +97,8 @@ class SlackStandIn:
         """Like Slack: at most this many posts per second per channel (bursts of
         `post_burst`), beyond which `chat.postMessage` answers 429 with Retry-After."""
         self.post_burst = 3
+        self.rate_limited = 0
+        """How many posts `post_rate` refused."""
         self._buckets: dict[str, tuple[float, float]] = {}
         self._last_ts = 0.0
         self.calls: list[Call] = []
@@ -223,6 +225,8 @@ class SlackStandIn:
             if fault.status == 200 and fault.error is None and not fault.after_effect:
                 fault = None  # only slow: performed late, answered to no one
         if limited is not None and not fault:
+            with self._lock:
+                self.rate_limited += 1
             headers = {"Retry-After": str(limited)}
             self._send(req, 429, {"ok": False, "error": "ratelimited"}, headers)
             return
