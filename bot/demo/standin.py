@@ -24,18 +24,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.demo.standin_files import Call, File, FilesMixin
 from config.errors import ConfigError
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
 TEAM = "T1"
 BOT_USER = "UCASEBOT"
-
-
-@dataclass
-class Call:
-    method: str
-    args: dict[str, Any]
-    token: str | None
 
 
 @dataclass
@@ -53,21 +47,6 @@ class Fault:
 
 
 @dataclass
-class File:
-    """A file shared through the `files_upload_v2` flow: URL asked for, bytes uploaded to
-    it, then completed into a channel (`channel` None until then)."""
-
-    id: str
-    filename: str
-    length: int
-    content: bytes | None = None
-    title: str | None = None
-    channel: str | None = None
-    thread_ts: str | None = None
-    initial_comment: str | None = None
-
-
-@dataclass
 class Message:
     channel: str
     ts: str
@@ -80,7 +59,7 @@ class Message:
     """Monotonic time from which history and replies show it (Slack's indexing delay)."""
 
 
-class SlackStandIn:
+class SlackStandIn(FilesMixin):
     """Start with `start()`, point `SLACK_API_URL` at `api_url`, stop with `stop()`."""
 
     def __init__(
@@ -243,42 +222,6 @@ class SlackStandIn:
             req.connection.close()
             return
         self._send(req, 200, result)
-
-    def _upload(self, req: BaseHTTPRequestHandler, file_id: str, raw: bytes) -> None:
-        """Step 2 of `files_upload_v2`: the bytes, POSTed to the URL step 1 gave out.
-        Slack answers plain text; a URL it never gave out is a 404."""
-        with self._lock:
-            self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(raw)}, None))
-            pending = self.files.get(file_id)
-            if pending is not None:
-                pending.content = raw
-        body = f"OK - {len(raw)}".encode() if pending else b"not found"
-        req.send_response(200 if pending else 404)
-        req.send_header("Content-Type", "text/plain; charset=utf-8")
-        req.send_header("Content-Length", str(len(body)))
-        req.end_headers()
-        req.wfile.write(body)
-
-    def _complete(self, a: dict[str, Any]) -> dict[str, Any]:
-        """Step 3: share the uploaded files; each must have had its bytes, all of them."""
-        listed = a.get("files")
-        items = json.loads(listed) if isinstance(listed, str) else listed or []
-        found = [self.files.get(str(item.get("id"))) for item in items]
-        if not items or any(f is None or f.content is None for f in found):
-            return {"ok": False, "error": "invalid_arguments"}
-        channel = a.get("channel_id") or None
-        if channel is not None and str(channel)[0] not in "CGD":
-            return {"ok": False, "error": "channel_not_found"}
-        shared = []
-        for item, f in zip(items, found, strict=True):
-            assert f is not None
-            if f.content is not None and len(f.content) != f.length:
-                return {"ok": False, "error": "invalid_arguments"}
-            f.title = item.get("title") or f.filename
-            f.channel, f.thread_ts = channel, a.get("thread_ts") or None
-            f.initial_comment = a.get("initial_comment") or None
-            shared.append({"id": f.id, "name": f.filename, "title": f.title})
-        return {"ok": True, "files": shared}
 
     @staticmethod
     def _send(
