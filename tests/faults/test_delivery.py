@@ -17,8 +17,8 @@ from tests.faults.delivery import Casebot, cards, doubled, running, server_error
 pytestmark = pytest.mark.both_db
 
 FAST = {
-    "OUTBOX_LEASE_SECONDS": "4",
-    "SLACK_TIMEOUT_SECONDS": "2",
+    "OUTBOX_LEASE_SECONDS": "6",
+    "SLACK_TIMEOUT_SECONDS": "3",
     "SLACK_CHANNEL_RATE": "0",
 }
 """A short lease (a dead worker's rows are taken over in seconds) over a short client
@@ -80,16 +80,16 @@ def test_two_workers_with_deliveries_held_past_the_lease_post_each_once(
 def test_slack_answering_after_the_client_timeout_is_adopted_not_posted_again(
     bot: Casebot, standin: SlackStandIn
 ) -> None:
-    """The call times out at 2 s; Slack stores the card at 4 s and indexes it at 5 s.
+    """The call times out at 3 s; Slack stores the card at 5 s and indexes it at 6 s.
     The retry waits that out, finds the card by its key, and adopts it."""
-    standin.fail("chat.postMessage", Fault(delay=4, times=2))
+    standin.fail("chat.postMessage", Fault(delay=5, times=2))
     bot.start(workers=1)
     bot.burst(range(6)).shutdown(wait=True)
     bot.wait_drained(90)
     assert cards(standin) == 6
     assert doubled(standin) == {}
     counted = bot.metrics()
-    assert counted['casebot_outbox_adopted_total{kind="card"}'] == 2
+    assert counted['casebot_outbox_adopted_total{kind="card"}'] >= 2
     assert counted['casebot_outbox_delivered_total{kind="card"}'] == 6
     assert counted['casebot_outbox_retried_total{kind="card"}'] >= 2
 
