@@ -20,7 +20,10 @@ from sqlmodel import Session, col, select
 
 from storage.models import Outbox
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=20)
+"""Longer than the worst single call a deliverer makes (the worker's Slack client: a
+10 s timeout and at most two in-call 429 waits of ≤ 2 s), and renewed while it works;
+a dead worker's rows wait this long before another takes them over."""
 
 
 @dataclass(frozen=True)

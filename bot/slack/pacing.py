@@ -30,10 +30,12 @@ class _Bucket:
 
 class Pacer:
     """`rate` messages per second per channel (0: no pacing, holds still apply) with
-    bursts of up to `burst`; `clock` is monotonic seconds."""
+    bursts of up to `burst`; `clock` is monotonic seconds. The burst is kept below
+    Slack's own (about 3), so requests that arrive closer together than they were sent
+    (network and server jitter) still fit."""
 
     def __init__(
-        self, rate: float, burst: int = 3, clock: Callable[[], float] = time.monotonic
+        self, rate: float, burst: int = 2, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.rate, self.burst, self._clock = rate, burst, clock
         self._buckets: dict[tuple[str, str], _Bucket] = {}
