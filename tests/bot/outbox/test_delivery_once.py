@@ -4,6 +4,7 @@ per channel, and the counters that show it from outside."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -173,3 +174,29 @@ def test_a_worker_that_defers_counts_no_attempt(
         first, second = s.get(Outbox, 1), s.get(Outbox, 2)
         assert (first.attempts, second.attempts) == (1, 0)
         assert second.next_attempt_at > time_source.now()
+
+
+def test_the_lease_is_renewed_while_a_delivery_is_in_flight(
+    deps: Deps, http: FlaskClient, worker: Delivery, time_source: ManualTime
+) -> None:
+    """A call slower than the lease: the heartbeat keeps the row, so a second worker
+    looking meanwhile finds nothing to take over."""
+    post_json(http, "web", sample_post(1))
+    taken: list[int] = []
+
+    def slow(d: Delivery, a: Attempt) -> dict[str, object]:
+        time_source.advance(1)  # well past the 0.3 s lease
+        threading.Event().wait(0.5)  # the heartbeat renews every 0.1 s meanwhile
+        with deps.db.session() as s:
+            taken.extend(r.id for r in outbox.claim_due(s, now=time_source.now(), limit=10))
+        return {}
+
+    short = Delivery(
+        db=deps.db,
+        config=deps.config,
+        time=time_source,
+        deliverers={"card": slow},
+        lease=timedelta(seconds=0.3),
+    )
+    assert deliver_due(short) == 1
+    assert taken == []
