@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-faults test-browser demo run lint bench bench-summary clean
+.PHONY: test test-faults test-browser demo run lint bench bench-outbox bench-summary clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.outbox $(if $(BEFORE),--tree $(BEFORE))
+
+# Outbox pacing and kill -9 recovery against the stand-in's Slack limits (a few minutes);
+# `make bench-outbox BEFORE=/path/to/other/checkout` measures that tree too, side by side.
+bench-outbox: $(STAMP)
+	$(BIN)/python -m bench.outbox $(if $(BEFORE),--tree $(BEFORE))
 
 # /case summary 30d and report --cases over a million cases on SQLite and PostgreSQL
 # (bulk-loaded; about half an hour): `make bench-summary ARGS="--cases 100000"`.

@@ -12,21 +12,23 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot import digests
-from bot.acknowledge import ACK
 from bot.deps import Deps
-from bot.digests import DIGEST
 from bot.oncall.handoffs import announce_handoffs
-from bot.replies import REPLY
+from bot.outbox import kinds
+from bot.outbox.runner import Delivery, deliver_due
 from bot.sla.sweep import BATCH, SweepResult, sweep
+from bot.slack import delivery as slack_delivery
 from bot.slack import digest
-from bot.slack.client import make_client
-from bot.slack.outbox import Delivery, deliver_due
+from bot.slack.client import make_outbox_client
+from bot.slack.pacing import Pacer
+from bot.slack.posting import SlackOut
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
 from handlers.channels.replies import build_connectors
 from storage.db import is_unavailable
@@ -37,19 +39,26 @@ OUTBOX_SECONDS = 1.0
 
 
 def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
-    """The outbox deliverer; customer-reply connectors are built here, so a missing
+    """The outbox runner with its plugins: the Slack deliverers, sharing one client and
+    one pacer, and the customer-reply ones; connectors are built here, so a missing
     connector secret stops the worker at start with one line naming the variable."""
-    client = make_client(deps.settings.slack_bot_token, deps.settings.slack_api_url)
+    settings = deps.settings
+    client = make_outbox_client(
+        settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_seconds
+    )
+    # Paced by the time source, like everything else the worker decides on.
+    pacer = Pacer(settings.slack_channel_rate, clock=lambda: deps.time.now().timestamp())
+    out = SlackOut(client=client, pacer=pacer)
     connectors = build_connectors(deps.config.sources, os.environ if env is None else env)
     return Delivery(
         db=deps.db,
-        client=client,
         config=deps.config,
         time=deps.time,
-        extra={
-            REPLY: reply_deliverer(connectors),
-            ACK: acknowledgement_deliverer(connectors, deps.settings.public_url),
-            DIGEST: digest.deliver,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        deliverers={
+            **slack_delivery.deliverers(out, (kinds.DigestMessage, digest.deliver)),
+            kinds.CustomerReply.kind: reply_deliverer(connectors),
+            kinds.Acknowledgement.kind: acknowledgement_deliverer(connectors, settings.public_url),
         },
     )
 

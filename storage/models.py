@@ -229,7 +229,10 @@ class Outbox(SQLModel, table=True):
     """A message Casebot owes someone, delivered by the worker with retries.
 
     `key` makes enqueueing idempotent; `lease_until` lets several workers share the
-    queue without sending one row twice.
+    queue, and `lease_token` (bumped at every claim) fences them: only the holder of the
+    current lease may renew it or record the row's outcome. `post_started_at` is when
+    an attempt last began a call that may have posted (NULL: none did), so a later
+    attempt looks for that message before posting again (`bot.slack.posting`).
     """
 
     __tablename__ = "outbox"
@@ -248,6 +251,8 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
     next_attempt_at: datetime = _utc(nullable=False)
     lease_until: datetime | None = _utc(nullable=True)
+    lease_token: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    post_started_at: datetime | None = _utc(nullable=True)
     sent_at: datetime | None = _utc(nullable=True)
     result: dict[str, Any] = Field(
         default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)

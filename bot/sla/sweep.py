@@ -14,7 +14,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -22,14 +21,15 @@ from bot import effects, ola, sla
 from bot.events import SYSTEM, SlaWarning
 from bot.ids import Surface, format_case_id
 from bot.oncall.roster import responders
+from bot.outbox import kinds
+from bot.outbox.kinds import ReminderItem, Reminders
 from bot.sla import tracking
 from bot.state import CaseStatus
 from config.schema import CasebotConfig
-from storage import outbox, queries
+from storage import queries
 from storage import sla_clocks as clock_store
 from storage.models import Case, Reminder, SlaClock
 
-REMINDERS = "reminders"
 BATCH = 500
 
 
@@ -48,7 +48,7 @@ class _Batch:
     now: datetime
     config: CasebotConfig
     cases: dict[int, Case]
-    digest: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    digest: dict[str, list[ReminderItem]] = field(default_factory=lambda: defaultdict(list))
     oncall: dict[str, list[str]] = field(default_factory=dict)
 
     def recipients(self, case: Case, step: tuple[str, ...]) -> list[str]:
@@ -99,17 +99,17 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
         text = sla.describe(clock, now)
         for person in people:
             digest[person].append(
-                {
-                    "case_id": case.id,
-                    "ref": format_case_id(case.id or 0),
-                    "clock_id": row.id,
-                    "threshold": worst.name,
-                    "breach": worst.is_breach,
-                    "text": text,
-                    "priority": case.priority,
-                    "owner": case.owner_id,
-                    "as_owner": person == case.owner_id,
-                }
+                ReminderItem(
+                    case_id=case.id or 0,
+                    ref=format_case_id(case.id or 0),
+                    clock_id=row.id or 0,
+                    threshold=worst.name,
+                    breach=worst.is_breach,
+                    text=text,
+                    priority=case.priority,
+                    owner=case.owner_id,
+                    as_owner=person == case.owner_id,
+                )
             )
         effects.publish(
             session,
@@ -146,12 +146,23 @@ def sweep(
     with session.no_autoflush:
         fired = sum(_visit(batch, row) for row in rows)
     for person, items in batch.digest.items():
-        outbox.enqueue(
+        kinds.enqueue(
             session,
-            kind=REMINDERS,
-            key=f"{REMINDERS}:{person}:{uuid.uuid4()}",
+            Reminders(user=person, items=tuple(items)),
+            key=f"{Reminders.kind}:{person}:{uuid.uuid4()}",
             now=now,
-            payload={"user": person, "items": items},
         )
     settled = ola.settle(session, config=config, now=now, limit=limit)
     return SweepResult(looked_at=len(rows) + settled, reminders=fired, dms=len(batch.digest))
+
+
+def still_due(session: Session, item: ReminderItem) -> bool:
+    """Re-checked when the reminder goes out: answered, resolved, paused or reassigned
+    meanwhile → dropped from the DM."""
+    clock = session.get(SlaClock, item.clock_id)
+    case = session.get(Case, item.case_id)
+    if clock is None or case is None or clock.stopped_at is not None:
+        return False
+    if case.status != "open":
+        return False
+    return not item.as_owner or case.owner_id == item.owner

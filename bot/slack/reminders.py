@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from bot.outbox.kinds import ReminderItem
 from bot.slack.blocks import Block, Blocks, button, clip, escape
 from bot.slack.ids import BUTTONS, case_value
 from bot.slack.modals import snooze_actions
@@ -13,27 +12,27 @@ from bot.words import count
 REMINDER_ITEMS_PER_DM = 15
 
 
-def reminder_digest(items: list[dict[str, Any]], links: dict[int, str]) -> tuple[str, Blocks]:
+def reminder_digest(items: list[ReminderItem], links: dict[int, str]) -> tuple[str, Blocks]:
     """One DM for all of a person's reminders from one sweep (never one per case)."""
     shown = items[:REMINDER_ITEMS_PER_DM]
-    breaches = sum(1 for i in items if i["breach"])
+    breaches = sum(1 for i in items if i.breach)
     title = f"⏰ {count(len(items), 'SLA reminder')}"
     if breaches:
         title += f" — {breaches} breached"
     out: Blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}}]
     for item in shown:
-        ref = str(item["ref"])
-        link = links.get(int(item["case_id"]))
+        ref = item.ref
+        link = links.get(item.case_id)
         name = f"<{link}|{ref}>" if link else ref
-        mark = "🚨" if item["breach"] else "⏳"
-        line = f"{mark} *{name}* ({escape(str(item['priority']))}): {escape(str(item['text']))}"
-        if not item["as_owner"]:
-            line += " — owner: " + (f"<@{item['owner']}>" if item.get("owner") else "nobody")
+        mark = "🚨" if item.breach else "⏳"
+        line = f"{mark} *{name}* ({escape(item.priority)}): {escape(item.text)}"
+        if not item.as_owner:
+            line += " — owner: " + (f"<@{item.owner}>" if item.owner else "nobody")
         out.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(line, 3000)}})
-        if item["breach"] and not item["as_owner"]:
-            out.append(_rescue(int(item["case_id"]), item.get("owner")))
-        elif not item["breach"]:
-            out.append(snooze_actions(int(item["case_id"])))
+        if item.breach and not item.as_owner:
+            out.append(_rescue(item.case_id, item.owner))
+        elif not item.breach:
+            out.append(snooze_actions(item.case_id))
     if len(items) > len(shown):
         more = len(items) - len(shown)
         out.append(

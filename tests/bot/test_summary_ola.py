@@ -25,8 +25,8 @@ from flask.testing import FlaskClient
 from bot import summary
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.periods import Period
-from bot.slack.outbox import Delivery
 from bot.summary import OlaLine
 from bot.timesource import ManualTime
 from bot.worker import sweep_once

@@ -13,9 +13,9 @@ from bot import cases
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.ids import Surface
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
 from bot.slack import ids
-from bot.slack.outbox import Delivery
 from bot.timesource import ManualTime
 from bot.worker import delivery, sweep_once
 from config.load import parse_config

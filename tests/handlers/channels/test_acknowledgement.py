@@ -23,7 +23,7 @@ from bot import replies
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.ids import Surface
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import parse_config

@@ -15,9 +15,9 @@ from werkzeug.test import TestResponse
 from bot.app import WebApp
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.reading import ListQuery, ListScope
 from bot.slack import ids, lists
-from bot.slack.outbox import Delivery
 from handlers.slack import pages
 from tests.conftest import drain, post_json, sample_post
 from tests.support.slackreq import SlackClientSim, signed_headers

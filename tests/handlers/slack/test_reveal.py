@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from tests.conftest import drain, post_json, sample_post
 from tests.support.flows import audit, audit_data
 from tests.support.slackreq import SlackClientSim

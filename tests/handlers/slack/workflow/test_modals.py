@@ -15,10 +15,10 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
 from bot.slack import ids
 from bot.slack import modals as render
-from bot.slack.outbox import Delivery
 from tests.conftest import drain
 from tests.handlers.channels.remotes import HttpRemote
 from tests.support.flows import (

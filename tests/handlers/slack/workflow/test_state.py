@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import Fault, Message, SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
 from bot.slack import ids
-from bot.slack.outbox import Delivery
 from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from storage.models import Outbox
