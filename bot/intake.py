@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -176,13 +177,24 @@ def _open_case(
     return case, decision.rule
 
 
-def store(db: Database, post: IncomingPost, *, now: datetime, config: CasebotConfig) -> Received:
+def store(
+    db: Database,
+    post: IncomingPost,
+    *,
+    now: datetime,
+    config: CasebotConfig,
+    also: Callable[[Session], None] | None = None,
+) -> Received:
     """`receive` in its own unit of work, retried once when a concurrent copy of the same
-    post won the race to the unique constraint (the retry answers `duplicate`)."""
+    post won the race to the unique constraint (the retry answers `duplicate`). `also`
+    runs in the same transaction (a poller moving its cursor past the post)."""
     for attempt in (1, 2):
         try:
             with db.session() as session:
-                return receive(session, post, now=now, config=config)
+                received = receive(session, post, now=now, config=config)
+                if also is not None:
+                    also(session)
+                return received
         except IntegrityError:
             if attempt == 2:
                 raise
