@@ -109,7 +109,8 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
     <link href="https://shop.example/reviews/2"/>
     <updated>2026-11-23T08:30:00Z</updated>
     <author><name>Grace H.</name><email>grace@example.org</email></author>
-    <content type="html">&lt;p&gt;The kettle &lt;b&gt;leaks&lt;/b&gt;. &lt;!channel&gt;&lt;/p&gt;</content>
+    <content type="html">&lt;p&gt;The kettle &lt;b&gt;leaks&lt;/b&gt;.
+      &lt;!channel&gt;&lt;/p&gt;</content>
   </entry>
   <entry>
     <title>Late parcel</title>
