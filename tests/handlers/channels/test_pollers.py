@@ -79,9 +79,7 @@ def polled_config(base: str, *, timeout: float = 2.0) -> CasebotConfig:
     return parse_config(yaml.safe_dump(raw))
 
 
-def make_pollers(
-    db: Database, config: CasebotConfig, time_source: ManualTime
-) -> dict[str, Poller]:
+def make_pollers(db: Database, config: CasebotConfig, time_source: ManualTime) -> dict[str, Poller]:
     deps = Deps(settings=None, config=config, db=db, time=time_source)  # type: ignore[arg-type]
     built = {p.source: p for p in pollers(deps, env={"MASTO_T": TOKEN})}
     for p in built.values():
@@ -92,9 +90,7 @@ def make_pollers(
 
 def posts(db: Database, source: str) -> list[Post]:
     with db.read() as session:
-        return list(
-            session.exec(select(Post).where(Post.source == source).order_by(col(Post.id)))
-        )
+        return list(session.exec(select(Post).where(Post.source == source).order_by(col(Post.id))))
 
 
 def state(db: Database, source: str) -> PollerState:
@@ -375,9 +371,7 @@ def test_a_worker_whose_lease_ran_out_cannot_move_the_cursor(
     assert len(posts(db, "mastodon")) == 1 == cases(db)
 
 
-def test_a_missing_token_stops_the_worker_at_start(
-    db: Database, time_source: ManualTime
-) -> None:
+def test_a_missing_token_stops_the_worker_at_start(db: Database, time_source: ManualTime) -> None:
     deps = Deps(settings=None, config=polled_config("https://m.example"), db=db, time=time_source)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="MASTO_T: environment variable is not set"):
         pollers(deps, env={})
