@@ -87,6 +87,35 @@ def count_recent_cases(session: Session, *, customer_id: int, since: datetime) -
     ).one()
 
 
+def contacts_between(
+    session: Session, *, customer_id: int, since: datetime, until: datetime
+) -> int:
+    """Cases the customer opened in `[since, until]`: how often they have had to write."""
+    return session.exec(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.customer_id == customer_id,
+            col(Case.created_at) >= since,
+            col(Case.created_at) <= until,
+        )
+    ).one()
+
+
+def other_open_cases(
+    session: Session, *, customer_id: int, besides: int, limit: int = 5
+) -> list[Case]:
+    """The customer's other open cases, newest first (on any source)."""
+    return list(
+        session.exec(
+            select(Case)
+            .where(Case.customer_id == customer_id, Case.id != besides, Case.status != "resolved")
+            .order_by(col(Case.id).desc())
+            .limit(limit)
+        )
+    )
+
+
 def earlier_cases(
     session: Session, *, customer_id: int, before_case: int, limit: int = 5
 ) -> list[Case]:

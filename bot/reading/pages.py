@@ -130,7 +130,7 @@ def case_detail(session: Session, case_id: int, config: CasebotConfig, now: date
         summary=_summary(
             case, customer, post, config, tracking.card_lines(session, case, config, now)
         ),
-        text=pii.mask(post.text, config.pii.mask) if post else "",
+        text=pii.for_case(post.text, config, case) if post else "",
         tags=tuple(case.tags),
         timeline=timeline,
     )
@@ -172,8 +172,8 @@ def _summary(
         status=case.status,
         owner_id=case.owner_id,
         department=department.name if department else case.department,
-        customer=(customer.name if customer else "") or author,
-        excerpt=pii.mask(post.text, config.pii.mask) if post else "",
+        customer=pii.customer_label((customer.name if customer else "") or author, config, case),
+        excerpt=pii.for_case(post.text, config, case) if post else "",
         sla_text=" · ".join(sla_lines) or None,
         url=None,
     )

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import answered
+from bot import answered, words
 from bot.cards import CardView
 from bot.ids import ActionId
 from bot.sla import ClockReading, ClockState, format_duration
@@ -25,6 +25,23 @@ PRIORITY_MARK = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def safe_url(url: str | None) -> str | None:
+    """A post's URL as the target of a `<url|label>` link, or None when it cannot be one.
+
+    Only http(s) with a host, nothing that ends the link early: whitespace and control
+    characters drop the URL, and a `|` (which would make the rest of the URL the
+    link's label, `https://evil.example|https://bank.example`) is percent-encoded. The
+    stored post keeps the URL as it came."""
+    if not url or len(url) > 2048:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or rest[0] in "/?#":
+        return None
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    return escape(url).replace("|", "%7C")
 
 
 def clip(text: str, limit: int) -> str:
@@ -103,14 +120,84 @@ def _customer(view: CardView) -> str:
 def _card_head(view: CardView) -> Blocks:
     who = _customer(view)
     source = escape(view.source)
-    if view.url and view.url.startswith(("https://", "http://")):
-        source = f"<{escape(view.url)}|{source}>"
+    if url := safe_url(view.url):
+        source = f"<{url}|{source}>"
     mark = PRIORITY_MARK.get(view.priority, "")
     header = f"*{view.ref}* · {mark} *{view.priority}* · {source} · {who}"
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(header, SECTION_TEXT_LIMIT)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text)}},
     ]
+
+
+SOURCE_LABELS = {"email": "e-mail"}
+FIELDS_PER_SECTION = 10
+FIELD_TEXT_LIMIT = 2000
+
+
+def _contact_line(view: CardView) -> str | None:
+    """ "3rd contact this week · also C-12 (e-mail) · earlier C-3": one person, every
+    channel they used."""
+    parts = []
+    if view.contacts > 1 and view.contact_window_days > 0:
+        days = view.contact_window_days
+        within = "this week" if days == 7 else f"in {words.count(days, 'day')}"
+        parts.append(f"{words.ordinal(view.contacts)} contact {within}")
+    if view.also_open:
+        parts.append(
+            "also "
+            + ", ".join(f"{ref} ({escape(SOURCE_LABELS.get(s, s))})" for ref, s in view.also_open)
+        )
+    if view.earlier_cases:
+        parts.append("earlier " + ", ".join(view.earlier_cases))
+    return "👥 " + " · ".join(parts) if parts else None
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def _attachment_line(view: CardView) -> str | None:
+    if not view.attachments:
+        return None
+    listed = [
+        f"{escape(a.name)} ({escape(a.content_type)}, {_size(a.size)})" for a in view.attachments
+    ]
+    return "📎 " + " · ".join(listed)
+
+
+def _post_details(view: CardView) -> Blocks:
+    """What came with the post: the customer's other contacts, attached files (listed,
+    never uploaded) and a web form's other fields."""
+    out: Blocks = []
+    if view.fields:
+        shown = view.fields[:FIELDS_PER_SECTION]
+        out.append(
+            {
+                "type": "section",
+                "fields": [
+                    {
+                        "type": "mrkdwn",
+                        "text": clip(f"*{escape(label)}*\n{escape(value)}", FIELD_TEXT_LIMIT),
+                    }
+                    for label, value in shown
+                ],
+            }
+        )
+    lines = [line for line in (_contact_line(view), _attachment_line(view)) if line]
+    if lines:
+        out.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": clip(line, SECTION_TEXT_LIMIT)} for line in lines
+                ],
+            }
+        )
+    return out
 
 
 def _fallback(view: CardView) -> str:
@@ -144,8 +231,6 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         context.append(f"Escalated {view.escalations}x — history in the thread")
     if view.posts > 1:
         context.append(f"{view.posts} messages in thread")
-    if view.earlier_cases:
-        context.append("Earlier cases: " + ", ".join(view.earlier_cases))
     if view.tags:
         context.append("Tags: " + ", ".join(escape(t) for t in view.tags))
     context = [clip(c, 300) for c in context]
@@ -154,6 +239,7 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         line = "⏱️ " + " · ".join(sla_line(r) for r in view.sla)
         context.append(clip(line, SECTION_TEXT_LIMIT))
     blocks = _card_head(view)
+    blocks += _post_details(view)
     blocks.append(
         {
             "type": "context",

@@ -170,7 +170,9 @@ def _deliver_timeline(d: Delivery, row: outbox.Claimed) -> dict[str, Any]:
         channel, thread_ts = card.channel, card.ts
         if post_id := data.get("post_id"):
             post = session.get(Post, post_id)
-            data["text"] = cards.pii.mask(post.text if post else "", d.config.pii.mask)
+            case = session.get(Case, row.case_id)
+            text = post.text if post else ""
+            data["text"] = cards.pii.for_case(text, d.config, case) if case else ""
     event = str(row.payload.get("event"))
     _enrich(d, data)
     line = blocks.timeline_line(event, str(row.payload.get("actor")), data)
