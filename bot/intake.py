@@ -26,35 +26,47 @@ class Received:
     duplicate: bool
 
 
-def _customer(session: Session, post: IncomingPost, now: datetime) -> Customer:
-    """One person across channels: a known handle, else a known e-mail, else someone new."""
-    identity = queries.find_identity(session, source=post.source, external_id=post.author.id)
-    if identity:
-        found = session.get(Customer, identity.customer_id)
-        if found:
-            return found
-    customer = (
-        queries.find_customer_by_email(session, email=post.author.email)
-        if post.author.email
-        else None
-    )
+def _customer(
+    session: Session, post: IncomingPost, now: datetime, config: CasebotConfig
+) -> Customer:
+    """One person across channels: a known handle, else a known e-mail, else someone new.
+
+    A `customers:` entry that names the post's address or handle links everyone it
+    names: the oldest customer known by any of them is the one, and this handle is moved
+    to them if it belonged to someone else. Its tier wins over the post's `author.tier`.
+    """
+    author = post.author
+    known = config.known_customer(author.email, author.handle)
+    identity = queries.find_identity(session, source=post.source, external_id=author.id)
+    customer = session.get(Customer, identity.customer_id) if identity else None
+    if known is not None:
+        linked = queries.customers_known_as(session, emails=known.emails, handles=known.handles)
+        customer = linked[0] if linked else customer
+    if customer is None and author.email:
+        customer = queries.find_customer_by_email(session, email=author.email)
     if customer is None:
         customer = Customer(
-            name=post.author.name or post.author.handle,
-            email=post.author.email,
+            name=(known.name if known else None) or author.name or author.handle,
+            email=author.email,
             created_at=now,
         )
         session.add(customer)
         session.flush()
-    session.add(
-        CustomerIdentity(
-            customer_id=customer.id or 0,
-            source=post.source,
-            external_id=post.author.id,
-            handle=post.author.handle,
-            followers=post.author.followers,
+    if identity is None:
+        session.add(
+            CustomerIdentity(
+                customer_id=customer.id or 0,
+                source=post.source,
+                external_id=author.id,
+                handle=author.handle,
+                followers=author.followers,
+            )
         )
-    )
+    elif identity.customer_id != customer.id:
+        identity.customer_id = customer.id or 0
+    tier = (known.tier if known else None) or author.tier
+    if tier and customer.tier != tier:
+        customer.tier = tier
     return customer
 
 
@@ -74,7 +86,7 @@ def receive(
     if existing:
         return Received(existing.case_id or 0, existing.id or 0, duplicate=True)
 
-    customer = _customer(session, post, now)
+    customer = _customer(session, post, now, config)
     row = Post(
         source=post.source,
         external_id=post.external_id,

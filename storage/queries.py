@@ -35,6 +35,31 @@ def find_customer_by_email(session: Session, *, email: str) -> Customer | None:
     ).first()
 
 
+def customers_known_as(
+    session: Session, *, emails: list[str], handles: list[str]
+) -> list[Customer]:
+    """Customers with one of these addresses or handles (on any source), oldest first."""
+    ids: set[int] = set()
+    if emails:
+        lowered = [e.lower() for e in emails]
+        ids |= set(session.exec(select(Customer.id).where(func.lower(Customer.email).in_(lowered))))
+    if handles:
+        lowered = [h.lower() for h in handles]
+        ids |= set(
+            session.exec(
+                select(CustomerIdentity.customer_id).where(
+                    func.lower(CustomerIdentity.handle).in_(lowered)
+                )
+            )
+        )
+    ids.discard(None)  # type: ignore[arg-type]
+    if not ids:
+        return []
+    return list(
+        session.exec(select(Customer).where(col(Customer.id).in_(ids)).order_by(col(Customer.id)))
+    )
+
+
 def open_case_for_thread(
     session: Session,
     *,
