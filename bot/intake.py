@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import acknowledge, effects, priority, routing
+from bot import acknowledge, automated, effects, priority, routing
 from bot.events import SYSTEM, CaseOpened, CustomerReturned, DomainEvent, PostAdded
 from bot.ids import Surface
 from bot.posts import IncomingPost
@@ -21,7 +21,8 @@ from storage.models import Case, Customer, CustomerIdentity, Post
 
 @dataclass(frozen=True)
 class Received:
-    case_id: int
+    case_id: int | None
+    """None: automated mail that concerns no case of ours (`bot.automated`)."""
     post_id: int
     duplicate: bool
 
@@ -84,7 +85,7 @@ def receive(
     """
     existing = queries.find_post(session, source=post.source, external_id=post.external_id)
     if existing:
-        return Received(existing.case_id or 0, existing.id or 0, duplicate=True)
+        return Received(existing.case_id, existing.id or 0, duplicate=True)
 
     customer = _customer(session, post, now, config)
     row = Post(
@@ -104,6 +105,9 @@ def receive(
     )
     session.add(row)
     session.flush()
+    if post.automated is not None:
+        concerned = automated.record(session, post, row.id or 0, now)
+        return Received(concerned, row.id or 0, duplicate=False)
 
     case = queries.open_case_for_thread(
         session,
@@ -207,6 +211,21 @@ def store(
                 if also is not None:
                     also(session)
                 return received
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def store_all(
+    db: Database, posts: list[IncomingPost], *, now: datetime, config: CasebotConfig
+) -> list[Received]:
+    """Several posts of one body in one unit of work: all stored, or none (retried once
+    on a concurrent duplicate, as `store`)."""
+    for attempt in (1, 2):
+        try:
+            with db.session() as session:
+                return [receive(session, post, now=now, config=config) for post in posts]
         except IntegrityError:
             if attempt == 2:
                 raise
