@@ -130,10 +130,20 @@ def case_detail(session: Session, case_id: int, config: CasebotConfig, now: date
         summary=_summary(
             case, customer, post, config, tracking.card_lines(session, case, config, now)
         ),
-        text=pii.for_case(post.text, config, case) if post else "",
+        text=pii.for_case(whole_text(post), config, case) if post else "",
         tags=tuple(case.tags),
         timeline=timeline,
     )
+
+
+def whole_text(post: Post) -> str:
+    """The post as the customer sent it: an e-mail reply with its quoted history, which
+    the card leaves out (`full_text`), under its subject."""
+    full = post.extra.get("full_text")
+    if not isinstance(full, str) or not full:
+        return post.text
+    subject = post.extra.get("subject")
+    return f"{subject}\n\n{full}" if isinstance(subject, str) and subject else full
 
 
 def _summaries(
@@ -292,6 +302,11 @@ def timeline_text(kind: str, actor: str, data: Mapping[str, Any]) -> tuple[LineP
             return _line(f"Did not acknowledge the customer: {_text(data, 'reason')}")
         case "acknowledgement_failed":
             return _line(f"The acknowledgement could not be sent: {_text(data, 'error')}")
+        case "bounced":
+            what = "The acknowledgement" if _text(data, "what") == "acknowledgement" else "A reply"
+            return _line(f"{what} bounced ({_text(data, 'reason')}); the customer did not get it")
+        case "automated_mail":
+            return _line(f"An automatic answer came in ({_text(data, 'reason')})")
         case "sla_warning":
             told = _people([str(u) for u in data.get("notified") or []])
             return _line(f"SLA: {_text(data, 'text')} (told ", *told, ")")

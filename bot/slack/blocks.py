@@ -216,6 +216,8 @@ def _ack_line(view: CardView) -> list[str]:
         return ["🤖 Acknowledgement on its way"]
     if ack.state == "failed":
         return ["⚠️ Acknowledgement failed (see the thread)"]
+    if ack.state == "undelivered":
+        return [f"📭 Acknowledgement bounced: {escape(ack.reason or 'undelivered')}"]
     return [f"🤖 Not acknowledged: {escape(ack.reason or ack.state)}"]
 
 
@@ -355,6 +357,17 @@ def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
             return f"🤖 Acknowledged, promised by {slack_time(str(data['promised_at']))}"
         case "acknowledgement_skipped":
             return f"🤖 Not acknowledged: {escape(str(data.get('reason', '')))}"
+        case "bounced":
+            what = "The acknowledgement" if data.get("what") == "acknowledgement" else "A reply"
+            return (
+                f"📭 {what} bounced ({escape(str(data.get('reason', '')))}):"
+                " the customer did not get it"
+            )
+        case "automated_mail":
+            return (
+                f"🤖 An automatic answer came in ({escape(str(data.get('reason', '')))});"
+                " no clock changed"
+            )
         case "acknowledgement_failed":
             return f"⚠️ The acknowledgement could not be sent: {escape(str(data['error']))}"
         case _:
