@@ -118,11 +118,11 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         if c.status == "resolved"
     ]
     window = config.priority.repeat_window_days
-    contacts = queries.contacts_between(
+    contacts = queries.contacts_until(
         session,
         customer_id=case.customer_id,
         since=case.created_at - timedelta(days=window),
-        until=case.created_at,
+        case_id=case_id,
     )
     extra = post.extra if post else {}
     readings = tracking.card_readings(session, case, config, now)

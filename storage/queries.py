@@ -112,17 +112,16 @@ def count_recent_cases(session: Session, *, customer_id: int, since: datetime) -
     ).one()
 
 
-def contacts_between(
-    session: Session, *, customer_id: int, since: datetime, until: datetime
-) -> int:
-    """Cases the customer opened in `[since, until]`: how often they have had to write."""
+def contacts_until(session: Session, *, customer_id: int, since: datetime, case_id: int) -> int:
+    """Cases the customer opened from `since` up to `case_id` (included): how often they
+    had had to write by then."""
     return session.exec(
         select(func.count())
         .select_from(Case)
         .where(
             Case.customer_id == customer_id,
             col(Case.created_at) >= since,
-            col(Case.created_at) <= until,
+            col(Case.id) <= case_id,
         )
     ).one()
 
