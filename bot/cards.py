@@ -80,7 +80,7 @@ class Attachment:
     size: int
 
 
-def _attachments(extra: dict[str, Any]) -> list[Attachment]:
+def attachments_of(extra: dict[str, Any]) -> list[Attachment]:
     found = extra.get("attachments")
     if not isinstance(found, list):
         return []
@@ -95,7 +95,7 @@ def _attachments(extra: dict[str, Any]) -> list[Attachment]:
     ]
 
 
-def _form_fields(extra: dict[str, Any], config: CasebotConfig, case: Case) -> list[tuple[str, str]]:
+def form_fields(extra: dict[str, Any], config: CasebotConfig, case: Case) -> list[tuple[str, str]]:
     found = extra.get("fields")
     if not isinstance(found, list):
         return []
@@ -157,8 +157,8 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         contacts=contacts,
         contact_window_days=window,
         also_open=[(format_case_id(c.id or 0), c.source) for c in also],
-        attachments=_attachments(extra),
-        fields=_form_fields(extra, config, case),
+        attachments=attachments_of(extra),
+        fields=form_fields(extra, config, case),
     )
 
 
