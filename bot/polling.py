@@ -34,7 +34,7 @@ from bot.posts import IncomingPost
 from bot.timesource import TimeSource
 from config.connectors import FeedPoll, MastodonPoll
 from config.schema import CasebotConfig
-from storage import pollers
+from storage import pollers, queries
 from storage.db import Database
 
 log = logging.getLogger("casebot.pollers")
@@ -193,7 +193,11 @@ class Poller:
         for _ in range(MAX_PAGES):
             page = self.fetcher.fetch(seen)
             cursor = seen.cursor
+            known = self._known(page)
             for item in page.items:
+                if item.cursor is None and item.post and item.post.external_id in known:
+                    duplicates += 1  # a feed read again: nothing to write
+                    continue
                 new = self._store(item)
                 cursor = item.cursor or cursor
                 if new is True:
@@ -204,6 +208,13 @@ class Poller:
             if not page.more:
                 return stored, duplicates, seen, False
         return stored, duplicates, seen, True
+
+    def _known(self, page: Page) -> set[str]:
+        """The page's posts stored already, read at once: a feed is mostly entries seen
+        before, and each would otherwise cost a write transaction to learn so."""
+        ids = [i.post.external_id for i in page.items if i.post is not None]
+        with self.db.read() as session:
+            return queries.stored_ids(session, source=self.source, external_ids=ids)
 
     def _store(self, item: Item) -> bool | None:
         """Store one item and move the cursor past it in one transaction; whether the

@@ -21,6 +21,19 @@ def find_post(session: Session, *, source: str, external_id: str) -> Post | None
     ).first()
 
 
+def stored_ids(session: Session, *, source: str, external_ids: list[str]) -> set[str]:
+    """Which of these posts of `source` are stored already (one query for a whole feed)."""
+    if not external_ids:
+        return set()
+    return set(
+        session.exec(
+            select(Post.external_id).where(
+                Post.source == source, col(Post.external_id).in_(external_ids)
+            )
+        )
+    )
+
+
 def find_identity(session: Session, *, source: str, external_id: str) -> CustomerIdentity | None:
     return session.exec(
         select(CustomerIdentity).where(
