@@ -23,7 +23,7 @@ from bot.app import create_app
 from bot.deps import Deps
 from bot.polling import Poller
 from bot.timesource import ManualTime
-from bot.worker import pollers
+from bot.worker import POLL_TICK_SECONDS, POLLERS, build_scheduler, pollers
 from config.errors import ConfigError
 from config.load import parse_config
 from config.schema import CasebotConfig
@@ -403,3 +403,28 @@ def test_poll_logs_name_no_url_token_or_text(
     assert "poll.done" in text and "poll.failed" in text
     for secret in (TOKEN, "4111", feeds.url, "kim"):
         assert secret not in text
+
+
+def test_the_worker_runs_each_poller_in_its_own_thread(
+    deps: Deps, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real scheduler: one job per polled source, in the pollers' executor, and the
+    hung forum feed never holds up the reviews."""
+    monkeypatch.setenv("MASTO_T", TOKEN)
+    feeds.serve("/reviews.atom", Served(200, ATOM))
+    feeds.serve("/forum.rss", Served(200, RSS, delay=5.0))
+    feeds.serve("/api/v1/notifications", Served(200, b"[]"))
+    polled = replace(deps, config=polled_config(feeds.url, timeout=4.0))
+    scheduler = build_scheduler(polled, background=True)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert {"poll:reviews", "poll:forum", "poll:mastodon"} <= set(jobs)
+    assert {jobs[f"poll:{s}"].executor for s in ("reviews", "forum", "mastodon")} == {POLLERS}
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + POLL_TICK_SECONDS + 3
+        while time.monotonic() < deadline and len(posts(deps.db, "reviews")) < 2:
+            time.sleep(0.1)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert len(posts(deps.db, "reviews")) == 2
+    assert posts(deps.db, "forum") == []  # still waiting on its hung request
