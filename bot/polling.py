@@ -22,9 +22,11 @@ from __future__ import annotations
 import logging
 import random
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from sqlmodel import Session
@@ -35,7 +37,7 @@ from bot.timesource import TimeSource
 from config.connectors import FeedPoll, MastodonPoll
 from config.schema import CasebotConfig
 from storage import pollers, queries
-from storage.db import Database
+from storage.db import Database, is_unavailable
 
 log = logging.getLogger("casebot.pollers")
 
@@ -165,6 +167,10 @@ class Poller:
         except LeaseLost:
             log.warning("poll.lease_lost", extra={"source": self.source})
             return Outcome(polled=True, error="lease lost")
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise  # the database: the worker's job guard reports it; the lease expires
+            return self._crashed(exc, failures)
         done = self.time.now()
         with self.db.session() as session:
             pollers.succeeded(
@@ -236,6 +242,18 @@ class Poller:
             self.db, item.post, now=self.time.now(), config=self.config, also=advance
         )
         return not received.duplicate
+
+    def _crashed(self, exc: Exception, failures: int) -> Outcome:
+        """A bug met on the way (a parser failing on a body it should have refused): the
+        source backs off like on any error. Logged by type and place only, since an
+        exception's message may quote the body it choked on."""
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
+        log.error(
+            "poll.crashed",
+            extra={"source": self.source, "exception": type(exc).__name__, "at": where},
+        )
+        return self._failed(f"unexpected {type(exc).__name__}", failures, None)
 
     def _failed(self, error: str, failures: int, retry_after: float | None) -> Outcome:
         now = self.time.now()

@@ -10,10 +10,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import answered, words
+from bot import answered
 from bot.cards import CardView
 from bot.ids import ActionId
 from bot.sla import ClockReading, ClockState, format_duration
+from bot.slack import card_details
+from bot.slack.mrkdwn import clip, escape
 
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
@@ -21,10 +23,6 @@ CONTEXT_ELEMENTS = 10
 Block = dict[str, Any]
 Blocks = list[Block]
 PRIORITY_MARK = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪"}
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -42,17 +40,6 @@ def safe_url(url: str | None) -> str | None:
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         return None
     return escape(url).replace("|", "%7C")
-
-
-def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters without cutting an escape sequence in half."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + "…"
 
 
 def quote(text: str, limit: int = SECTION_TEXT_LIMIT - 200) -> str:
@@ -130,76 +117,6 @@ def _card_head(view: CardView) -> Blocks:
     ]
 
 
-SOURCE_LABELS = {"email": "e-mail"}
-FIELDS_PER_SECTION = 10
-FIELD_TEXT_LIMIT = 2000
-
-
-def _contact_line(view: CardView) -> str | None:
-    """ "3rd contact this week · also C-12 (e-mail) · earlier C-3": one person, every
-    channel they used."""
-    parts = []
-    if view.contacts > 1 and view.contact_window_days > 0:
-        days = view.contact_window_days
-        within = "this week" if days == 7 else f"in {words.count(days, 'day')}"
-        parts.append(f"{words.ordinal(view.contacts)} contact {within}")
-    if view.also_open:
-        parts.append(
-            "also "
-            + ", ".join(f"{ref} ({escape(SOURCE_LABELS.get(s, s))})" for ref, s in view.also_open)
-        )
-    if view.earlier_cases:
-        parts.append("earlier " + ", ".join(view.earlier_cases))
-    return "👥 " + " · ".join(parts) if parts else None
-
-
-def _size(size: int) -> str:
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"
-
-
-def _attachment_line(view: CardView) -> str | None:
-    if not view.attachments:
-        return None
-    listed = [
-        f"{escape(a.name)} ({escape(a.content_type)}, {_size(a.size)})" for a in view.attachments
-    ]
-    return "📎 " + " · ".join(listed)
-
-
-def _post_details(view: CardView) -> Blocks:
-    """What came with the post: the customer's other contacts, attached files (listed,
-    never uploaded) and a web form's other fields."""
-    out: Blocks = []
-    if view.fields:
-        shown = view.fields[:FIELDS_PER_SECTION]
-        out.append(
-            {
-                "type": "section",
-                "fields": [
-                    {
-                        "type": "mrkdwn",
-                        "text": clip(f"*{escape(label)}*\n{escape(value)}", FIELD_TEXT_LIMIT),
-                    }
-                    for label, value in shown
-                ],
-            }
-        )
-    lines = [line for line in (_contact_line(view), _attachment_line(view)) if line]
-    if lines:
-        out.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": clip(line, SECTION_TEXT_LIMIT)} for line in lines
-                ],
-            }
-        )
-    return out
-
-
 def _fallback(view: CardView) -> str:
     text = f"{view.ref} [{view.priority}] from {_customer(view)}: {escape(view.text)}"
     return clip(text, FALLBACK_TEXT_LIMIT)
@@ -241,7 +158,7 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         line = "⏱️ " + " · ".join(sla_line(r) for r in view.sla)
         context.append(clip(line, SECTION_TEXT_LIMIT))
     blocks = _card_head(view)
-    blocks += _post_details(view)
+    blocks += card_details.post_details(view)
     blocks.append(
         {
             "type": "context",

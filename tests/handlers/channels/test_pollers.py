@@ -27,6 +27,7 @@ from bot.worker import POLL_TICK_SECONDS, POLLERS, build_scheduler, pollers
 from config.errors import ConfigError
 from config.load import parse_config
 from config.schema import CasebotConfig
+from handlers.channels import feed as feed_module
 from storage.db import Database
 from storage.models import Case, PollerState, Post
 from tests.conftest import EXAMPLE_CONFIG
@@ -428,3 +429,24 @@ def test_the_worker_runs_each_poller_in_its_own_thread(
         scheduler.shutdown(wait=False)
     assert len(posts(deps.db, "reviews")) == 2
     assert posts(deps.db, "forum") == []  # still waiting on its hung request
+
+
+def test_a_parser_bug_backs_the_source_off_and_logs_no_body(
+    db: Database,
+    feeds: FeedServer,
+    time_source: ManualTime,
+    monkeypatch: pytest.MonkeyPatch,
+    log_text: Any,
+) -> None:
+    feeds.serve("/reviews.atom", Served(200, ATOM))
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("The kettle leaks, call +49 170 1234567")
+
+    monkeypatch.setattr(feed_module, "parse", broken)
+    reviews = make_pollers(db, polled_config(feeds.url), time_source)["reviews"]
+    assert reviews.run().error == "unexpected KeyError"
+    row = state(db, "reviews")
+    assert row.lease_owner is None and row.failures == 1
+    assert row.next_poll_at > time_source.now()
+    assert "poll.crashed" in log_text() and "1234567" not in log_text()
