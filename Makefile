@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-faults test-browser demo run lint bench bench-outbox bench-summary clean
+.PHONY: test test-faults test-browser demo run lint bench bench-outbox bench-summary bench-adapters clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench-outbox: $(STAMP)
 bench-summary: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.summary $(ARGS)
+
+# Adapter parse time per post and format, and a failing feed beside a healthy one (~3 min).
+bench-adapters: $(STAMP)
+	$(BIN)/python -m bench.adapters $(ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -1,12 +1,12 @@
 """The acknowledgement: one automatic answer to a new case's customer, saying when a person
 will answer and where to follow the case.
 
-Decided when the case opens, in the intake's transaction. A post written by a machine
-(the e-mail parser's `automated`: bounces, auto-replies, bulk mail; or a no-reply or
-mailer-daemon address on any source), a reply to one of our own messages, or mail from
+Decided when the case opens, in the intake's transaction. A post from a no-reply or
+mailer-daemon address on any source, a reply to one of our own messages, or mail from
 our own address gets none, and the card says why: answering machines is how mail loops
-start. Otherwise one outbox row keyed by the case, so no case is acknowledged twice.
-Follow-ups and duplicates never open a case, so they never get here.
+start. Mail the e-mail parser marks `automated` (bounces, auto-replies, bulk mail)
+opens no case at all (`bot.automated`). Otherwise one outbox row keyed by the case, so
+no case is acknowledged twice. Follow-ups and duplicates never open a case, so they never get here.
 
 The words are made when it is delivered. The promise is the response clock's due time
 at that moment, the instant the card shows too; the status link is minted at the first
@@ -70,8 +70,6 @@ def machine_address(value: str) -> bool:
 
 def reason_to_skip(session: Session, post: IncomingPost, source: SourceConfig) -> str | None:
     """Why this new case's customer gets no acknowledgement, or None when they get one."""
-    if post.automated is not None:
-        return f"automated sender ({post.automated.reason})"
     author = post.author
     if any(machine_address(v) for v in (author.email or "", author.handle, author.id) if v):
         return "no-reply sender"

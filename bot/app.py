@@ -14,7 +14,7 @@ from slack_bolt import App
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import metrics, web_errors
+from bot import metrics, polling, web_errors
 from bot.deps import Deps
 from bot.slack.client import configure, make_lookup_client
 from bot.slack.identity import Identity
@@ -86,7 +86,8 @@ def create_app(
     def healthz() -> ResponseReturnValue:
         """The database answers, and what the outbox still owes: `outbox` counts rows by
         status, `backlog` the rows not yet delivered, `oldest_age_seconds` how long the
-        oldest of them has waited (null when none)."""
+        oldest of them has waited (null when none); `pollers` each poller's last success
+        and last error (`bot.polling.health`)."""
         if not deps.db.ping():
             response = jsonify(ok=False, database="unreachable")
             response.headers["Retry-After"] = str(web_errors.RETRY_AFTER_SECONDS)
@@ -94,6 +95,7 @@ def create_app(
         with deps.db.read() as session:
             queue = outbox.backlog(session)
             waiting = backlog.pending(session)
+            polled = polling.health(session, deps.config)
         now = deps.time.now()
         oldest = min((p.oldest for p in waiting), default=None)
         return jsonify(
@@ -102,6 +104,7 @@ def create_app(
             outbox=queue,
             backlog=sum(p.depth for p in waiting),
             oldest_age_seconds=round((now - oldest).total_seconds(), 1) if oldest else None,
+            pollers=polled,
         ), 200
 
     @web.get("/metrics")

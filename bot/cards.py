@@ -7,8 +7,9 @@ the renderer stay pure and the rules about what is shown (masking) live here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -19,7 +20,7 @@ from bot.sla import ClockReading, ClockState, tracking
 from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import acknowledgements, queries
-from storage.models import CaseCard, Customer
+from storage.models import Case, CaseCard, Customer
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,49 @@ class CardView:
     """`text` hides personal data the post has (`bot.pii`): the card offers Reveal."""
     acknowledgement: AckView | None = None
     """None when the case's source does not acknowledge."""
+    contacts: int = 1
+    """Cases the customer opened in the repeat window up to this one, this one included."""
+    contact_window_days: int = 7
+    also_open: list[tuple[str, str]] = field(default_factory=list)
+    """The customer's other open cases, as (ref, source): one person across channels."""
+    attachments: list[Attachment] = field(default_factory=list)
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    """A web form's other fields (`order`, …) as (label, value), masked like the text."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the customer sent, as the card lists it (its bytes never reach Slack)."""
+
+    name: str
+    content_type: str
+    size: int
+
+
+def attachments_of(extra: dict[str, Any]) -> list[Attachment]:
+    found = extra.get("attachments")
+    if not isinstance(found, list):
+        return []
+    return [
+        Attachment(
+            name=str(a.get("filename") or "(no name)"),
+            content_type=str(a.get("content_type") or "application/octet-stream"),
+            size=a["size"] if isinstance(a.get("size"), int) else 0,
+        )
+        for a in found
+        if isinstance(a, dict)
+    ]
+
+
+def form_fields(extra: dict[str, Any], config: CasebotConfig, case: Case) -> list[tuple[str, str]]:
+    found = extra.get("fields")
+    if not isinstance(found, list):
+        return []
+    return [
+        (pii.for_case(str(pair[0]), config, case), pii.for_case(str(pair[1]), config, case))
+        for pair in found
+        if isinstance(pair, list | tuple) and len(pair) == 2
+    ]
 
 
 def card_view(session: Session, case_id: int, config: CasebotConfig, now: datetime) -> CardView:
@@ -70,7 +114,20 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
     post = queries.first_post(session, case_id=case_id)
     customer = session.get(Customer, case.customer_id)
     department = config.departments[case.department]
-    earlier = queries.earlier_cases(session, customer_id=case.customer_id, before_case=case_id)
+    also = queries.other_open_cases(session, customer_id=case.customer_id, besides=case_id)
+    earlier = [
+        c
+        for c in queries.earlier_cases(session, customer_id=case.customer_id, before_case=case_id)
+        if c.status == "resolved"
+    ]
+    window = config.priority.repeat_window_days
+    contacts = queries.contacts_until(
+        session,
+        customer_id=case.customer_id,
+        since=case.created_at - timedelta(days=window),
+        case_id=case_id,
+    )
+    extra = post.extra if post else {}
     readings = tracking.card_readings(session, case, config, now)
     ack = acknowledgements.get(session, case_id=case_id)
     raw = post.text if post else ""
@@ -83,9 +140,11 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         channel=department.channel,
         source=case.source,
         url=post.url if post else None,
-        customer_name=(customer.name if customer else "") or (post.author_name if post else ""),
-        customer_handle=post.author_handle if post else "",
-        text=shown,
+        customer_name=pii.customer_label(
+            (customer.name if customer else "") or (post.author_name if post else ""), config, case
+        ),
+        customer_handle=pii.customer_label(post.author_handle if post else "", config, case),
+        text=pii.for_case(post.text if post else "", config, case),
         priority=case.priority,
         priority_reason=case.priority_reason,
         status=CaseStatus(case.status),
@@ -101,6 +160,11 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         breached=any(r.state is ClockState.BREACHED for r in readings),
         masked=shown != raw,
         acknowledgement=AckView(ack.state, ack.reason, ack.promised_at) if ack else None,
+        contacts=contacts,
+        contact_window_days=window,
+        also_open=[(format_case_id(c.id or 0), c.source) for c in also],
+        attachments=attachments_of(extra),
+        fields=form_fields(extra, config, case),
     )
 
 

@@ -192,6 +192,31 @@ class AcknowledgementFailed(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MessageBounced(DomainEvent):
+    """Mail came back saying one of our messages to the customer never arrived (a
+    bounce): the reply is marked undelivered, and the people on the case learn it."""
+
+    kind = "bounced"
+    what: str
+    """`reply` or `acknowledgement`."""
+    reply_id: int | None
+    reason: str
+    post_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutomatedMailReceived(DomainEvent):
+    """A machine answered one of our messages (an out-of-office, a delivery report): kept
+    with the case for the record; it is no customer turn and changes no clock."""
+
+    kind = "automated_mail"
+    changes_card = False
+    automated_kind: str
+    reason: str
+    post_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class SlaWarning(DomainEvent):
     """A reminder step fired for one clock: a warning at a fraction, or the breach.
 

@@ -120,7 +120,7 @@ def page(session: Session, case_id: int, config: CasebotConfig, now: datetime) -
     (the zone its promise is made in)."""
     case = get_case(session, case_id)
     zone = policy_for(config.sla, case.priority, case.department, case.source).calendar.zone
-    region = config.pii.region_for()
+    region = pii.region_for(config, case)
     replies = tuple(
         PublicReply(
             at=reply.sent_at,

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -23,6 +26,7 @@ from bot.deps import Deps
 from bot.oncall.handoffs import announce_handoffs
 from bot.outbox import kinds
 from bot.outbox.runner import Delivery, deliver_due
+from bot.polling import Poller
 from bot.sla.sweep import BATCH, SweepResult, sweep
 from bot.slack import delivery as slack_delivery
 from bot.slack import digest
@@ -30,12 +34,18 @@ from bot.slack.client import make_outbox_client
 from bot.slack.pacing import Pacer
 from bot.slack.posting import SlackOut
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
+from handlers.channels.polling import build_fetchers
 from handlers.channels.replies import build_connectors
 from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.worker")
 
 OUTBOX_SECONDS = 1.0
+POLL_TICK_SECONDS = 2.0
+"""How often each poller asks the database whether its source is due (and free)."""
+POLLERS = "pollers"
+"""The executor the pollers run in, a thread each: one source's slow or hung request
+never holds up another's poll, nor the sweep or the outbox."""
 
 
 def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
@@ -87,8 +97,42 @@ def guarded(job: str, run: Callable[[], None]) -> Callable[[], None]:
     return run_job
 
 
+def pollers(deps: Deps, env: Mapping[str, str] | None = None) -> list[Poller]:
+    """One `Poller` per source with `poll:`; a missing token stops the worker at start."""
+    fetchers = build_fetchers(deps.config.sources, os.environ if env is None else env)
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return [
+        Poller(
+            db=deps.db,
+            config=deps.config,
+            time=deps.time,
+            source=name,
+            poll=poll,
+            fetcher=fetchers[name],
+            owner=owner,
+        )
+        for name, cfg in deps.config.sources.items()
+        if (poll := cfg.poll) is not None
+    ]
+
+
+def add_pollers(scheduler: BaseScheduler, polled: list[Poller]) -> None:
+    if not polled:
+        return
+    scheduler.add_executor(ThreadPoolExecutor(max_workers=len(polled)), POLLERS)
+    for poller in polled:
+        scheduler.add_job(
+            guarded(f"poll:{poller.source}", poller.tick),
+            "interval",
+            id=f"poll:{poller.source}",
+            seconds=POLL_TICK_SECONDS,
+            executor=POLLERS,
+        )
+
+
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     d = delivery(deps)
+    add_pollers(scheduler, pollers(deps))
 
     def drain_outbox() -> None:
         while deliver_due(d) > 0:

@@ -101,14 +101,31 @@ def register(web: Flask, deps: Deps) -> None:
         except ParseError as exc:
             return _error(400, str(exc), exc.field)
 
-        received = intake.store(deps.db, post, now=deps.time.now(), config=deps.config)
-        log.info(
-            "ingest.accepted",
-            extra={"source": source, "case": received.case_id, "duplicate": received.duplicate},
-        )
-        answer = jsonify(
-            case=format_case_id(received.case_id),
-            post=received.post_id,
-            duplicate=received.duplicate,
-        )
-        return answer, 202
+        now = deps.time.now()
+        if isinstance(post, list):
+            stored = intake.store_all(deps.db, post, now=now, config=deps.config)
+        else:
+            stored = [intake.store(deps.db, post, now=now, config=deps.config)]
+        for received in stored:
+            log.info(
+                "ingest.accepted",
+                extra={
+                    "source": source,
+                    "case": received.case_id,
+                    "duplicate": received.duplicate,
+                },
+            )
+        answers = [_answer(received) for received in stored]
+        body = {**answers[0], "duplicate": all(a["duplicate"] for a in answers)}
+        if isinstance(post, list):
+            body["posts"] = answers
+        return jsonify(body), 202
+
+
+def _answer(received: intake.Received) -> dict[str, object]:
+    """`case` is null for automated mail that concerns none of our cases."""
+    return {
+        "case": format_case_id(received.case_id) if received.case_id is not None else None,
+        "post": received.post_id,
+        "duplicate": received.duplicate,
+    }

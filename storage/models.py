@@ -381,3 +381,33 @@ class Acknowledgement(SQLModel, table=True):
     external_id: str | None = Field(default=None, index=True)
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)
+
+
+class PollerState(SQLModel, table=True):
+    """Where one source's poller stands, shared by every worker (`bot.polling`).
+
+    `cursor` is the newest item stored (a Mastodon notification id), advanced in the
+    same transaction as the post it names, so a restart neither reads it again nor
+    skips what follows; `etag` and `last_modified` are the feed's validators, saved only
+    once every entry of that response is stored. `lease_owner`/`lease_until`: the
+    worker polling it now (one at a time). `target` is the URL the state belongs to: a
+    source pointed somewhere else starts afresh.
+    """
+
+    __tablename__ = "pollers"
+
+    source: str = Field(primary_key=True)
+    kind: str
+    target: str = ""
+    cursor: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    next_poll_at: datetime = _utc(nullable=False)
+    lease_owner: str | None = None
+    lease_until: datetime | None = _utc(nullable=True)
+    last_success_at: datetime | None = _utc(nullable=True)
+    last_error_at: datetime | None = _utc(nullable=True)
+    last_error: str | None = None
+    last_items: int = 0
+    """Posts stored by the last successful poll."""

@@ -22,6 +22,19 @@ def find_post(session: Session, *, source: str, external_id: str) -> Post | None
     ).first()
 
 
+def stored_ids(session: Session, *, source: str, external_ids: list[str]) -> set[str]:
+    """Which of these posts of `source` are stored already (one query for a whole feed)."""
+    if not external_ids:
+        return set()
+    return set(
+        session.exec(
+            select(Post.external_id).where(
+                Post.source == source, col(Post.external_id).in_(external_ids)
+            )
+        )
+    )
+
+
 def find_identity(session: Session, *, source: str, external_id: str) -> CustomerIdentity | None:
     return session.exec(
         select(CustomerIdentity).where(
@@ -34,6 +47,31 @@ def find_customer_by_email(session: Session, *, email: str) -> Customer | None:
     return session.exec(
         select(Customer).where(func.lower(Customer.email) == email.lower()).order_by(Customer.id)
     ).first()
+
+
+def customers_known_as(
+    session: Session, *, emails: list[str], handles: list[str]
+) -> list[Customer]:
+    """Customers with one of these addresses or handles (on any source), oldest first."""
+    ids: set[int] = set()
+    if emails:
+        lowered = [e.lower() for e in emails]
+        ids |= set(session.exec(select(Customer.id).where(func.lower(Customer.email).in_(lowered))))
+    if handles:
+        lowered = [h.lower() for h in handles]
+        ids |= set(
+            session.exec(
+                select(CustomerIdentity.customer_id).where(
+                    func.lower(CustomerIdentity.handle).in_(lowered)
+                )
+            )
+        )
+    ids.discard(None)  # type: ignore[arg-type]
+    if not ids:
+        return []
+    return list(
+        session.exec(select(Customer).where(col(Customer.id).in_(ids)).order_by(col(Customer.id)))
+    )
 
 
 def open_case_for_thread(
@@ -86,6 +124,34 @@ def count_recent_cases(session: Session, *, customer_id: int, since: datetime) -
         .select_from(Case)
         .where(Case.customer_id == customer_id, col(Case.created_at) >= since)
     ).one()
+
+
+def contacts_until(session: Session, *, customer_id: int, since: datetime, case_id: int) -> int:
+    """Cases the customer opened from `since` up to `case_id` (included): how often they
+    had had to write by then."""
+    return session.exec(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.customer_id == customer_id,
+            col(Case.created_at) >= since,
+            col(Case.id) <= case_id,
+        )
+    ).one()
+
+
+def other_open_cases(
+    session: Session, *, customer_id: int, besides: int, limit: int = 5
+) -> list[Case]:
+    """The customer's other open cases, newest first (on any source)."""
+    return list(
+        session.exec(
+            select(Case)
+            .where(Case.customer_id == customer_id, Case.id != besides, Case.status != "resolved")
+            .order_by(col(Case.id).desc())
+            .limit(limit)
+        )
+    )
 
 
 def earlier_cases(

@@ -136,10 +136,20 @@ def case_detail(
         summary=_summary(
             case, customer, post, config, tracking.card_lines(session, case, config, now)
         ),
-        text=pii.mask(post.text, config.pii.mask) if post else "",
+        text=pii.for_case(whole_text(post), config, case) if post else "",
         tags=tuple(case.tags),
         timeline=timeline,
     )
+
+
+def whole_text(post: Post) -> str:
+    """The post as the customer sent it: an e-mail reply with its quoted history, which
+    the card leaves out (`full_text`), under its subject."""
+    full = post.extra.get("full_text")
+    if not isinstance(full, str) or not full:
+        return post.text
+    subject = post.extra.get("subject")
+    return f"{subject}\n\n{full}" if isinstance(subject, str) and subject else full
 
 
 def _summaries(
@@ -178,8 +188,8 @@ def _summary(
         status=CaseStatus(case.status),
         owner_id=case.owner_id,
         department=case.department,
-        customer=(customer.name if customer else "") or author,
-        excerpt=pii.mask(post.text, config.pii.mask) if post else "",
+        customer=pii.customer_label((customer.name if customer else "") or author, config, case),
+        excerpt=pii.for_case(post.text, config, case) if post else "",
         sla_text=" · ".join(sla_lines) or None,
         url=None,
         department_name=department.name if department else case.department,

@@ -13,7 +13,9 @@ from bot import answered
 from bot.cards import CardView
 from bot.events import ReplyApproved
 from bot.sla import ClockReading, ClockState, format_duration
+from bot.slack import card_details
 from bot.slack.ids import BUTTONS, ActionId, Button, case_actions_block, case_value, reply_value
+from bot.slack.mrkdwn import clip, escape
 from bot.state import CaseState, CaseStatus, available_actions
 
 SECTION_TEXT_LIMIT = 3000
@@ -24,19 +26,21 @@ Blocks = list[Block]
 PRIORITY_MARK = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪"}
 
 
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def safe_url(url: str | None) -> str | None:
+    """A post's URL as the target of a `<url|label>` link, or None when it cannot be one.
 
-
-def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters without cutting an escape sequence in half."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + "…"
+    Only http(s) with a host, nothing that ends the link early: whitespace and control
+    characters drop the URL, and a `|` (which would make the rest of the URL the
+    link's label, `https://evil.example|https://bank.example`) is percent-encoded. The
+    stored post keeps the URL as it came."""
+    if not url or len(url) > 2048:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or rest[0] in "/?#":
+        return None
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    return escape(url).replace("|", "%7C")
 
 
 def quote(text: str, limit: int = SECTION_TEXT_LIMIT - 200) -> str:
@@ -92,8 +96,8 @@ def _customer(view: CardView) -> str:
 def _card_head(view: CardView, beside_text: list[Block] | None = None) -> Blocks:
     who = _customer(view)
     source = escape(view.source)
-    if view.url and view.url.startswith(("https://", "http://")):
-        source = f"<{escape(view.url)}|{source}>"
+    if url := safe_url(view.url):
+        source = f"<{url}|{source}>"
     mark = PRIORITY_MARK.get(view.priority, "")
     header = f"*{view.ref}* · {mark} *{view.priority}* · {source} · {who}"
     text: Block = {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text)}}
@@ -121,6 +125,8 @@ def _ack_line(view: CardView) -> list[str]:
         return ["🤖 Acknowledgement on its way"]
     if ack.state == "failed":
         return ["⚠️ Acknowledgement failed (see the thread)"]
+    if ack.state == "undelivered":
+        return [f"📭 Acknowledgement bounced: {escape(ack.reason or 'undelivered')}"]
     return [f"🤖 Not acknowledged: {escape(ack.reason or ack.state)}"]
 
 
@@ -136,8 +142,6 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         context.append(f"Escalated {view.escalations}x — history in the thread")
     if view.posts > 1:
         context.append(f"{view.posts} messages in thread")
-    if view.earlier_cases:
-        context.append("Earlier cases: " + ", ".join(view.earlier_cases))
     if view.tags:
         context.append("Tags: " + ", ".join(escape(t) for t in view.tags))
     context = [clip(c, 300) for c in context]
@@ -146,6 +150,7 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         line = "⏱️ " + " · ".join(sla_line(r) for r in view.sla)
         context.append(clip(line, SECTION_TEXT_LIMIT))
     blocks = _card_head(view, _card_buttons(view, beside_text=True))
+    blocks += card_details.post_details(view)
     blocks.append(
         {
             "type": "context",

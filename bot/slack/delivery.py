@@ -21,7 +21,7 @@ from bot.sla.sweep import still_due
 from bot.slack import blocks, presenters, reminders
 from bot.slack.posting import SlackOut
 from storage import cards as card_store
-from storage.models import Post, Reply
+from storage.models import Case, Post, Reply
 
 log = logging.getLogger("casebot.outbox")
 
@@ -79,7 +79,9 @@ def _timeline(out: SlackOut, d: Delivery, a: Attempt) -> dict[str, Any]:
         channel, thread_ts = card.channel, card.ts
         if post_id := data.get("post_id"):
             post = session.get(Post, post_id)
-            data["text"] = cards.pii.mask(post.text if post else "", d.config.pii.mask)
+            case = session.get(Case, a.row.case_id)
+            text = post.text if post else ""
+            data["text"] = cards.pii.for_case(text, d.config, case) if case else ""
     _enrich(out, d, data)
     line = presenters.thread_line(item.event, item.actor, data)
     extra: dict[str, Any] = {}

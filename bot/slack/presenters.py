@@ -18,6 +18,7 @@ from bot import answered
 from bot.events import (
     AcknowledgementFailed,
     AcknowledgementSkipped,
+    AutomatedMailReceived,
     CaseAssigned,
     CaseClaimed,
     CaseEscalated,
@@ -28,6 +29,7 @@ from bot.events import (
     CustomerAcknowledged,
     CustomerReturned,
     DomainEvent,
+    MessageBounced,
     NoteAdded,
     PostAdded,
     ReplyApproved,
@@ -209,6 +211,10 @@ def _taken_over(_: str, data: Data) -> tuple[LinePart, ...]:
     return _line("Took it over from ", _person(previous)) if previous else _line("Took it over")
 
 
+def _bounced_what(data: Data) -> str:
+    return "The acknowledgement" if data.get("what") == "acknowledgement" else "A reply"
+
+
 def _said(text: str) -> PlainLine:
     """A plain line that is the same words whatever the event says."""
     return lambda _actor, _data: _line(text)
@@ -276,6 +282,21 @@ PRESENTERS: dict[type[DomainEvent], Presenter] = {
     ),
     TakenOver: Presenter(_taken_over, lambda by, _: f"🛟 Taken over by {by}"),
     TextRevealed: Presenter(_said("Revealed the customer's unmasked text")),
+    MessageBounced: Presenter(
+        lambda _, d: _line(
+            f"{_bounced_what(d)} bounced ({_text(d, 'reason')}); the customer did not get it"
+        ),
+        lambda _, d: (
+            f"📭 {_bounced_what(d)} bounced ({escape(str(d.get('reason', '')))}):"
+            " the customer did not get it"
+        ),
+    ),
+    AutomatedMailReceived: Presenter(
+        lambda _, d: _line(f"An automatic answer came in ({_text(d, 'reason')})"),
+        lambda _, d: (
+            f"🤖 An automatic answer came in ({escape(str(d.get('reason', '')))}); no clock changed"
+        ),
+    ),
 }
 """One entry per event class; `tests/bot/slack/test_presenters.py` checks none is missing."""
 

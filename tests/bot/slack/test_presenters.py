@@ -109,6 +109,21 @@ LINES: list[tuple[str, dict[str, Any], str | tuple[LinePart, ...]]] = [
     ),
     ("revealed", {"post_id": 1}, "Revealed the customer's unmasked text"),
     ("merged_into", {}, "Merged into"),
+    (
+        "bounced",
+        {"what": "reply", "reason": "delivery status: failed"},
+        "A reply bounced (delivery status: failed); the customer did not get it",
+    ),
+    (
+        "bounced",
+        {"what": "acknowledgement", "reason": "X-Failed-Recipients"},
+        "The acknowledgement bounced (X-Failed-Recipients); the customer did not get it",
+    ),
+    (
+        "automated_mail",
+        {"reason": "Auto-Submitted: auto-replied"},
+        "An automatic answer came in (Auto-Submitted: auto-replied)",
+    ),
 ]
 
 
