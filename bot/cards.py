@@ -131,7 +131,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
     readings = tracking.card_readings(session, case, config, now)
     ack = acknowledgements.get(session, case_id=case_id)
     raw = post.text if post else ""
-    shown = pii.mask(raw, config.pii.mask)
+    shown = pii.for_case(raw, config, case)
     return CardView(
         case_id=case_id,
         ref=format_case_id(case_id),
@@ -144,7 +144,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
             (customer.name if customer else "") or (post.author_name if post else ""), config, case
         ),
         customer_handle=pii.customer_label(post.author_handle if post else "", config, case),
-        text=pii.for_case(post.text if post else "", config, case),
+        text=shown,
         priority=case.priority,
         priority_reason=case.priority_reason,
         status=CaseStatus(case.status),

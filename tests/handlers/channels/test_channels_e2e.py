@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
-from bot.slack.outbox import Delivery
 from flask.testing import FlaskClient
 from sqlmodel import col, select
 
@@ -19,7 +18,9 @@ from bot import replies
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.ids import Surface
+from bot.outbox.runner import Delivery
 from bot.reading import pages
+from bot.slack.presenters import plain_line
 from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import parse_config
@@ -80,6 +81,7 @@ def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, time_source: 
         slack_api_url=slack.api_url,
         database_url=db.url,
         ingest_secret=INGEST_SECRET,
+        slack_channel_rate=0,
     )
     return Deps(settings=settings, config=config, db=db, time=time_source)
 
@@ -200,8 +202,8 @@ def test_the_region_comes_from_the_cases_calendar(
     post_json(http, "web", sample_post(2, "call 030 901820"))
     drain(worker)
     with deps.db.read() as s:
-        low = pages.case_detail(s, 1, deps.config, deps.time.now()).text
-        normal = pages.case_detail(s, 2, deps.config, deps.time.now()).text
+        low = pages.case_detail(s, 1, deps.config, deps.time.now(), present=plain_line).text
+        normal = pages.case_detail(s, 2, deps.config, deps.time.now(), present=plain_line).text
     assert low == "call [phone …20]" and normal == "call 030 901820"
 
 
@@ -311,7 +313,7 @@ def test_attachments_are_listed_and_show_gives_the_whole_reply(
     )
     assert "iVBOR" not in first
     with deps.db.read() as s:
-        whole = pages.case_detail(s, 2, deps.config, deps.time.now()).text
+        whole = pages.case_detail(s, 2, deps.config, deps.time.now(), present=plain_line).text
         post = s.exec(select(Post).where(Post.case_id == 2)).one()
     assert "wrote:" in whole and "wrote:" not in post.text
     assert "wrote:" not in card_of(slack, "C-2")

@@ -87,6 +87,7 @@ def view(post: IncomingPost) -> CardView:
         opened_at=datetime(2026, 11, 23, tzinfo=UTC),
         sla=[],
         breached=False,
+        masked=pii.for_case(post.text, CONFIG, CASE) != post.text,
         contacts=3,
         also_open=[("C-12", "email")],
         attachments=attachments_of(post.metadata),
