@@ -54,11 +54,12 @@ def answer(respond: Respond, work: Callable[[], str | None]) -> None:
 
 
 def send(respond: Respond, text: str) -> None:
-    """Hand the answer to Slack; if Slack cannot take it (unreachable, or refusing), the
-    change is made all the same and the card shows it: logged, not raised."""
+    """Hand the answer to Slack; if Slack cannot take it (unreachable, refusing, or a
+    `response_url` that is no URL at all: `ValueError`), the change is made all the
+    same and the card shows it: logged, not raised."""
     try:
         respond(text=text, response_type="ephemeral", replace_original=False)
-    except (SlackApiError, SlackClientError, OSError) as exc:
+    except (SlackApiError, SlackClientError, OSError, ValueError) as exc:
         log.warning(
             "slack.answer_undelivered", extra={"door": "slack", "error": type(exc).__name__}
         )

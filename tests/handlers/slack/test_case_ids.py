@@ -61,3 +61,13 @@ def test_a_huge_page_in_a_button_is_out_of_date(user: SlackClientSim, slack: Sla
     value = json.dumps({"scope": "open", "dept": None, "page": 10**30})
     assert user.click(ids.ActionId.CASE_LIST_NEXT.value, value).status_code == 200
     assert _answers(slack) == ["That list is out of date; run /case list again."]
+
+
+def test_a_forged_response_url_is_an_undelivered_answer(
+    user: SlackClientSim, slack: SlackStandIn
+) -> None:
+    """Found by the door fuzz: a `response_url` that is no URL (`"0"`) made the answer
+    raise `ValueError`, and the clicker was told Casebot failed."""
+    resp = user.click(ids.ActionId.CLAIM.value, "", response_url="0")
+    assert resp.status_code == 200
+    assert "Sorry, that failed" not in resp.get_data(as_text=True)
