@@ -38,6 +38,13 @@ OPEN_CASES = "status != 'resolved'"
 """The predicate of the partial index of open cases; a query uses that index only when
 it says exactly this (a literal, not a bound parameter)."""
 
+NO_FIRST_RESPONSE = "first_response_at IS NULL"
+"""The cases whose first response may still come late: the summary counts those past
+their deadline at the time of asking (`storage.rollup.read`)."""
+
+RUNNING = "stopped_at IS NULL"
+"""The clocks still running: judged against their deadline at the time of asking."""
+
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
@@ -75,6 +82,13 @@ class Case(SQLModel, table=True):
             "owner_id",
             sqlite_where=text(OPEN_CASES),
             postgresql_where=text(OPEN_CASES),
+        ),
+        Index(
+            "ix_cases_no_first_response",
+            "created_at",
+            "answered",
+            sqlite_where=text(NO_FIRST_RESPONSE),
+            postgresql_where=text(NO_FIRST_RESPONSE),
         ),
     )
 
@@ -253,7 +267,16 @@ class SlaClock(SQLModel, table=True):
     """
 
     __tablename__ = "sla_clocks"
-    __table_args__ = (UniqueConstraint("case_id", "name", "run", name="uq_clock_case_name_run"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "name", "run", name="uq_clock_case_name_run"),
+        Index(
+            "ix_sla_clocks_running",
+            "name",
+            "due_at",
+            sqlite_where=text(RUNNING),
+            postgresql_where=text(RUNNING),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
@@ -283,7 +306,7 @@ class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("clock_id", "threshold", name="uq_reminder_clock_threshold"),
-        Index("ix_reminders_threshold_at", "threshold", "at"),
+        Index("ix_reminders_threshold_at", "threshold", "at", "case_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -365,3 +388,6 @@ class Acknowledgement(SQLModel, table=True):
     external_id: str | None = Field(default=None, index=True)
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)
+
+
+from storage.rollup import models as _rollup_models  # noqa: E402,F401  (registers them)
