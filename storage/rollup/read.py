@@ -300,7 +300,10 @@ def _cause_counts(session: Session, w: Window, tags: Sequence[str] | None) -> di
         f"{w.dept('f')}{only.format('f')}",
         *live,
     ]
-    sql = f"SELECT u.t, sum(u.n) FROM ({' UNION ALL '.join(union)}) u GROUP BY u.t HAVING sum(u.n) > 0"
+    sql = (
+        f"SELECT u.t, sum(u.n) FROM ({' UNION ALL '.join(union)}) u"
+        " GROUP BY u.t HAVING sum(u.n) > 0"
+    )
     return {str(t): int(n) for t, n in _run(session, sql, w.params(tags=list(tags or [])))}
 
 
