@@ -92,9 +92,7 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def created(
-    session: Session, scope: Scope, now: datetime
-) -> tuple[Volume, Compliance, Compliance]:
+def created(session: Session, scope: Scope, now: datetime) -> tuple[Volume, Compliance, Compliance]:
     """The cases opened in the window: `storage.summary.opened` (volume, first-response
     compliance) and `resolution_compliance`, in one statement plus the overdue ones."""
     w = window(scope)

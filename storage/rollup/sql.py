@@ -106,8 +106,7 @@ def live_hold_facts(dialect: str, where: str) -> str:
 WATCHED = {
     "cases": (
         "id",
-        "department, created_at, resolved_at, first_response_at, answered, root_cause,"
-        " escalations",
+        "department, created_at, resolved_at, first_response_at, answered, root_cause, escalations",
     ),
     "sla_clocks": ("case_id", "case_id, name, run, stopped_at, due_at"),
     "holds": ("case_id", "case_id, department, ended_at, held_us, budget_us"),
