@@ -79,35 +79,61 @@ def _run(session: Session, sql: str, params: dict[str, Any]) -> Any:
     return session.execute(text(sql).bindparams(*binds), used)
 
 
-def _live(key: str, at: str) -> list[str]:
-    """The live parts: stale cases within the whole days, and each partial day."""
+Build = Callable[[str], str]
+"""A SELECT of live rows for a where-clause."""
+
+
+def _stale(d: str, key: str, build: Build, where: str) -> str:
+    """`build`'s rows of the stale cases only, as a relation driven from the marks (a
+    few thousand at most between two folds) whatever the planner's statistics say:
+    a LATERAL join on PostgreSQL, a rowid IN-list on SQLite."""
+    if d == "postgresql":
+        inner = build(f"{key} = s.case_id AND {where}")
+        return f"(SELECT l.* FROM summary_stale s CROSS JOIN LATERAL ({inner}) l)"
+    return f"({build(f'{key} IN {STALE} AND {where}')})"
+
+
+def _live(d: str, key: str, at: str, build: Build) -> list[str]:
+    """The live parts as relations: the stale cases within the whole days, and each
+    partial day (read through the index on `at`)."""
     return [
-        f"{key} IN {STALE} AND {at} >= :lo_t AND {at} < :hi_t",
-        f"{at} >= :since AND {at} < :lo_t",
-        f"{at} >= :hi_t AND {at} <= :until",
+        _stale(d, key, build, f"{at} >= :lo_t AND {at} < :hi_t"),
+        f"({build(f'{at} >= :since AND {at} < :lo_t')})",
+        f"({build(f'{at} >= :hi_t AND {at} <= :until')})",
     ]
 
 
+def _facts(table: str, columns: str = "f.*") -> Build:
+    return lambda where: f"SELECT {columns} FROM {table} f WHERE {where}"
+
+
 def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+    """The dialect; on PostgreSQL also switches JIT off for the rest of the transaction:
+    these statements take milliseconds, and compiling them took seconds."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+    return name
 
 
 def created(session: Session, scope: Scope, now: datetime) -> tuple[Volume, Compliance, Compliance]:
     """The cases opened in the window: `storage.summary.opened` (volume, first-response
     compliance) and `resolution_compliance`, in one statement plus the overdue ones."""
-    w = window(scope)
+    d, w = _dialect(session), window(scope)
     counts = ("fr_met", "fr_decided", "res_met", "res_decided")
     flags = [f"CASE WHEN f.answered = '{a}' THEN 1 ELSE 0 END" for a in _ANSWERED]
     live = ", ".join(["1", *(f"f.{c}" for c in counts), *flags])
     old = ", ".join(["-1", *(f"-f.{c}" for c in counts), *(f"-{f}" for f in flags)])
+    where = w.days("f.created_day") + w.dept("f")
     union = [
         f"SELECT new, {', '.join(counts + _ANSWERED)} FROM summary_daily f"
         f" WHERE {w.days('day')}{w.dept('f')}",
-        f"SELECT {old} FROM case_facts f WHERE f.case_id IN {STALE}"
-        f" AND {w.days('f.created_day')}{w.dept('f')}",
+        f"SELECT {old} FROM {_stale(d, 'f.case_id', _facts('case_facts'), where)} f",
         *(
-            f"SELECT {live} FROM ({live_case_facts(_dialect(session), part + w.dept('c'))}) f"
-            for part in _live("c.id", "c.created_at")
+            f"SELECT {live} FROM {rel} f"
+            for rel in _live(
+                d, "c.id", "c.created_at", lambda p: live_case_facts(d, p + w.dept("c"))
+            )
         ),
     ]
     sums = ", ".join(f"coalesce(sum(u.{c}), 0)" for c in ("new", *counts, *_ANSWERED))
@@ -193,15 +219,18 @@ def _histogram(
     session: Session, m: Metric, w: Window, *, grouped: bool
 ) -> dict[str, list[tuple[int, int]]]:
     """Per group (the department, or one group ""), the counts per bucket, in order."""
+    d = _dialect(session)
     g = "{}.department" if grouped else "''"
-    live = [m.live(_dialect(session), p + w.dept(m.alias)) for p in _live(m.live_key, m.live_at)]
+    stale = w.days(f"f.{m.day}") + f" AND f.{m.value} IS NOT NULL" + w.dept("f")
     union = [
         f"SELECT {g.format('f')} AS g, f.bucket AS b, f.n AS n FROM summary_hist f"
         f" WHERE f.metric = '{m.name}' AND {w.days('f.day')}{w.dept('f')}",
-        f"SELECT {g.format('f')}, f.{m.bucket}, -1 FROM {m.facts} f"
-        f" WHERE f.case_id IN {STALE} AND {w.days('f.' + m.day)}"
-        f" AND f.{m.value} IS NOT NULL{w.dept('f')}",
-        *(f"SELECT {g.format('l')}, {bucket('l.v')}, 1 FROM ({q}) l" for q in live),
+        f"SELECT {g.format('f')}, f.{m.bucket}, -1"
+        f" FROM {_stale(d, 'f.case_id', _facts(m.facts), stale)} f",
+        *(
+            f"SELECT {g.format('l')}, {bucket('l.v')}, 1 FROM {rel} l"
+            for rel in _live(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))
+        ),
     ]
     sql = (
         f"SELECT u.g, u.b, sum(u.n) FROM ({' UNION ALL '.join(union)}) u"
@@ -215,11 +244,14 @@ def _histogram(
 
 def _values(session: Session, m: Metric, w: Window, b: int, offset: int) -> list[int]:
     """The values of bucket `b` in the window from the `offset`-th smallest, at most 2."""
-    live = [m.live(_dialect(session), p + w.dept(m.alias)) for p in _live(m.live_key, m.live_at)]
+    d = session.get_bind().dialect.name
     union = [
         f"SELECT f.{m.value} AS v FROM {m.facts} f WHERE f.{m.bucket} = :b"
         f" AND f.{m.at} >= :lo_t AND f.{m.at} < :hi_t AND f.case_id NOT IN {STALE}{w.dept('f')}",
-        *(f"SELECT l.v FROM ({q}) l WHERE {bucket('l.v')} = :b" for q in live),
+        *(
+            f"SELECT l.v FROM {rel} l WHERE {bucket('l.v')} = :b"
+            for rel in _live(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))
+        ),
     ]
     sql = f"SELECT u.v FROM ({' UNION ALL '.join(union)}) u ORDER BY u.v LIMIT 2 OFFSET :k"
     return [int(v) for (v,) in _run(session, sql, w.params(b=b, k=offset))]
@@ -284,19 +316,19 @@ def resolution_times(session: Session, scope: Scope) -> Quantiles:
 
 
 def _cause_counts(session: Session, w: Window, tags: Sequence[str] | None) -> dict[str, int]:
+    d = _dialect(session)
     only = " AND {}.root_cause IN :tags" if tags is not None else ""
-    live = [
-        f"SELECT c.root_cause, 1 FROM cases c WHERE c.resolved_at IS NOT NULL"
-        f" AND c.root_cause IS NOT NULL AND {p}{w.dept('c')}{only.format('c')}"
-        for p in _live("c.id", "c.resolved_at")
-    ]
+    cases = (
+        "SELECT c.root_cause AS t FROM cases c WHERE c.resolved_at IS NOT NULL"
+        " AND c.root_cause IS NOT NULL AND {}" + w.dept("c") + only.format("c")
+    )
+    stale = f"{w.days('f.resolved_day')} AND f.root_cause IS NOT NULL{w.dept('f')}"
     union = [
         f"SELECT f.root_cause AS t, f.n AS n FROM summary_causes f"
         f" WHERE {w.days('f.day')}{w.dept('f')}{only.format('f')}",
-        f"SELECT f.root_cause, -1 FROM case_facts f WHERE f.case_id IN {STALE}"
-        f" AND {w.days('f.resolved_day')} AND f.root_cause IS NOT NULL"
-        f"{w.dept('f')}{only.format('f')}",
-        *live,
+        f"SELECT f.root_cause, -1 FROM"
+        f" {_stale(d, 'f.case_id', _facts('case_facts'), stale + only.format('f'))} f",
+        *(f"SELECT l.t, 1 FROM {rel} l" for rel in _live(d, "c.id", "c.resolved_at", cases.format)),
     ]
     sql = (
         f"SELECT u.t, sum(u.n) FROM ({' UNION ALL '.join(union)}) u"
@@ -347,16 +379,19 @@ def holds_by_department(
 def _holds(session: Session, w: Window, now: datetime) -> list[DepartmentHolds]:
     department = w.department
     per_group = _histogram(session, HELD, w, grouped=True)
-    live = [
-        f"SELECT f.department, f.judged, f.met FROM ({live_hold_facts(_dialect(session), p)}) f"
-        for p in (q + w.dept("h") for q in _live("h.case_id", "h.ended_at"))
-    ]
+    d = _dialect(session)
+    stale = w.days("f.ended_day") + w.dept("f")
     union = [
         f"SELECT f.department AS d, f.judged AS j, f.met AS m FROM summary_ola_daily f"
         f" WHERE {w.days('f.day')}{w.dept('f')}",
-        f"SELECT f.department, -f.judged, -f.met FROM hold_facts f WHERE f.case_id IN {STALE}"
-        f" AND {w.days('f.ended_day')}{w.dept('f')}",
-        *live,
+        f"SELECT f.department, -f.judged, -f.met"
+        f" FROM {_stale(d, 'f.case_id', _facts('hold_facts'), stale)} f",
+        *(
+            f"SELECT f.department, f.judged, f.met FROM {rel} f"
+            for rel in _live(
+                d, "h.case_id", "h.ended_at", lambda p: live_hold_facts(d, p + w.dept("h"))
+            )
+        ),
     ]
     sql = f"SELECT u.d, sum(u.j), sum(u.m) FROM ({' UNION ALL '.join(union)}) u GROUP BY u.d"
     compliance = {str(d): (int(m), int(j)) for d, j, m in _run(session, sql, w.params())}
