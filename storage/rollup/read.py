@@ -86,10 +86,11 @@ Build = Callable[[str], str]
 def _stale(d: str, key: str, build: Build, where: str) -> str:
     """`build`'s rows of the stale cases only, as a relation driven from the marks (a
     few thousand at most between two folds) whatever the planner's statistics say:
-    a LATERAL join on PostgreSQL, a rowid IN-list on SQLite."""
+    on PostgreSQL a LATERAL subquery per mark (`OFFSET 0` keeps the planner from
+    flattening it into a scan of the window), on SQLite a rowid IN-list."""
     if d == "postgresql":
         inner = build(f"{key} = s.case_id AND {where}")
-        return f"(SELECT l.* FROM summary_stale s CROSS JOIN LATERAL ({inner}) l)"
+        return f"(SELECT l.* FROM summary_stale s CROSS JOIN LATERAL ({inner} OFFSET 0) l)"
     return f"({build(f'{key} IN {STALE} AND {where}')})"
 
 
