@@ -128,8 +128,11 @@ def export_child(url: str, since: str) -> None:
     from storage.db import Database
 
     settings = Settings(database_url=url)
-    deps = Deps(settings=settings, config=load_config(EXAMPLE), db=Database(url))
+    db = Database(url)
+    deps = Deps(settings=settings, config=load_config(EXAMPLE), db=db)
     deps.time = ManualTime(NOW)
+    server = _backend(db)
+    server_cpu, cpu = _cpu(server), time.process_time()
     started = time.perf_counter()
     with open(os.devnull, "w") as sink:
         n = report.write(
@@ -139,8 +142,27 @@ def export_child(url: str, since: str) -> None:
             sink,
         )
     took = time.perf_counter() - started
+    used = time.process_time() - cpu + _cpu(server) - server_cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(json.dumps({"since": since, "rows": n, "seconds": took, "peak_mib": peak}))
+    figures = {"since": since, "rows": n, "seconds": took, "cpu_s": round(used, 2)}
+    print(json.dumps({**figures, "peak_mib": peak, "load": load_average()}))
+
+
+def _backend(db: Any) -> int | None:
+    """The PostgreSQL server process the export will use (the pool's one connection)."""
+    if db.is_sqlite:
+        return None
+    with db.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def _cpu(pid: int | None) -> float:
+    """CPU seconds a local process has used (user + system), from /proc."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def time_export(url: str, since: str) -> dict[str, Any]:
@@ -152,6 +174,8 @@ def time_export(url: str, since: str) -> dict[str, Any]:
     ).stdout
     got: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     got["rows_per_s"] = round(got["rows"] / got["seconds"])
+    # What one idle core would do: rows per CPU second, client and database server.
+    got["rows_per_cpu_s"] = round(got["rows"] / max(got.pop("cpu_s"), 1e-9))
     return got
 
 

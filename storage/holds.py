@@ -79,7 +79,7 @@ def by_department(
         .group_by(Hold.department)
     )
     compliance = {d: (int(m), int(n)) for d, m, n in session.execute(stmt)}
-    for dept, late in open_and_late(session, department=department, now=now).items():
+    for dept, late in _open_and_late(session, department=department, now=now).items():
         m, n = compliance.get(dept, (0, 0))
         compliance[dept] = (m, n + late)
     out = []
@@ -90,7 +90,7 @@ def by_department(
     return out
 
 
-def open_and_late(session: Session, *, department: str | None, now: datetime) -> dict[str, int]:
+def _open_and_late(session: Session, *, department: str | None, now: datetime) -> dict[str, int]:
     """Open holds that arrived by escalation whose OLA clock ran past its deadline."""
     clock_name = literal(OLA_PREFIX) + col(Hold.department)
     stmt = (

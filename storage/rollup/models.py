@@ -33,6 +33,8 @@ class CaseFact(SQLModel, table=True):
     __table_args__ = (
         Index("ix_case_facts_fr", "fr_bucket", "created_at", "department", "fr_us"),
         Index("ix_case_facts_res", "res_bucket", "resolved_at", "department", "res_us"),
+        Index("ix_case_facts_created_at", "created_at"),
+        Index("ix_case_facts_resolved_at", "resolved_at"),
     )
 
     case_id: int = Field(sa_column=_key())
@@ -59,6 +61,7 @@ class HoldFact(SQLModel, table=True):
     __tablename__ = "hold_facts"
     __table_args__ = (
         Index("ix_hold_facts_held", "held_bucket", "ended_at", "department", "held_us"),
+        Index("ix_hold_facts_ended_at", "ended_at"),
     )
 
     hold_id: int = Field(sa_column=_key())

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from storage.holds import DepartmentHolds, open_and_late
+from storage.holds import DepartmentHolds
 from storage.rollup.sql import STALE, bucket, live_case_facts, live_hold_facts, micros
 from storage.summary import Compliance, Quantiles, Scope, Volume
 from storage.types import UTCDateTime
@@ -94,13 +94,18 @@ def _stale(d: str, key: str, build: Build, where: str) -> str:
     return f"({build(f'{key} IN {STALE} AND {where}')})"
 
 
-def _live(d: str, key: str, at: str, build: Build) -> list[str]:
-    """The live parts as relations: the stale cases within the whole days, and each
-    partial day (read through the index on `at`)."""
+def _changed(d: str, key: str, at: str, build: Build) -> str:
+    """The stale cases' live rows over the whole window."""
+    return _stale(d, key, build, f"{at} >= :since AND {at} <= :until")
+
+
+def _partial(at: str) -> list[str]:
+    """The partial days at either end, for the stored facts of the cases not stale
+    (read through the index on `at`: no joins, no durations worked out)."""
+    fresh = f"f.case_id NOT IN {STALE}"
     return [
-        _stale(d, key, build, f"{at} >= :lo_t AND {at} < :hi_t"),
-        f"({build(f'{at} >= :since AND {at} < :lo_t')})",
-        f"({build(f'{at} >= :hi_t AND {at} <= :until')})",
+        f"{at} >= :since AND {at} < :lo_t AND {fresh}",
+        f"{at} >= :hi_t AND {at} <= :until AND {fresh}",
     ]
 
 
@@ -130,11 +135,11 @@ def created(session: Session, scope: Scope, now: datetime) -> tuple[Volume, Comp
         f"SELECT new, {', '.join(counts + _ANSWERED)} FROM summary_daily f"
         f" WHERE {w.days('day')}{w.dept('f')}",
         f"SELECT {old} FROM {_stale(d, 'f.case_id', _facts('case_facts'), where)} f",
+        f"SELECT {live} FROM"
+        f" {_changed(d, 'c.id', 'c.created_at', lambda p: live_case_facts(d, p + w.dept('c')))} f",
         *(
-            f"SELECT {live} FROM {rel} f"
-            for rel in _live(
-                d, "c.id", "c.created_at", lambda p: live_case_facts(d, p + w.dept("c"))
-            )
+            f"SELECT {live} FROM case_facts f WHERE {p}{w.dept('f')}"
+            for p in _partial("f.created_at")
         ),
     ]
     sums = ", ".join(f"coalesce(sum(u.{c}), 0)" for c in ("new", *counts, *_ANSWERED))
@@ -228,9 +233,12 @@ def _histogram(
         f" WHERE f.metric = '{m.name}' AND {w.days('f.day')}{w.dept('f')}",
         f"SELECT {g.format('f')}, f.{m.bucket}, -1"
         f" FROM {_stale(d, 'f.case_id', _facts(m.facts), stale)} f",
+        f"SELECT {g.format('l')}, {bucket('l.v')}, 1 FROM"
+        f" {_changed(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))} l",
         *(
-            f"SELECT {g.format('l')}, {bucket('l.v')}, 1 FROM {rel} l"
-            for rel in _live(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))
+            f"SELECT {g.format('f')}, f.{m.bucket}, 1 FROM {m.facts} f"
+            f" WHERE {p} AND f.{m.value} IS NOT NULL{w.dept('f')}"
+            for p in _partial(f"f.{m.at}")
         ),
     ]
     sql = (
@@ -248,11 +256,11 @@ def _values(session: Session, m: Metric, w: Window, b: int, offset: int) -> list
     d = session.get_bind().dialect.name
     union = [
         f"SELECT f.{m.value} AS v FROM {m.facts} f WHERE f.{m.bucket} = :b"
-        f" AND f.{m.at} >= :lo_t AND f.{m.at} < :hi_t AND f.case_id NOT IN {STALE}{w.dept('f')}",
-        *(
-            f"SELECT l.v FROM {rel} l WHERE {bucket('l.v')} = :b"
-            for rel in _live(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))
-        ),
+        f" AND f.{m.at} >= :since AND f.{m.at} <= :until"
+        f" AND f.case_id NOT IN {STALE}{w.dept('f')}",
+        f"SELECT l.v FROM"
+        f" {_changed(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))} l"
+        f" WHERE {bucket('l.v')} = :b",
     ]
     sql = f"SELECT u.v FROM ({' UNION ALL '.join(union)}) u ORDER BY u.v LIMIT 2 OFFSET :k"
     return [int(v) for (v,) in _run(session, sql, w.params(b=b, k=offset))]
@@ -329,7 +337,12 @@ def _cause_counts(session: Session, w: Window, tags: Sequence[str] | None) -> di
         f" WHERE {w.days('f.day')}{w.dept('f')}{only.format('f')}",
         f"SELECT f.root_cause, -1 FROM"
         f" {_stale(d, 'f.case_id', _facts('case_facts'), stale + only.format('f'))} f",
-        *(f"SELECT l.t, 1 FROM {rel} l" for rel in _live(d, "c.id", "c.resolved_at", cases.format)),
+        f"SELECT l.t, 1 FROM {_changed(d, 'c.id', 'c.resolved_at', cases.format)} l",
+        *(
+            f"SELECT f.root_cause, 1 FROM case_facts f WHERE {p} AND f.root_cause IS NOT NULL"
+            f"{w.dept('f')}{only.format('f')}"
+            for p in _partial("f.resolved_at")
+        ),
     ]
     sql = (
         f"SELECT u.t, sum(u.n) FROM ({' UNION ALL '.join(union)}) u"
@@ -377,26 +390,45 @@ def holds_by_department(
     return _retry(lambda: _holds(session, w, now))
 
 
+def _open_and_late(session: Session, *, department: str | None, now: datetime) -> dict[str, int]:
+    """`storage.holds.open_and_late` driven from the OLA clocks still running and past
+    their deadline (the partial index of running clocks), not from every open hold."""
+    sql = (
+        "SELECT h.department, count(*) FROM sla_clocks k"
+        " JOIN holds h ON h.case_id = k.case_id AND k.name = 'ola:' || h.department"
+        " WHERE k.stopped_at IS NULL AND k.name >= 'ola:' AND k.name < 'ola;'"
+        " AND k.due_at <= :now AND h.ended_at IS NULL AND h.arrived = 'escalated'"
+        + (" AND h.department = :dept" if department else "")
+        + " GROUP BY h.department"
+    )
+    params = {"now": now, "dept": department}
+    return {str(d): int(n) for d, n in _run(session, sql, params)}
+
+
 def _holds(session: Session, w: Window, now: datetime) -> list[DepartmentHolds]:
     department = w.department
     per_group = _histogram(session, HELD, w, grouped=True)
     d = _dialect(session)
     stale = w.days("f.ended_day") + w.dept("f")
+
+    def live(where: str) -> str:
+        return live_hold_facts(d, where + w.dept("h"))
+
     union = [
         f"SELECT f.department AS d, f.judged AS j, f.met AS m FROM summary_ola_daily f"
         f" WHERE {w.days('f.day')}{w.dept('f')}",
         f"SELECT f.department, -f.judged, -f.met"
         f" FROM {_stale(d, 'f.case_id', _facts('hold_facts'), stale)} f",
+        f"SELECT f.department, f.judged, f.met"
+        f" FROM {_changed(d, 'h.case_id', 'h.ended_at', live)} f",
         *(
-            f"SELECT f.department, f.judged, f.met FROM {rel} f"
-            for rel in _live(
-                d, "h.case_id", "h.ended_at", lambda p: live_hold_facts(d, p + w.dept("h"))
-            )
+            f"SELECT f.department, f.judged, f.met FROM hold_facts f WHERE {p}{w.dept('f')}"
+            for p in _partial("f.ended_at")
         ),
     ]
     sql = f"SELECT u.d, sum(u.j), sum(u.m) FROM ({' UNION ALL '.join(union)}) u GROUP BY u.d"
     compliance = {str(d): (int(m), int(j)) for d, j, m in _run(session, sql, w.params())}
-    late = open_and_late(session, department=department, now=now)
+    late = _open_and_late(session, department=department, now=now)
     out = []
     for dept in sorted(set(per_group) | set(late)):
         hist = per_group.get(dept, [])

@@ -66,6 +66,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_case_facts_res", "case_facts", ["res_bucket", "resolved_at", "department", "res_us"]
     )
+    op.create_index("ix_case_facts_created_at", "case_facts", ["created_at"])
+    op.create_index("ix_case_facts_resolved_at", "case_facts", ["resolved_at"])
     op.create_table(
         "hold_facts",
         sa.Column("hold_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -78,6 +80,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("hold_id"),
     )
     op.create_index("ix_hold_facts_case_id", "hold_facts", ["case_id"])
+    op.create_index("ix_hold_facts_ended_at", "hold_facts", ["ended_at"])
     op.create_index(
         "ix_hold_facts_held", "hold_facts", ["held_bucket", "ended_at", "department", "held_us"]
     )
