@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, cast, func, select
 from sqlmodel import Session, col
 
-from storage.models import Case, Hold, Post, Reminder, SlaClock
 from bot.ids import format_case_id
+from storage.models import Case, Hold, Post, Reminder, SlaClock
 from storage.summary import Scope, created_in, is_postgres, micros
 
 CHUNK = 2000
