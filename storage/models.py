@@ -273,6 +273,7 @@ class SlaClock(SQLModel, table=True):
             "ix_sla_clocks_running",
             "name",
             "due_at",
+            "case_id",
             sqlite_where=text(RUNNING),
             postgresql_where=text(RUNNING),
         ),

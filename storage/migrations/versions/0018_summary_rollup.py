@@ -115,7 +115,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_sla_clocks_running",
         "sla_clocks",
-        ["name", "due_at"],
+        ["name", "due_at", "case_id"],
         sqlite_where=sa.text("stopped_at IS NULL"),
         postgresql_where=sa.text("stopped_at IS NULL"),
     )
