@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EDGE_OF_BOT = {"app.py", "worker.py", "__main__.py", "server.py", "check.py", "demo.py"}
+EDGE_OF_BOT = {"app.py", "worker.py", "__main__.py", "server.py", "check.py"}
 
 
 def _imports(path: Path) -> set[str]:
