@@ -148,11 +148,11 @@ def write(
         return _json(values, columns, out)
     if fmt == "table":
         return _table(values, columns, out)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    writerow = csv.writer(out, lineterminator="\n").writerow
+    writerow(columns)
     n = 0
     for row in values:
-        writer.writerow(row)
+        writerow(row)
         n += 1
     return n
 

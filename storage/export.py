@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session
 
 from storage.rollup.sql import micros
-from storage.summary import Scope, created_in, is_postgres
+from storage.summary import Scope, created_in, is_postgres, no_jit
 from storage.types import UTCDateTime
 
 CHUNK = 5000
@@ -95,8 +95,9 @@ def case_rows(session: Session, scope: Scope) -> Iterator[tuple[Any, ...]]:
     params = {"since": scope.since, "until": scope.until}
     if scope.department:
         params["dept"] = scope.department  # type: ignore[assignment]
-    conn = session.connection().execution_options(stream_results=True, yield_per=CHUNK)
-    rows = conn.execute(stmt, params)
+    no_jit(session)
+    conn = session.connection().execution_options(stream_results=True, max_row_buffer=CHUNK)
+    rows = conn.execute(stmt, params).yield_per(CHUNK)
     # The driver's values, no column types: SQLite's text, PostgreSQL's naive datetimes.
     iso = _iso if d == "postgresql" else _iso_text
     for r in rows:

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from storage.holds import DepartmentHolds
 from storage.rollup.sql import STALE, bucket, live_case_facts, live_hold_facts, micros
-from storage.summary import Compliance, Quantiles, Scope, Volume
+from storage.summary import Compliance, Quantiles, Scope, Volume, no_jit
 from storage.types import UTCDateTime
 
 DAY = timedelta(days=1)
@@ -114,12 +114,10 @@ def _facts(table: str, columns: str = "f.*") -> Build:
 
 
 def _dialect(session: Session) -> str:
-    """The dialect; on PostgreSQL also switches JIT off for the rest of the transaction:
-    these statements take milliseconds, and compiling them took seconds."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
-    return name
+    """The dialect, JIT off (`storage.summary.no_jit`): these statements take
+    milliseconds."""
+    no_jit(session)
+    return session.get_bind().dialect.name
 
 
 def created(session: Session, scope: Scope, now: datetime) -> tuple[Volume, Compliance, Compliance]:
