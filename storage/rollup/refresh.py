@@ -14,7 +14,8 @@ from storage.rollup.sql import (
     live_hold_facts,
 )
 
-BATCH = 5000
+BATCH = 1000
+"""Cases per transaction: a writer that changes a case being folded waits for it."""
 LOCK_KEY = 0x5E11_0011
 """PostgreSQL advisory lock: one refresh at a time (a second worker skips its turn)."""
 CLAIMED = "(SELECT case_id FROM summary_stale WHERE claimed)"
@@ -69,10 +70,13 @@ def refresh(session: Session, *, limit: int = BATCH) -> int:
         got = session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         if not got.scalar_one():
             return 0
+    # PostgreSQL: marks a transaction is still writing are left for the next round, so
+    # the refresh never waits for a writer (a writer may wait for the refresh: no cycle).
+    skip = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
     claimed = session.execute(
         text(
             "UPDATE summary_stale SET claimed = TRUE WHERE case_id IN"
-            " (SELECT case_id FROM summary_stale ORDER BY case_id LIMIT :n)"
+            f" (SELECT case_id FROM summary_stale ORDER BY case_id LIMIT :n{skip})"
         ),
         {"n": limit},
     ).rowcount

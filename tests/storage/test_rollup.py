@@ -8,7 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 from sqlmodel import Session, col, select
 
 from storage import summary as ref
@@ -185,3 +185,27 @@ def test_a_change_of_a_watched_column_marks_the_case_and_others_do_not(db: Datab
         s.execute(update(Case).values(department="billing"))
     with db.session() as s:
         assert stale_count(s) == 3
+
+
+def test_a_refresh_leaves_a_case_being_written_for_later_without_waiting(
+    db: Database, backend: str
+) -> None:
+    """PostgreSQL: a writer holds the mark of the case it changes again until it
+    commits; the refresh skips that mark instead of waiting (no lock cycle with writers that change
+    several cases), and folds it in once committed."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    _load(db, random.Random(4), 4)
+    with db.session() as s:
+        refresh(s)
+        first = s.exec(select(Case.id)).first()
+        s.execute(update(Case).where(col(Case.id) == first).values(department="pr"))
+    with Session(db.engine) as writer:
+        writer.execute(update(Case).where(col(Case.id) == first).values(department="billing"))
+        with db.session() as s:
+            s.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert refresh(s) == 0
+        writer.commit()
+    with db.session() as s:
+        assert refresh(s) == 1
+    _same(db, _scopes(random.Random(5)))
