@@ -157,18 +157,25 @@ def _overdue(session: Session, w: Window, now: datetime) -> tuple[int, int]:
     """What is decided only because its deadline has passed by `now`, read live through
     partial indexes: cases of the window still without a first response (and not
     resolved "unanswered" or "no reply needed"), and resolution runs still running."""
+    # Subqueries per row, not joins: PostgreSQL cannot tell how few unanswered cases
+    # and running clocks there are, and would hash-join every clock, or every case of
+    # the window.
+    due = (
+        "(SELECT fr.due_at FROM sla_clocks fr WHERE fr.case_id = c.id"
+        " AND fr.name = 'first_response' AND fr.run = 1)"
+    )
     first = (
-        "SELECT count(*) FROM cases c JOIN sla_clocks fr ON fr.case_id = c.id"
-        " AND fr.name = 'first_response' AND fr.run = 1"
+        "SELECT count(*) FROM cases c"
         " WHERE c.first_response_at IS NULL AND c.created_at >= :since"
         " AND c.created_at <= :until"
         " AND (c.answered IS NULL OR c.answered NOT IN ('not_needed', 'unanswered'))"
-        f" AND fr.due_at <= :now{w.dept('c')}"
+        f" AND {due} <= :now{w.dept('c')}"
     )
     running = (
-        "SELECT count(*) FROM sla_clocks r JOIN cases c ON c.id = r.case_id"
+        "SELECT count(*) FROM sla_clocks r"
         " WHERE r.stopped_at IS NULL AND r.name = 'resolution' AND r.due_at <= :now"
-        f" AND c.created_at >= :since AND c.created_at <= :until{w.dept('c')}"
+        " AND (SELECT 1 FROM cases c WHERE c.id = r.case_id AND c.created_at >= :since"
+        f" AND c.created_at <= :until{w.dept('c')}) = 1"
     )
     params = w.params(now=now)
     return (
