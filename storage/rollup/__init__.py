@@ -8,9 +8,9 @@ the sum of one row per case (`case_facts`, `hold_facts`) as the last refresh saw
 
 Exactness does not wait for the refresh. Triggers on `cases`, `sla_clocks` and `holds`
 mark a changed case stale (`summary_stale`) in the writer's own transaction, whatever
-code made the change; a read takes whole days from the rollup, swaps the stale cases'
-stored facts for their live ones, and reads the partial days at the window's ends live
-(`storage.rollup.read`). The worker's refresh (`storage.rollup.refresh`) folds stale
+code made the change; a read takes whole days from the rollup and the partial days at
+the window's ends from the stored facts, and swaps the stale cases' stored facts for
+their live ones (`storage.rollup.read`). The worker's refresh (`storage.rollup.refresh`) folds stale
 cases back in, so the live part stays small. What depends on the time of asking
 (a first response or a resolution past its deadline, still unanswered) is never rolled
 up: it is counted live through partial indexes over what is still running.

@@ -1,7 +1,7 @@
 """The summary's figures from the rollup, equal to `storage.summary`'s (the reference):
-whole days of the window from the daily sums, each stale case's stored share swapped
-for its live one, and the partial days at either end of the window read live. Each
-figure is one statement; a median or p90 is located in the summed histogram, then read
+whole days of the window from the daily sums, the partial days at either end from the
+stored facts, and each stale case's stored share swapped for its live one. Each figure
+is one statement; a median or p90 is located in the summed histogram, then read
 exactly from the few values of its bucket."""
 
 from __future__ import annotations
