@@ -75,6 +75,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cases_department_status", "department", "status"),
         Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_id_created_at", "id", "created_at", "department"),
         Index("ix_cases_resolved_at", "resolved_at"),
         Index(
             "ix_cases_open",
@@ -87,6 +88,8 @@ class Case(SQLModel, table=True):
             "ix_cases_no_first_response",
             "created_at",
             "answered",
+            "department",
+            "id",
             sqlite_where=text(NO_FIRST_RESPONSE),
             postgresql_where=text(NO_FIRST_RESPONSE),
         ),

@@ -108,7 +108,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_cases_no_first_response",
         "cases",
-        ["created_at", "answered"],
+        ["created_at", "answered", "department", "id"],
         sqlite_where=sa.text("first_response_at IS NULL"),
         postgresql_where=sa.text("first_response_at IS NULL"),
     )
@@ -119,6 +119,8 @@ def upgrade() -> None:
         sqlite_where=sa.text("stopped_at IS NULL"),
         postgresql_where=sa.text("stopped_at IS NULL"),
     )
+    # A running clock's case is checked in the index, not the table (index-only).
+    op.create_index("ix_cases_id_created_at", "cases", ["id", "created_at", "department"])
     op.drop_index("ix_reminders_threshold_at", table_name="reminders")
     op.create_index("ix_reminders_threshold_at", "reminders", ["threshold", "at", "case_id"])
     dialect = op.get_bind().dialect.name
@@ -136,6 +138,7 @@ def downgrade() -> None:
     op.create_index("ix_reminders_threshold_at", "reminders", ["threshold", "at"])
     op.drop_index("ix_sla_clocks_running", table_name="sla_clocks")
     op.drop_index("ix_cases_no_first_response", table_name="cases")
+    op.drop_index("ix_cases_id_created_at", table_name="cases")
     for table in ("summary_causes", "summary_hist", "summary_ola_daily", "summary_daily"):
         op.drop_table(table)
     op.drop_table("hold_facts")
