@@ -8,122 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from storage.holds import DepartmentHolds
 from storage.rollup.sql import STALE, bucket, live_case_facts, live_hold_facts, micros
-from storage.summary import Compliance, Quantiles, Scope, Volume, no_jit
-from storage.types import UTCDateTime
+from storage.rollup.window import (
+    Window,
+    changed,
+    dialect,
+    facts,
+    partial,
+    run,
+    stale,
+    window,
+)
+from storage.summary import Compliance, Quantiles, Scope, Volume
 
-DAY = timedelta(days=1)
-_US = timedelta(microseconds=1)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_INSTANTS = ("since", "until", "lo_t", "hi_t", "now")
 _ANSWERED = ("not_needed", "elsewhere", "unanswered")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Window:
-    """[since, until] as the whole UTC days [lo_day, hi_day) — the instants [lo_t, hi_t)
-    — and the partial days either side; with no whole day, all of it is partial."""
-
-    since: datetime
-    until: datetime
-    lo_day: int
-    hi_day: int
-    department: str | None
-
-    @property
-    def lo_t(self) -> datetime:
-        return EPOCH + self.lo_day * DAY if self.lo_day < self.hi_day else self.until + _US
-
-    @property
-    def hi_t(self) -> datetime:
-        return EPOCH + self.hi_day * DAY if self.lo_day < self.hi_day else self.until + _US
-
-    def params(self, **more: Any) -> dict[str, Any]:
-        return {
-            "since": self.since,
-            "until": self.until,
-            "lo_day": self.lo_day,
-            "hi_day": self.hi_day,
-            "lo_t": self.lo_t,
-            "hi_t": self.hi_t,
-            "dept": self.department,
-            **more,
-        }
-
-    def dept(self, alias: str) -> str:
-        return f" AND {alias}.department = :dept" if self.department else ""
-
-    def days(self, column: str) -> str:
-        return f"{column} >= :lo_day AND {column} < :hi_day"
-
-
-def window(scope: Scope) -> Window:
-    first = -((EPOCH - scope.since) // DAY)  # the first midnight at or after `since`
-    last = (scope.until + _US - EPOCH) // DAY  # the first midnight after `until`
-    return Window(scope.since, scope.until, first, max(first, last), scope.department)
-
-
-def _run(session: Session, sql: str, params: dict[str, Any]) -> Any:
-    binds = [bindparam(k, type_=UTCDateTime()) for k in _INSTANTS if f":{k}" in sql]
-    if ":tags" in sql:
-        binds.append(bindparam("tags", expanding=True))
-    used = {k: v for k, v in params.items() if f":{k}" in sql}
-    return session.execute(text(sql).bindparams(*binds), used)
-
-
-Build = Callable[[str], str]
-"""A SELECT of live rows for a where-clause."""
-
-
-def _stale(d: str, key: str, build: Build, where: str) -> str:
-    """`build`'s rows of the stale cases only, as a relation driven from the marks (a
-    few thousand at most between two folds) whatever the planner's statistics say:
-    on PostgreSQL a LATERAL subquery per mark (`OFFSET 0` keeps the planner from
-    flattening it into a scan of the window), on SQLite a rowid IN-list."""
-    if d == "postgresql":
-        inner = build(f"{key} = s.case_id AND {where}")
-        return f"(SELECT l.* FROM summary_stale s CROSS JOIN LATERAL ({inner} OFFSET 0) l)"
-    return f"({build(f'{key} IN {STALE} AND {where}')})"
-
-
-def _changed(d: str, key: str, at: str, build: Build) -> str:
-    """The stale cases' live rows over the whole window."""
-    return _stale(d, key, build, f"{at} >= :since AND {at} <= :until")
-
-
-def _partial(at: str) -> list[str]:
-    """The partial days at either end, for the stored facts of the cases not stale
-    (read through the index on `at`: no joins, no durations worked out)."""
-    fresh = f"f.case_id NOT IN {STALE}"
-    return [
-        f"{at} >= :since AND {at} < :lo_t AND {fresh}",
-        f"{at} >= :hi_t AND {at} <= :until AND {fresh}",
-    ]
-
-
-def _facts(table: str, columns: str = "f.*") -> Build:
-    return lambda where: f"SELECT {columns} FROM {table} f WHERE {where}"
-
-
-def _dialect(session: Session) -> str:
-    """The dialect, JIT off (`storage.summary.no_jit`): these statements take
-    milliseconds."""
-    no_jit(session)
-    return session.get_bind().dialect.name
 
 
 def created(session: Session, scope: Scope, now: datetime) -> tuple[Volume, Compliance, Compliance]:
     """The cases opened in the window: `storage.summary.opened` (volume, first-response
     compliance) and `resolution_compliance`, in one statement plus the overdue ones."""
-    d, w = _dialect(session), window(scope)
+    d, w = dialect(session), window(scope)
     counts = ("fr_met", "fr_decided", "res_met", "res_decided")
     flags = [f"CASE WHEN f.answered = '{a}' THEN 1 ELSE 0 END" for a in _ANSWERED]
     live = ", ".join(["1", *(f"f.{c}" for c in counts), *flags])
@@ -132,18 +43,18 @@ def created(session: Session, scope: Scope, now: datetime) -> tuple[Volume, Comp
     union = [
         f"SELECT new, {', '.join(counts + _ANSWERED)} FROM summary_daily f"
         f" WHERE {w.days('day')}{w.dept('f')}",
-        f"SELECT {old} FROM {_stale(d, 'f.case_id', _facts('case_facts'), where)} f",
+        f"SELECT {old} FROM {stale(d, 'f.case_id', facts('case_facts'), where)} f",
         f"SELECT {live} FROM"
-        f" {_changed(d, 'c.id', 'c.created_at', lambda p: live_case_facts(d, p + w.dept('c')))} f",
+        f" {changed(d, 'c.id', 'c.created_at', lambda p: live_case_facts(d, p + w.dept('c')))} f",
         *(
             f"SELECT {live} FROM case_facts f WHERE {p}{w.dept('f')}"
-            for p in _partial("f.created_at")
+            for p in partial("f.created_at")
         ),
     ]
     sums = ", ".join(f"coalesce(sum(u.{c}), 0)" for c in ("new", *counts, *_ANSWERED))
     sql = f"SELECT {sums} FROM ({' UNION ALL '.join(union)}) u"
     new, fr_met, fr_decided, res_met, res_decided, nn, ew, ua = (
-        int(v) for v in _run(session, sql, w.params()).one()
+        int(v) for v in run(session, sql, w.params()).one()
     )
     fr_late, res_late = _overdue(session, w, now)
     return (
@@ -179,8 +90,8 @@ def _overdue(session: Session, w: Window, now: datetime) -> tuple[int, int]:
     )
     params = w.params(now=now)
     return (
-        int(_run(session, first, params).scalar_one()),
-        int(_run(session, running, params).scalar_one()),
+        int(run(session, first, params).scalar_one()),
+        int(run(session, running, params).scalar_one()),
     )
 
 
@@ -230,20 +141,20 @@ def _histogram(
     session: Session, m: Metric, w: Window, *, grouped: bool
 ) -> dict[str, list[tuple[int, int]]]:
     """Per group (the department, or one group ""), the counts per bucket, in order."""
-    d = _dialect(session)
+    d = dialect(session)
     g = "{}.department" if grouped else "''"
-    stale = w.days(f"f.{m.day}") + f" AND f.{m.value} IS NOT NULL" + w.dept("f")
+    old_days = w.days(f"f.{m.day}") + f" AND f.{m.value} IS NOT NULL" + w.dept("f")
     union = [
         f"SELECT {g.format('f')} AS g, f.bucket AS b, f.n AS n FROM summary_hist f"
         f" WHERE f.metric = '{m.name}' AND {w.days('f.day')}{w.dept('f')}",
         f"SELECT {g.format('f')}, f.{m.bucket}, -1"
-        f" FROM {_stale(d, 'f.case_id', _facts(m.facts), stale)} f",
+        f" FROM {stale(d, 'f.case_id', facts(m.facts), old_days)} f",
         f"SELECT {g.format('l')}, {bucket('l.v')}, 1 FROM"
-        f" {_changed(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))} l",
+        f" {changed(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))} l",
         *(
             f"SELECT {g.format('f')}, f.{m.bucket}, 1 FROM {m.facts} f"
             f" WHERE {p} AND f.{m.value} IS NOT NULL{w.dept('f')}"
-            for p in _partial(f"f.{m.at}")
+            for p in partial(f"f.{m.at}")
         ),
     ]
     sql = (
@@ -251,7 +162,7 @@ def _histogram(
         " GROUP BY u.g, u.b HAVING sum(u.n) <> 0 ORDER BY u.g, u.b"
     )
     out: dict[str, list[tuple[int, int]]] = {}
-    for group, b, n in _run(session, sql, w.params()):
+    for group, b, n in run(session, sql, w.params()):
         out.setdefault(str(group), []).append((int(b), int(n)))
     return out
 
@@ -264,11 +175,11 @@ def _values(session: Session, m: Metric, w: Window, b: int, offset: int) -> list
         f" AND f.{m.at} >= :since AND f.{m.at} <= :until"
         f" AND f.case_id NOT IN {STALE}{w.dept('f')}",
         f"SELECT l.v FROM"
-        f" {_changed(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))} l"
+        f" {changed(d, m.live_key, m.live_at, lambda p: m.live(d, p + w.dept(m.alias)))} l"
         f" WHERE {bucket('l.v')} = :b",
     ]
     sql = f"SELECT u.v FROM ({' UNION ALL '.join(union)}) u ORDER BY u.v LIMIT 2 OFFSET :k"
-    return [int(v) for (v,) in _run(session, sql, w.params(b=b, k=offset))]
+    return [int(v) for (v,) in run(session, sql, w.params(b=b, k=offset))]
 
 
 class _Moved(Exception):
@@ -330,30 +241,30 @@ def resolution_times(session: Session, scope: Scope) -> Quantiles:
 
 
 def _cause_counts(session: Session, w: Window, tags: Sequence[str] | None) -> dict[str, int]:
-    d = _dialect(session)
+    d = dialect(session)
     only = " AND {}.root_cause IN :tags" if tags is not None else ""
     cases = (
         "SELECT c.root_cause AS t FROM cases c WHERE c.resolved_at IS NOT NULL"
         " AND c.root_cause IS NOT NULL AND {}" + w.dept("c") + only.format("c")
     )
-    stale = f"{w.days('f.resolved_day')} AND f.root_cause IS NOT NULL{w.dept('f')}"
+    old_days = f"{w.days('f.resolved_day')} AND f.root_cause IS NOT NULL{w.dept('f')}"
     union = [
         f"SELECT f.root_cause AS t, f.n AS n FROM summary_causes f"
         f" WHERE {w.days('f.day')}{w.dept('f')}{only.format('f')}",
         f"SELECT f.root_cause, -1 FROM"
-        f" {_stale(d, 'f.case_id', _facts('case_facts'), stale + only.format('f'))} f",
-        f"SELECT l.t, 1 FROM {_changed(d, 'c.id', 'c.resolved_at', cases.format)} l",
+        f" {stale(d, 'f.case_id', facts('case_facts'), old_days + only.format('f'))} f",
+        f"SELECT l.t, 1 FROM {changed(d, 'c.id', 'c.resolved_at', cases.format)} l",
         *(
             f"SELECT f.root_cause, 1 FROM case_facts f WHERE {p} AND f.root_cause IS NOT NULL"
             f"{w.dept('f')}{only.format('f')}"
-            for p in _partial("f.resolved_at")
+            for p in partial("f.resolved_at")
         ),
     ]
     sql = (
         f"SELECT u.t, sum(u.n) FROM ({' UNION ALL '.join(union)}) u"
         " GROUP BY u.t HAVING sum(u.n) > 0"
     )
-    return {str(t): int(n) for t, n in _run(session, sql, w.params(tags=list(tags or [])))}
+    return {str(t): int(n) for t, n in run(session, sql, w.params(tags=list(tags or [])))}
 
 
 def root_causes(session: Session, scope: Scope, *, limit: int) -> list[tuple[str, int]]:
@@ -376,7 +287,7 @@ def root_causes(session: Session, scope: Scope, *, limit: int) -> list[tuple[str
             f" AND c.resolved_at <= :until AND c.root_cause IN :tags{w.dept('c')}"
             " GROUP BY c.root_cause"
         )
-        first = {str(t): int(i) for t, i in _run(session, sql, w.params(tags=tied))}
+        first = {str(t): int(i) for t, i in run(session, sql, w.params(tags=tied))}
     ranked = sorted(counts.items(), key=lambda tn: (-tn[1], first.get(tn[0], 0)))
     return ranked[:limit]
 
@@ -407,14 +318,14 @@ def _open_and_late(session: Session, *, department: str | None, now: datetime) -
         + " GROUP BY h.department"
     )
     params = {"now": now, "dept": department}
-    return {str(d): int(n) for d, n in _run(session, sql, params)}
+    return {str(d): int(n) for d, n in run(session, sql, params)}
 
 
 def _holds(session: Session, w: Window, now: datetime) -> list[DepartmentHolds]:
     department = w.department
     per_group = _histogram(session, HELD, w, grouped=True)
-    d = _dialect(session)
-    stale = w.days("f.ended_day") + w.dept("f")
+    d = dialect(session)
+    old_days = w.days("f.ended_day") + w.dept("f")
 
     def live(where: str) -> str:
         return live_hold_facts(d, where + w.dept("h"))
@@ -423,16 +334,16 @@ def _holds(session: Session, w: Window, now: datetime) -> list[DepartmentHolds]:
         f"SELECT f.department AS d, f.judged AS j, f.met AS m FROM summary_ola_daily f"
         f" WHERE {w.days('f.day')}{w.dept('f')}",
         f"SELECT f.department, -f.judged, -f.met"
-        f" FROM {_stale(d, 'f.case_id', _facts('hold_facts'), stale)} f",
+        f" FROM {stale(d, 'f.case_id', facts('hold_facts'), old_days)} f",
         f"SELECT f.department, f.judged, f.met"
-        f" FROM {_changed(d, 'h.case_id', 'h.ended_at', live)} f",
+        f" FROM {changed(d, 'h.case_id', 'h.ended_at', live)} f",
         *(
             f"SELECT f.department, f.judged, f.met FROM hold_facts f WHERE {p}{w.dept('f')}"
-            for p in _partial("f.ended_at")
+            for p in partial("f.ended_at")
         ),
     ]
     sql = f"SELECT u.d, sum(u.j), sum(u.m) FROM ({' UNION ALL '.join(union)}) u GROUP BY u.d"
-    compliance = {str(d): (int(m), int(j)) for d, j, m in _run(session, sql, w.params())}
+    compliance = {str(d): (int(m), int(j)) for d, j, m in run(session, sql, w.params())}
     late = _open_and_late(session, department=department, now=now)
     out = []
     for dept in sorted(set(per_group) | set(late)):
