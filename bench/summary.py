@@ -37,14 +37,9 @@ from sqlalchemy.engine import Engine, make_url
 
 from bench.common import EXAMPLE, PG_ADMIN
 from bench.summary_data import DAYS, NOW, load
+from bench.summary_old import indexes, time_old
 from storage.migrate import upgrade
 
-NEW_INDEXES = {
-    "ix_cases_created_at": "cases (created_at)",
-    "ix_cases_resolved_at": "cases (resolved_at)",
-    "ix_reminders_threshold_at": "reminders (threshold, at, case_id)",
-}
-"""What `--old` drops for the older checkout, which had none of them."""
 ASKED = NOW - timedelta(hours=9, minutes=23, seconds=13)
 """When the summary is asked: mid-afternoon, so a window has a partial day at each end
 (read live), as `/case summary 30d` has; at midnight it would have none."""
@@ -180,70 +175,6 @@ def time_export(url: str, since: str) -> dict[str, Any]:
     # What one idle core would do: rows per CPU second, client and database server.
     got["rows_per_cpu_s"] = round(got["rows"] / max(got.pop("cpu_s"), 1e-9))
     return got
-
-
-OLD_SNIPPET = """
-import json, resource, sys, time
-from datetime import datetime, timedelta, UTC
-from bot import report, summary
-from bot.deps import Deps
-from config.load import load_config
-from config.settings import Settings
-from storage.db import Database
-url, what, config_path = sys.argv[1], sys.argv[2], sys.argv[3]
-now = datetime.fromisoformat(sys.argv[4])
-db = Database(url)
-config = load_config(config_path)
-started = time.perf_counter()
-try:
-    if what == "report":
-        deps = Deps(settings=Settings(database_url=url), config=config, db=db)
-        out = report.render(report.build(deps, since="30d", now=now), "csv")
-    else:
-        span = {"week": timedelta(days=7), "30d": timedelta(days=30)}[what]
-        with db.session() as s:
-            summary.compute(s, period=what, since=now - span, until=now, department=None,
-                            config=config, now=now)
-    result = "ok"
-except Exception as exc:
-    result = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-print(json.dumps({"what": what, "seconds": round(time.perf_counter() - started, 1),
-                  "peak_mib": peak, "result": result}))
-"""
-
-
-def time_old(url: str, old: str, what: str, limit: float) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": old}
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", OLD_SNIPPET, url, what, EXAMPLE, NOW.isoformat()],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=old,
-            timeout=limit,
-        )
-    except subprocess.TimeoutExpired:
-        return {"what": what, "result": f"still running after {limit:.0f} s (stopped)"}
-    lines = done.stdout.strip().splitlines()
-    if not lines:
-        return {"what": what, "result": f"exit {done.returncode}: {done.stderr.strip()[-200:]}"}
-    got: dict[str, Any] = json.loads(lines[-1])
-    got["wall"] = round(time.perf_counter() - started, 1)
-    return got
-
-
-def _indexes(url: str, create: bool) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for name, on in NEW_INDEXES.items():
-            sql = f"CREATE INDEX IF NOT EXISTS {name} ON {on}" if create else f"DROP INDEX {name}"
-            conn.execute(text(sql))
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE"))
-    engine.dispose()
 
 
 def load_average() -> str:
@@ -395,11 +326,11 @@ def main() -> None:
             print(f"\n## {backend}: {args.cases:,} cases over {DAYS} days, {how}", flush=True)
             print("fold", json.dumps(fold(url)), flush=True)
             if args.old:
-                _indexes(url, create=False)
+                indexes(url, create=False)
                 for what in ("week", "30d", "report"):
                     got_old = time_old(url, args.old, what, args.old_limit)
                     print("old", json.dumps(got_old), flush=True)
-                _indexes(url, create=True)
+                indexes(url, create=True)
             for period in ("30d", "week"):
                 got = time_summary(url, period)
                 plan = got.pop("plan")
