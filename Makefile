@@ -44,7 +44,9 @@ bench-outbox: $(STAMP)
 	$(BIN)/python -m bench.outbox $(if $(BEFORE),--tree $(BEFORE))
 
 # /case summary 30d and report --cases over a million cases on SQLite and PostgreSQL
-# (bulk-loaded; about half an hour): `make bench-summary ARGS="--cases 100000"`.
+# (bulk-loaded; about half an hour): `make bench-summary ARGS="--cases 100000"`;
+# `ARGS="--keep NAME"` keeps the loaded data for the next run, `--check` compares every
+# figure with the reference queries.
 bench-summary: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.summary $(ARGS)

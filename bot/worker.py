@@ -37,6 +37,7 @@ from handlers.channels.delivery import acknowledgement_deliverer, reply_delivere
 from handlers.channels.polling import build_fetchers
 from handlers.channels.replies import build_connectors
 from storage.db import is_unavailable
+from storage.rollup import refresh as rollup
 
 log = logging.getLogger("casebot.worker")
 
@@ -46,6 +47,9 @@ POLL_TICK_SECONDS = 2.0
 POLLERS = "pollers"
 """The executor the pollers run in, a thread each: one source's slow or hung request
 never holds up another's poll, nor the sweep or the outbox."""
+ROLLUP_SECONDS = 15.0
+"""How often changed cases are folded into the summary's rollup: the summary is exact
+either way, and its cost grows with what is not folded in yet."""
 
 
 def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
@@ -76,6 +80,18 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
 def sweep_once(deps: Deps) -> SweepResult:
     with deps.db.session() as session:
         return sweep(session, now=deps.time.now(), config=deps.config)
+
+
+def fold_summary(deps: Deps) -> int:
+    """Fold every case changed since the last run into the summary's rollup, a batch per
+    transaction; returns how many."""
+    total = 0
+    while True:
+        with deps.db.session() as session:
+            done = rollup.refresh(session)
+        total += done
+        if done < rollup.BATCH:
+            return total
 
 
 def guarded(job: str, run: Callable[[], None]) -> Callable[[], None]:
@@ -149,6 +165,9 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
             with deps.db.session() as session:
                 digests.run(session, one, config=deps.config, now=deps.time.now())
 
+    def fold() -> None:
+        fold_summary(deps)
+
     def handoffs() -> None:
         with deps.db.session() as session:
             announce_handoffs(session, config=deps.config, now=deps.time.now())
@@ -158,6 +177,12 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         "interval",
         id="sla_sweep",
         seconds=deps.settings.sla_sweep_seconds,
+    )
+    scheduler.add_job(
+        guarded("summary_rollup", fold),
+        "interval",
+        id="summary_rollup",
+        seconds=ROLLUP_SECONDS,
     )
     scheduler.add_job(
         guarded("oncall_handoffs", handoffs), "interval", id="oncall_handoffs", seconds=60

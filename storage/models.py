@@ -47,6 +47,13 @@ OPEN_CASES = f"status != '{CaseStatus.RESOLVED.value}'"
 """The predicate of the partial index of open cases; a query uses that index only when
 it says exactly this (a literal, not a bound parameter)."""
 
+NO_FIRST_RESPONSE = "first_response_at IS NULL"
+"""The cases whose first response may still come late: the summary counts those past
+their deadline at the time of asking (`storage.rollup.read`)."""
+
+RUNNING = "stopped_at IS NULL"
+"""The clocks still running: judged against their deadline at the time of asking."""
+
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
@@ -77,6 +84,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cases_department_status", "department", "status"),
         Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_id_created_at", "id", "created_at", "department"),
         Index("ix_cases_resolved_at", "resolved_at"),
         Index(
             "ix_cases_open",
@@ -86,6 +94,15 @@ class Case(SQLModel, table=True):
             postgresql_where=text(OPEN_CASES),
         ),
         CheckConstraint(CASE_STATUS_CHECK, name="ck_cases_status"),
+        Index(
+            "ix_cases_no_first_response",
+            "created_at",
+            "answered",
+            "department",
+            "id",
+            sqlite_where=text(NO_FIRST_RESPONSE),
+            postgresql_where=text(NO_FIRST_RESPONSE),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -269,7 +286,17 @@ class SlaClock(SQLModel, table=True):
     """
 
     __tablename__ = "sla_clocks"
-    __table_args__ = (UniqueConstraint("case_id", "name", "run", name="uq_clock_case_name_run"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "name", "run", name="uq_clock_case_name_run"),
+        Index(
+            "ix_sla_clocks_running",
+            "name",
+            "due_at",
+            "case_id",
+            sqlite_where=text(RUNNING),
+            postgresql_where=text(RUNNING),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
@@ -299,7 +326,7 @@ class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("clock_id", "threshold", name="uq_reminder_clock_threshold"),
-        Index("ix_reminders_threshold_at", "threshold", "at"),
+        Index("ix_reminders_threshold_at", "threshold", "at", "case_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -411,3 +438,6 @@ class PollerState(SQLModel, table=True):
     last_error: str | None = None
     last_items: int = 0
     """Posts stored by the last successful poll."""
+
+
+from storage.rollup import models as _rollup_models  # noqa: E402,F401  (registers them)
