@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import func, insert, update
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import Acknowledgement, Case, Customer, CustomerIdentity, Post, Reply
 
@@ -19,6 +19,14 @@ def find_post(session: Session, *, source: str, external_id: str) -> Post | None
     return session.exec(
         select(Post).where(Post.source == source, Post.external_id == external_id)
     ).first()
+
+
+def insert_returning_id(session: Session, model: type[SQLModel], **values: Any) -> int:
+    """One row of `model`'s table by a plain INSERT … RETURNING id: no ORM object, no
+    flush. For rows the unit of work does not read back as objects; every column that
+    has a Python-side default must be given."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return int(session.execute(insert(table).values(**values).returning(table.c.id)).scalar_one())
 
 
 def find_identity(session: Session, *, source: str, external_id: str) -> CustomerIdentity | None:
