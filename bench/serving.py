@@ -28,9 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "config", "casebot.example.yaml")
 """Not imported from `bench.common`: the child must not import `prometheus_client`
@@ -38,28 +35,30 @@ before `casebot web` prepares its metrics directory."""
 SIGNING_SECRET = "bench-signing-secret"
 INGEST_SECRET = "bench-ingest-secret"
 
-BARE = MetaData()
-BARE_POSTS = Table(
-    "bench_bare_posts",
-    BARE,
-    Column("id", Integer, primary_key=True),
-    Column("source", String(32), nullable=False),
-    Column("external_id", String(200), nullable=False, unique=True),
-    Column("author", String(200)),
-    Column("text", Text, nullable=False),
-    Column("received_at", String(40), nullable=False),
-)
-"""The baseline's row: a post's identity, author, text and time, unique on the id."""
-
 
 def bare_ingest_app() -> Callable[..., Any]:
-    """WSGI: read the body, insert one row, commit, answer 202. The floor under ingest."""
+    """WSGI: read the body, insert one row, commit, answer 202. The floor under ingest.
+
+    The row: a post's identity, author, text and time, unique on the id."""
     import json
 
-    from storage.db import make_engine
+    from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
+
+    from storage.db import make_engine  # storage only: the same engine set-up
 
     engine = make_engine(os.environ["DATABASE_URL"])
-    BARE.create_all(engine)
+    bare = MetaData()
+    posts = Table(
+        "bench_bare_posts",
+        bare,
+        Column("id", Integer, primary_key=True),
+        Column("source", String(32), nullable=False),
+        Column("external_id", String(200), nullable=False, unique=True),
+        Column("author", String(200)),
+        Column("text", Text, nullable=False),
+        Column("received_at", String(40), nullable=False),
+    )
+    bare.create_all(engine)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ["REQUEST_METHOD"] == "GET":  # /healthz
@@ -69,7 +68,7 @@ def bare_ingest_app() -> Callable[..., Any]:
         body = json.loads(environ["wsgi.input"].read(length))
         with engine.begin() as conn:
             new_id = conn.execute(
-                insert(BARE_POSTS).values(
+                insert(posts).values(
                     source="twitter",
                     external_id=body["id"],
                     author=body["author"]["handle"],
@@ -91,14 +90,12 @@ def bare_bolt_app() -> Callable[..., Any]:
     from slack_bolt.adapter.flask import SlackRequestHandler
     from slack_bolt.authorization import AuthorizeResult
 
-    from bot.app import LISTENER_THREADS
-
     bolt = App(
         signing_secret=SIGNING_SECRET,
         authorize=lambda **_: AuthorizeResult(
             enterprise_id=None, team_id="T1", bot_user_id="UCASEBOT", bot_token="xoxb-bench"
         ),
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        listener_executor=ThreadPoolExecutor(max_workers=int(os.environ.get("WEB_THREADS", "8"))),
     )
 
     @bolt.command("/case")
@@ -125,7 +122,16 @@ def bare_bolt_app() -> Callable[..., Any]:
 
 
 def child(kind: str) -> None:
-    """The child process: production gunicorn options, loopback bind, this app.
+    """The child process: Casebot as `casebot web` (or `serve`) runs it, or a bare app
+    under the same gunicorn options without importing any of Casebot."""
+    if kind in BARE_APPS:
+        bare(BARE_APPS[kind])
+    else:
+        casebot(kind)
+
+
+def casebot(kind: str) -> None:
+    """`casebot web` / `serve`, its gunicorn application bound to loopback.
 
     `casebot web` prepares the metrics directory before anything imports
     `prometheus_client`; patching the server needs that import first, so it is
@@ -138,20 +144,37 @@ def child(kind: str) -> None:
     from bot import server
     from bot.__main__ import main
 
-    apps = {"bare-ingest": bare_ingest_app, "bare-bolt": bare_bolt_app}
-
     class Loopback(server._Gunicorn):
         def load_config(self) -> None:
             super().load_config()
             self.cfg.set("bind", f"127.0.0.1:{os.environ['PORT']}")
 
-        def load(self) -> Any:
-            if kind in apps:
-                return apps[kind]()
-            return super().load()
-
     server._Gunicorn = Loopback  # type: ignore[misc]
     main(["serve" if kind == "casebot-serve" else "web"])
+
+
+def bare(make: Callable[[], Callable[..., Any]]) -> None:
+    """gunicorn's threaded worker with the options `bot.server.run_web` sets (workers,
+    threads, timeout, an access log line per request), none of Casebot imported: the
+    floor a minimal app pays for the same server."""
+    from gunicorn.app.base import BaseApplication
+
+    class Bare(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"127.0.0.1:{os.environ['PORT']}",
+                "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
+                "worker_class": "gthread",
+                "threads": int(os.environ.get("WEB_THREADS", "8")),
+                "timeout": 30,
+                "accesslog": "-",
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Callable[..., Any]:
+            return make()
+
+    Bare().run()
 
 
 def free_port() -> int:
@@ -200,6 +223,8 @@ def served(
 
 
 def wait_healthy(base: str, proc: subprocess.Popen[bytes]) -> None:
+    import httpx  # not at the top: the served child (this module) must stay bare
+
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -217,6 +242,11 @@ def load() -> str:
     """The 1-minute load average, to print beside every figure on a shared machine."""
     return f"{os.getloadavg()[0]:.2f}"
 
+
+BARE_APPS: dict[str, Callable[[], Callable[..., Any]]] = {
+    "bare-ingest": bare_ingest_app,
+    "bare-bolt": bare_bolt_app,
+}
 
 if __name__ == "__main__":
     child(sys.argv[1])
