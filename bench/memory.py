@@ -39,8 +39,8 @@ SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1][0].isdigit() e
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def tree_rss(root: int) -> int:
-    """Bytes resident in `root` and all its descendants (statm's resident pages)."""
+def tree_rss(root: int) -> dict[int, int]:
+    """Bytes resident in `root` and each of its descendants (statm's resident pages)."""
     parents: dict[int, list[int]] = defaultdict(list)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -49,15 +49,15 @@ def tree_rss(root: int) -> int:
             except OSError:
                 continue
             parents[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
-    total, todo = 0, [root]
+    sizes, todo = {}, [root]
     while todo:
         pid = todo.pop()
         todo.extend(parents.get(pid, ()))
         try:
-            total += int((Path("/proc") / str(pid) / "statm").read_text().split()[1]) * PAGE
+            sizes[pid] = int((Path("/proc") / str(pid) / "statm").read_text().split()[1]) * PAGE
         except OSError:
             continue
-    return total
+    return sizes
 
 
 def seed(url: str) -> None:
@@ -89,10 +89,16 @@ def watch(kind: str, url: str, slack: TimedStandIn, log: str) -> int:
 
         client = threading.Thread(target=traffic)
         client.start()
-        peak, end = 0, time.monotonic() + SECONDS
+        peak, parts, end = 0, {}, time.monotonic() + SECONDS
         while time.monotonic() < end:
-            peak = max(peak, tree_rss(pid))
+            sizes = tree_rss(pid)
+            if sum(sizes.values()) > peak:
+                peak, parts = sum(sizes.values()), sizes
             time.sleep(0.1)
+        each = ", ".join(
+            f"{'master' if p == pid else 'worker'} {n / 2**20:.1f}" for p, n in parts.items()
+        )
+        print(f"    {kind} at its peak: {each} MiB", flush=True)
         stop.set()
         client.join()
     return peak

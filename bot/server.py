@@ -2,6 +2,11 @@
 
 A sync Bolt app behind threaded WSGI workers: each request holds a thread only until
 `ack()`, and there is one concurrency model in the whole process.
+
+The app (Flask, Bolt, the handlers) and the worker's scheduler are imported in the
+gunicorn worker (`load`), not here: the master only forks and watches, and what it
+imports is resident twice (master and worker), since reference counting dirties the
+pages a fork would share.
 """
 
 from __future__ import annotations
@@ -20,12 +25,9 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
 from gunicorn.workers.gthread import ThreadWorker
 
-from bot.app import create_app
 from bot.deps import Deps
 from bot.metrics_dir import MULTIPROC_ENV
-from bot.worker import build_scheduler
 from handlers.channels.limits import MAX_BODY, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE
-from handlers.status.page import loggable_path
 
 log = logging.getLogger("casebot.server")
 
@@ -44,6 +46,8 @@ class JsonLogger(glogging.Logger):  # type: ignore[misc]
             logger.setLevel(level)
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
+        from handlers.status.page import loggable_path
+
         status = str(resp.status).split(None, 1)[0]
         self.access_log.info(
             "http.request",
@@ -152,6 +156,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         """Runs in each gunicorn worker process, after the fork (engines are not shared)."""
+        from bot.app import create_app
+        from bot.worker import build_scheduler
+
         self.deps.db.dispose()
         web = create_app(self.deps)
         if self.deps.settings.slack_app_token:
