@@ -120,17 +120,26 @@ class CasebotWorker(ThreadWorker):  # type: ignore[misc]
 
 
 PR_SET_PDEATHSIG = 1
+M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
+"""glibc gives each thread that contends for the allocator an arena of its own (up to 8
+per core); a worker has dozens of threads (gunicorn's, Bolt's listeners, the
+scheduler's) whose freed memory stays scattered over those arenas. Two arenas took
+about 10 MB off a worker's resident set at 100k open cases (`bench.memory`)."""
 
 
 def die_with_master(server: Any, _worker: Any) -> None:
-    """gunicorn's `post_fork`: on Linux the kernel sends the worker SIGTERM (a graceful
-    stop: it closes the listening socket at once, then finishes its requests) when the
-    master dies, even by SIGKILL. Without it a worker notices only at its next check, and
-    meanwhile holds the port a restarted master needs."""
+    """gunicorn's `post_fork`: fewer malloc arenas (`MALLOC_ARENAS`), and on Linux the
+    kernel sends the worker SIGTERM (a graceful stop: it closes the listening socket at
+    once, then finishes its requests) when the master dies, even by SIGKILL. Without it
+    a worker notices only at its next check, and meanwhile holds the port a restarted
+    master needs."""
     if sys.platform != "linux":
         return
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if hasattr(libc, "mallopt"):  # glibc; before the worker starts its threads
+        libc.mallopt(M_ARENA_MAX, MALLOC_ARENAS)
     if os.getppid() != server.pid:  # the master died before the line above
         os.kill(os.getpid(), signal.SIGTERM)
 
