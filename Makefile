@@ -36,6 +36,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.ack
+	$(BIN)/python -m bench.memory
 
 # /case summary 30d and report --cases over a million cases on SQLite and PostgreSQL
 # (bulk-loaded; about half an hour): `make bench-summary ARGS="--cases 100000"`.
