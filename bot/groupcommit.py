@@ -5,18 +5,19 @@ the WAL, on SQLite the one write lock, held from `BEGIN IMMEDIATE` to `COMMIT`. 
 request at a time per lock caps ingest near one post per commit latency, however many
 clients send. Here the request threads of a process queue their posts; one of them (the
 leader) takes everything queued, runs `intake.receive` for each post inside one
-transaction, each post in its own SAVEPOINT, commits once, and wakes the others. While
-it works the next posts queue, so under load batches grow by themselves and when quiet a
-post is a batch of one: no timer, no added wait.
+transaction, commits once, and wakes the others; if one post fails, that transaction is
+rolled back and done again with a SAVEPOINT per post. While it works the next posts
+queue, so under load batches grow by themselves and when quiet a post is a batch of
+one: no timer, no added wait.
 
 What stays true:
 - "202 only after commit": `store` returns only after the commit that holds its row;
   if that commit fails every post in the batch gets the error (a 503 for a database that
   is down) and none got a 202.
-- A post that fails fails alone: its SAVEPOINT is rolled back and the others commit. A
-  concurrent duplicate (the same post through another process, which committed first)
-  trips the unique constraint in its savepoint and is retried once, taking the
-  duplicate branch, exactly as `intake.store` retries its unit of work.
+- A post that fails fails alone: in the second try its SAVEPOINT is rolled back and the
+  others commit. A concurrent duplicate (the same post through another process, which
+  committed first) trips the unique constraint in its savepoint and is retried once,
+  taking the duplicate branch, exactly as `intake.store` retries its unit of work.
 - One case per `(source, id)`: two copies in one batch see each other (one session), so
   the second is the duplicate.
 """
