@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.outbox $(if $(BEFORE),--tree $(BEFORE))
+	$(BIN)/python -m bench.ack
+	$(BIN)/python -m bench.memory
 
 # Outbox pacing and kill -9 recovery against the stand-in's Slack limits (a few minutes);
 # `make bench-outbox BEFORE=/path/to/other/checkout` measures that tree too, side by side.

@@ -20,7 +20,7 @@ from bot.slack.client import configure, make_lookup_client
 from bot.slack.identity import Identity
 from bot.slack.people import People
 from handlers import ingest
-from handlers.slack import actions, answers, commands, door, events, pages, views
+from handlers.slack import actions, answers, commands, door, events, pages, views, workpool
 from handlers.status import page as status_page
 from storage import backlog, outbox
 from storage.db import is_unavailable
@@ -28,8 +28,8 @@ from storage.db import is_unavailable
 log = logging.getLogger("casebot.app")
 MAX_REQUEST_BYTES = 1024 * 1024 + 4096
 LISTENER_THREADS = int(os.environ.get("WEB_THREADS", "8"))
-"""As many listener threads as gunicorn request threads: a request is acked only once a
-listener thread picks it up, so fewer would queue acks behind slow listeners."""
+"""Listener threads when the listener runs before the answer (`process_before_response`,
+tests and the demo); in production `handlers.slack.workpool` sizes Bolt's pool."""
 
 
 @dataclass
@@ -53,6 +53,7 @@ def create_bolt(
     if identity is None:
         identity = Identity(make_lookup_client(settings.slack_bot_token, settings.slack_api_url))
         identity.start()
+    pool = workpool.WorkPool() if not process_before_response else None
     bolt = App(
         signing_secret=settings.slack_signing_secret,
         authorize=identity.authorize(settings.slack_bot_token),
@@ -60,8 +61,10 @@ def create_bolt(
         # Unhandled requests go to our error handler (handlers.slack.door), which answers
         # them without logging their body (Bolt's own warning would).
         raise_error_for_unhandled_request=True,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        listener_executor=pool or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
+    if pool is not None:
+        workpool.install(bolt, pool)
     configure(bolt.client, settings.slack_api_url)
     bolt.use(identity.only_our_workspace)
     people = People(make_lookup_client(settings.slack_bot_token, settings.slack_api_url), identity)
