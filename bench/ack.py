@@ -1,24 +1,22 @@
-"""How long Slack waits for Casebot's ack, and how long the user waits for the answer.
+"""How long Slack waits for Casebot's ack, and the user for the answer, against bare Bolt.
 
 Slack gives an app 3 s to answer a slash command or a button click over HTTP, and
-shows an error otherwise, so the ack is the figure that must hold under load. The app
-runs the production way: `python -m bot web` (gunicorn, gthread, `WEB_CONCURRENCY=2`
-workers of `WEB_THREADS=8`) in a child process, Bolt with `process_before_response`
-off (the listener acks first, the HTTP answer leaves at `ack()`, the work and the
-ephemeral answer follow on Bolt's listener threads). The only change is the bind
-address: loopback instead of `0.0.0.0`, so the benchmark opens no port to the network.
-Slack's Web API and every `response_url` are a `SlackStandIn` in this process.
+shows an error otherwise, so the ack is the figure that must hold under load. Casebot
+runs as `casebot web` runs it (`bench.serving`: gunicorn gthread, 2 workers x 8
+threads, Bolt with `process_before_response` off, loopback), and beside it a bare Bolt
+app served the same way (one slash command and one button that ack and answer on
+`response_url` with a line of text). Slack's Web API and every `response_url` are a
+`SlackStandIn` in this process.
 
-Each interaction is a signed request sent with httpx on a fresh connection (as
-separate Slack deliveries would arrive), timed on this side from just before sending
-to the end of the HTTP answer (the ack), then until the ephemeral answer reaches the
-stand-in's `response_url` (ack-to-answer). Commands: `/case help`, `/case list open`,
-`/case show C-n`, `/case claim C-n` and a card's Claim button, each claim on a fresh
-case opened beforehand through signed `POST /ingest/twitter`. Every command runs N
-times from one client, then N times from 8 clients at once; each client waits for
-its answer before sending the next, like a person would. A successful button click has
-no ephemeral answer (the card changes through the outbox, whose worker is not running
-here), so the button has an ack figure only; its claims are checked in the database.
+Twenty clients at once send signed requests with httpx on fresh connections (as
+separate Slack deliveries arrive), each waiting for its answer before sending the
+next, like a person would: `/case claim C-n` (a fresh case each), `/case list open`
+and a card's Claim button (fresh cases too), N of each, bare then Casebot, twice
+(A/B/A/B, one run, the ratio from the same load). **ack** is from sending to the end
+of the HTTP answer; **answer** from sending until the ephemeral answer reaches
+`response_url` (what the person waits). A successful click has no ephemeral answer
+(the card changes through the outbox, whose worker is not running here), so it has an
+ack figure only; its claims are checked in the database.
 
 Run: `python -m bench.ack [N] [sqlite|postgresql]` from the repository root (N defaults
 to 200, both backends); `WEB_CONCURRENCY` / `WEB_THREADS` override the production 2 / 8.
@@ -30,39 +28,33 @@ import itertools
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, text
 
-from bench.common import EXAMPLE, database
+from bench.common import database
+from bench.serving import INGEST_SECRET, SIGNING_SECRET, load, served
+from bot.demo.signed import block_action, interactive_body, signed_headers
+from bot.demo.signed import command_body as slack_command
 from bot.demo.standin import SlackStandIn
-from bot.ids import ActionId
+from bot.slack import ids
 from handlers.channels.base import sign
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 200
 BACKENDS = [a for a in sys.argv[1:] if a in ("sqlite", "postgresql")] or ["sqlite", "postgresql"]
-CLIENTS = 8
-SLACK_ACK_LIMIT = 3.0
-"""Slack's deadline for the HTTP answer to a command or an interaction."""
+CLIENTS = 20
+ROUNDS = 2
 ANSWER_WAIT = 10.0
 """How long a client waits for the ephemeral answer before counting it as missing."""
-SIGNING_SECRET = "bench-signing-secret"
-INGEST_SECRET = "bench-ingest-secret"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # --- the Slack side -----------------------------------------------------------------
@@ -126,142 +118,32 @@ class TimedStandIn(SlackStandIn):
 
 
 def signed(body: str) -> dict[str, str]:
-    """Headers as Slack sends them, signed the way Bolt verifies them."""
-    ts = str(int(time.time()))
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(SIGNING_SECRET).generate_signature(
-            timestamp=ts, body=body
-        ),
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Connection": "close",
-    }
+    """Headers as Slack sends them, on a fresh connection each (as separate deliveries)."""
+    return {**signed_headers(body, secret=SIGNING_SECRET), "Connection": "close"}
 
 
 def command_body(text_: str, user: str, response_url: str) -> str:
-    return urlencode(
-        {
-            "token": "legacy",
-            "team_id": "T1",
-            "team_domain": "acme",
-            "channel_id": "C0SUPPORT01",
-            "channel_name": "support",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/case",
-            "text": text_,
-            "api_app_id": "A1",
-            "response_url": response_url,
-            "trigger_id": "trig.bench",
-        }
-    )
+    return slack_command(text_, user=user, response_url=response_url, trigger_id="trig.bench")
 
 
 def click_body(case_id: int, user: str, response_url: str) -> str:
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "trigger_id": "trig.bench",
-        "response_url": response_url,
-        "channel": {"id": "C0SUPPORT01", "name": "support"},
-        "container": {"type": "message", "channel_id": "C0SUPPORT01", "message_ts": "1.1"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": ActionId.CLAIM.value,
-                "block_id": "card",
-                "value": json.dumps({"case": case_id}, separators=(",", ":")),
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
-    return urlencode({"payload": json.dumps(payload)})
+    payload = block_action(
+        ids.ActionId.CLAIM.value,
+        ids.case_value(case_id),
+        user=user,
+        response_url=response_url,
+        trigger_id="trig.bench",
+        block_id="card",
+        action_ts=f"{time.time():.6f}",
+    )
+    return interactive_body(payload)
 
 
-# --- the app under test -------------------------------------------------------------
-
-
-def serve() -> None:
-    """Child process: the production `python -m bot web`, bound to loopback only.
-
-    `run_web` hard-codes `0.0.0.0`; its gunicorn application is swapped for a subclass
-    that changes just the bind after the production options are applied, so workers,
-    threads, worker class, timeout and logging stay exactly what production runs.
-    """
-    from bot import server
-    from bot.__main__ import main
-
-    class Loopback(server._Gunicorn):
-        def load_config(self) -> None:
-            super().load_config()
-            self.cfg.set("bind", f"127.0.0.1:{os.environ['PORT']}")
-
-    server._Gunicorn = Loopback  # type: ignore[misc]
-    main(["web"])
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def web(url: str, slack: SlackStandIn, log_path: str) -> Iterator[str]:
-    """The app in a child process until the block ends; yields its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SLACK_API_URL": slack.api_url,
-        "SLACK_BOT_TOKEN": "xoxb-bench",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "INGEST_SECRET": INGEST_SECRET,
-        "CASEBOT_CONFIG": os.path.abspath(EXAMPLE),
-        "PORT": str(port),
-        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
-        "WEB_THREADS": os.environ.get("WEB_THREADS", "8"),
-        "LOG_LEVEL": "INFO",
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "bench.ack", "--serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_healthy(base, child)
-            yield base
-        finally:
-            child.terminate()
-            child.wait(timeout=30)
-
-
-def wait_healthy(base: str, child: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise RuntimeError(f"the web process exited with {child.returncode}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the web process did not become healthy within 30 s")
+# --- the apps under test ------------------------------------------------------------
 
 
 def open_cases(base: str, count: int) -> list[int]:
-    """Fresh unowned cases through signed ingest, four posts in flight at a time.
+    """Fresh unowned cases through signed ingest, eight posts in flight at a time.
 
     One shared httpx client: building one per post costs more CPU than the post.
     """
@@ -286,7 +168,7 @@ def open_cases(base: str, count: int) -> list[int]:
         assert resp.status_code == 202, resp.text
         return int(resp.json()["case"].removeprefix("C-"))
 
-    with httpx.Client(timeout=30) as http, ThreadPoolExecutor(4) as pool:
+    with httpx.Client(timeout=30) as http, ThreadPoolExecutor(8) as pool:
         return list(pool.map(one, range(count)))
 
 
@@ -298,14 +180,9 @@ class Sample:
     ack: float
     status: int
     answer: float | None
-    """Ack-to-answer in seconds; None when no answer came (or none is sent). Negative
-    when the answer reached `response_url` before the HTTP answer reached the client."""
+    """Send-to-answer in seconds (what the person waits); None when no answer came (or
+    none is sent)."""
     ok: bool
-
-    @property
-    def seen(self) -> float | None:
-        """Send-to-answer: how long the person waits to read the reply."""
-        return None if self.answer is None else self.ack + self.answer
 
 
 @dataclass
@@ -324,48 +201,40 @@ def text_of(args: dict[str, Any] | None) -> str:
     return str((args or {}).get("text", ""))
 
 
-def commands(cases: list[int]) -> dict[str, list[Command]]:
-    """The five interactions per phase; each phase's claims get their own fresh cases."""
-
-    def shown(i: int) -> int:
-        return cases[i % len(cases)]
+def commands(cases: list[int], bare: bool) -> list[Command]:
+    """The three interactions of one phase; claims and clicks take fresh cases each.
+    The bare app answers every command with a line of text, and a click with nothing."""
 
     def blocks_answer(args: dict[str, Any] | None) -> bool:
+        if bare:
+            return text_of(args).startswith("ok")
         return bool(args and args.get("blocks")) and "Sorry" not in text_of(args)
 
-    phases: dict[str, list[Command]] = {}
-    for phase, offset in (("seq", 0), ("x8", 2 * N)):
-        claim = cases[offset : offset + N]
-        click = cases[offset + N : offset + 2 * N]
-        phases[phase] = [
-            Command(
-                "`/case help`",
-                lambda i, u, r: command_body("help", u, r),
-                lambda i, a: text_of(a).startswith("*/case commands*"),
+    claim, click = cases[:N], cases[N : 2 * N]
+
+    def claimed(i: int) -> str:
+        return f"ok claim C-{claim[i]}" if bare else f"You own C-{claim[i]} now."
+
+    return [
+        Command(
+            "`/case claim C-n`",
+            lambda i, u, r: command_body(f"claim C-{claim[i]}", u, r),
+            lambda i, a: (
+                text_of(a) == (f"ok claim C-{claim[i]}" if bare else f"You own C-{claim[i]} now.")
             ),
-            Command(
-                "`/case list open`",
-                lambda i, u, r: command_body("list open", u, r),
-                lambda i, a: blocks_answer(a),
-            ),
-            Command(
-                "`/case show C-n`",
-                lambda i, u, r: command_body(f"show C-{shown(i)}", u, r),
-                lambda i, a: blocks_answer(a),
-            ),
-            Command(
-                "`/case claim C-n`",
-                lambda i, u, r, c=claim: command_body(f"claim C-{c[i]}", u, r),
-                lambda i, a, c=claim: text_of(a) == f"You own C-{c[i]} now.",
-            ),
-            Command(
-                "Claim button",
-                lambda i, u, r, c=click: click_body(c[i], u, r),
-                lambda i, a: a is None,
-                answers=False,
-            ),
-        ]
-    return phases
+        ),
+        Command(
+            "`/case list open`",
+            lambda i, u, r: command_body("list open", u, r),
+            lambda i, a: blocks_answer(a),
+        ),
+        Command(
+            "Claim button",
+            lambda i, u, r: click_body(click[i], u, r),
+            lambda i, a: a is None,
+            answers=False,
+        ),
+    ]
 
 
 def interact(
@@ -379,27 +248,27 @@ def interact(
     acked = time.perf_counter()
     answer = None
     if cmd.answers and arrival.done.wait(ANSWER_WAIT) and arrival.at is not None:
-        answer = arrival.at - acked
+        answer = arrival.at - t0
     ok = resp.status_code == 200 and (not cmd.answers or cmd.good(i, arrival.args))
     return Sample(acked - t0, resp.status_code, answer, ok), arrival
 
 
-def run(base: str, slack: TimedStandIn, cmd: Command, clients: int) -> list[Sample]:
-    """N interactions of one command from `clients` clients started together."""
-    start = threading.Barrier(clients)
+def run(base: str, slack: TimedStandIn, cmd: Command) -> list[Sample]:
+    """N interactions of one command from CLIENTS clients started together."""
+    start = threading.Barrier(CLIENTS)
 
     def client(k: int) -> list[tuple[int, Sample, Arrival]]:
         user = f"U0BENCH{k:03d}"
         out = []
         with httpx.Client(timeout=30) as http:
             start.wait()
-            for i in range(k, N, clients):
+            for i in range(k, N, CLIENTS):
                 sample, arrival = interact(http, base, slack, cmd, i, user)
                 out.append((i, sample, arrival))
         return out
 
-    with ThreadPoolExecutor(clients) as pool:
-        done = [row for rows in pool.map(client, range(clients)) for row in rows]
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        done = [row for rows in pool.map(client, range(CLIENTS)) for row in rows]
     if not cmd.answers:
         # A button's answer would only be a refusal; give late ones a moment to show.
         time.sleep(0.5)
@@ -416,66 +285,68 @@ def ms(seconds: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
 
 
-def spread(values: list[float]) -> str:
-    """p50 / p95 / p99 / max; percentiles interpolate between the sorted samples."""
-    if not values:
+def pct(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def p50_p99(values: list[float]) -> str:
+    if len(values) < 2:
         return "—"
-    if len(values) == 1:
-        return f"{ms(values[0])} (1 sample)"
-    q = statistics.quantiles(values, n=100, method="inclusive")
-    return " / ".join(ms(v) for v in (q[49], q[94], q[98], max(values)))
+    return f"{ms(pct(values, 50))} / {ms(pct(values, 99))}"
 
 
 HEADER = (
-    "| backend | clients | command | ack p50 / p95 / p99 / max (ms) | > 3 s "
-    "| ack → answer p50 / p95 / p99 / max (ms) | send → answer p50 / p99 (ms) | failed |\n"
+    "| backend | command | ack p50 / p99 (ms) | bare Bolt ack p50 / p99 | ack p99 ratio "
+    "| answer p50 / p99 (ms) | bare answer p50 / p99 | failed |\n"
     "|---|---|---|---|---|---|---|---|"
 )
 
 
-def row(backend: str, clients: int, cmd: Command, samples: list[Sample]) -> str:
-    acks = [s.ack for s in samples]
-    answers = [s.answer for s in samples if s.answer is not None]
-    late = sum(a > SLACK_ACK_LIMIT for a in acks)
-    failed = sum(not s.ok for s in samples)
-    after = spread(answers) if cmd.answers else "— (none on success)"
-    seen = [s.seen for s in samples if s.seen is not None]
-    total = "—"
-    if len(seen) > 1:
-        q = statistics.quantiles(seen, n=100, method="inclusive")
-        total = f"{ms(q[49])} / {ms(q[98])}"
+def row(backend: str, label: str, app: list[Sample], bare: list[Sample]) -> str:
+    acks, bare_acks = [s.ack for s in app], [s.ack for s in bare]
+    answers = [s.answer for s in app if s.answer is not None]
+    bare_answers = [s.answer for s in bare if s.answer is not None]
+    ratio = pct(acks, 99) / pct(bare_acks, 99)
+    failed = sum(not s.ok for s in app), sum(not s.ok for s in bare)
     return (
-        f"| {backend} | {clients} | {cmd.label} | {spread(acks)} | {late} | {after} "
-        f"| {total} | {failed} |"
+        f"| {backend} | {label} | {p50_p99(acks)} | {p50_p99(bare_acks)} | {ratio:.2f} "
+        f"| {p50_p99(answers)} | {p50_p99(bare_answers)} | {failed[0]} / {failed[1]} |"
     )
 
 
 def bench(backend: str) -> list[str]:
-    rows: list[str] = []
     slack = TimedStandIn().start()
     try:
-        with (
-            database(backend) as url,
-            tempfile.TemporaryDirectory() as tmp,
-            web(url, slack, os.path.join(tmp, "web.log")) as base,
-        ):
-            t0 = time.perf_counter()
-            cases = open_cases(base, 4 * N)
-            print(f"{backend}: {len(cases)} cases opened in {time.perf_counter() - t0:.1f} s")
-            for (phase, cmds), clients in zip(commands(cases).items(), (1, CLIENTS), strict=True):
-                for cmd in cmds:
-                    t0 = time.perf_counter()
-                    samples = run(base, slack, cmd, clients)
-                    rows.append(row(backend, clients, cmd, samples))
-                    print(f"  {rows[-1]}   [{phase} {time.perf_counter() - t0:.1f} s]")
-            owned = claimed(url)
-            print(f"  claimed in the database: {owned} of {4 * N}")
-            print(f"  web log: {log_errors(os.path.join(tmp, 'web.log'))}")
-            methods = Counter(c.method for c in slack.calls)
-            print(f"  Slack Web API calls: {dict(methods) or 'none'}")
+        with database(backend) as url, tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "web.log")
+            with (
+                served("casebot", url, slack.api_url, log) as (app, _),
+                served("bare-bolt", url, slack.api_url, log) as (bare, _),
+            ):
+                cases = open_cases(app, 2 * N * ROUNDS)
+                print(f"{backend}: {len(cases)} cases opened (load {load()})", flush=True)
+                samples: dict[tuple[str, str], list[Sample]] = {}
+                for r in range(ROUNDS):
+                    mine = cases[2 * N * r : 2 * N * (r + 1)]
+                    for kind, base in (("bare", bare), ("casebot", app)):
+                        for cmd in commands(mine, kind == "bare"):
+                            got = run(base, slack, cmd)
+                            samples.setdefault((kind, cmd.label), []).extend(got)
+                            acks = [s.ack for s in got]
+                            print(
+                                f"  round {r + 1} {kind:8s} {cmd.label:20s} ack p99"
+                                f" {ms(pct(acks, 99))} ms (load {load()})",
+                                flush=True,
+                            )
+                print(f"  claimed in the database: {claimed(url)} of {2 * N * ROUNDS}")
+                print(f"  web log: {log_errors(log)}")
+        labels = [c.label for c in commands([0] * 2 * N, False)]
+        return [
+            row(backend, label, samples[("casebot", label)], samples[("bare", label)])
+            for label in labels
+        ]
     finally:
         slack.stop()
-    return rows
 
 
 def claimed(url: str) -> int:
@@ -489,7 +360,7 @@ def claimed(url: str) -> int:
 
 
 def log_errors(path: str) -> str:
-    """Errors the app logged (the bench's failures column should agree)."""
+    """Errors the apps logged (the bench's failures column should agree)."""
     errors = 0
     lines = 0
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -502,20 +373,14 @@ def log_errors(path: str) -> str:
 
 def main() -> None:
     started = time.perf_counter()
-    load = os.getloadavg()[0]
+    print(f"ack: {CLIENTS} clients, {N} per command and round, load {load()}", flush=True)
     rows = [HEADER]
     for backend in BACKENDS:
         rows += bench(backend)
     print()
     print("\n".join(rows))
-    print(
-        f"\nN={N} per command and client count; load average {load:.2f} at start, "
-        f"{os.getloadavg()[0]:.2f} at end; {time.perf_counter() - started:.0f} s in all"
-    )
+    print(f"\nload {load()} at the end; {time.perf_counter() - started:.0f} s in all")
 
 
 if __name__ == "__main__":
-    if "--serve" in sys.argv:
-        serve()
-    else:
-        main()
+    main()

@@ -175,6 +175,7 @@ class Seeder:
             "snoozed_until": None,
             "next_due_at": None if stopped_at else min(pending, default=None),
             "sent": sent,
+            "card_steps": sent,
         }
         self.next_clock += 1
         return row
@@ -256,8 +257,8 @@ class Seeder:
                 started = NOW - warn - timedelta(seconds=self.rng.uniform(0, 15))
                 case = self.case(priority, department, started, answered_at=None)
                 due_ids.append(self.next_clock)
-                clocks.append(self.time_source(case, FR, started, sent_before=started))
-                clocks.append(self.time_source(case, RES, started, sent_before=started))
+                clocks.append(self.clock(case, FR, started, sent_before=started))
+                clocks.append(self.clock(case, RES, started, sent_before=started))
             else:
                 res_window = self.offsets(priority, department, RES)[-1][1]
                 started = NOW - res_window * self.rng.random()
@@ -265,8 +266,8 @@ class Seeder:
                 if self.rng.random() < 0.7:
                     answered = started + (NOW - started) * self.rng.random()
                 case = self.case(priority, department, started, answered_at=answered)
-                clocks.append(self.time_source(case, FR, started, NOW, stopped_at=answered))
-                clocks.append(self.time_source(case, RES, started, NOW))
+                clocks.append(self.clock(case, FR, started, NOW, stopped_at=answered))
+                clocks.append(self.clock(case, RES, started, NOW))
             cases.append(case)
         self.write(cases, clocks)
         return due_ids

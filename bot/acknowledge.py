@@ -1,12 +1,12 @@
 """The acknowledgement: one automatic answer to a new case's customer, saying when a person
 will answer and where to follow the case.
 
-Decided when the case opens, in the intake's transaction. A post written by a machine
-(the e-mail parser's `automated`: bounces, auto-replies, bulk mail; or a no-reply or
-mailer-daemon address on any source), a reply to one of our own messages, or mail from
+Decided when the case opens, in the intake's transaction. A post from a no-reply or
+mailer-daemon address on any source, a reply to one of our own messages, or mail from
 our own address gets none, and the card says why: answering machines is how mail loops
-start. Otherwise one outbox row keyed by the case, so no case is acknowledged twice.
-Follow-ups and duplicates never open a case, so they never get here.
+start. Mail the e-mail parser marks `automated` (bounces, auto-replies, bulk mail)
+opens no case at all (`bot.automated`). Otherwise one outbox row keyed by the case, so
+no case is acknowledged twice. Follow-ups and duplicates never open a case, so they never get here.
 
 The words are made when it is delivered. The promise is the response clock's due time
 at that moment, the instant the card shows too; the status link is minted at the first
@@ -35,18 +35,19 @@ from bot.events import (
     DomainEvent,
 )
 from bot.ids import Surface, format_case_id
+from bot.outbox import kinds
 from bot.posts import IncomingPost
+from bot.replies import OutgoingReply
 from bot.sla import tracking
 from bot.sla.promise import Promise
+from bot.state import CaseStatus
 from config.connectors import EmailConnector, SourceConfig
 from config.schema import CasebotConfig
 from storage import acknowledgements as store
-from storage import outbox, queries
+from storage import queries
 from storage.models import Acknowledgement, Case, Customer
 
-ACK = "acknowledgement"
-LINK = "link"
-"""The outbox payload's key for the link token while the acknowledgement is retried."""
+ACK = kinds.Acknowledgement.kind
 BUILT_IN = (
     "Hi {name}, thanks for your message. It is case {case} with us, and a person will"
     " answer by {promise}.\nFollow it here: {status_url}"
@@ -69,8 +70,6 @@ def machine_address(value: str) -> bool:
 
 def reason_to_skip(session: Session, post: IncomingPost, source: SourceConfig) -> str | None:
     """Why this new case's customer gets no acknowledgement, or None when they get one."""
-    if post.automated is not None:
-        return f"automated sender ({post.automated.reason})"
     author = post.author
     if any(machine_address(v) for v in (author.email or "", author.handle, author.id) if v):
         return "no-reply sender"
@@ -101,7 +100,9 @@ def on_open(
         session, case_id=case_id, state="skipped" if reason else "queued", reason=reason, now=now
     )
     if reason is None:
-        outbox.enqueue(session, kind=ACK, key=f"{ACK}:{case_id}", case_id=case_id, now=now)
+        kinds.enqueue(
+            session, kinds.Acknowledgement(), key=f"{ACK}:{case_id}", case_id=case_id, now=now
+        )
 
 
 def customer_name(raw: str) -> str:
@@ -127,21 +128,14 @@ def render(
 
 @dataclass(frozen=True)
 class AckFacts:
-    """What the reply connector needs to send the acknowledgement, as for a reply."""
+    """The acknowledgement as its reply connector sends it, and the time it promises."""
 
-    case_id: int
-    source: str
-    text: str
+    reply: OutgoingReply
     promised_at: datetime
-    in_reply_to: str | None
-    conversation_id: str | None
-    customer_handle: str
-    customer_email: str | None
-    subject: str | None
 
 
 def _too_late(case: Case, promise: Promise | None) -> str | None:
-    if case.status == "resolved":
+    if case.status == CaseStatus.RESOLVED:
         return "the case was resolved before it went out"
     if case.first_response_at is not None:
         return "a person answered first"
@@ -159,7 +153,7 @@ def _link(session: Session, case_id: int, key: str, kept: str | None, now: datet
     if kept:
         return kept
     token = status.mint_link(session, case_id=case_id, now=now)
-    outbox.set_payload(session, key=key, payload={LINK: token})
+    kinds.replace(session, key=key, payload=kinds.Acknowledgement(link=token))
     return token
 
 
@@ -178,14 +172,14 @@ def prepare(
     (done already, or skipped now, which is recorded)."""
     row = store.get(session, case_id=case_id)
     if row is None or row.state != "queued":
-        outbox.set_payload(session, key=key, payload={})
+        kinds.replace(session, key=key, payload=kinds.Acknowledgement())
         return None
     case = get_case(session, case_id)
     promise = tracking.response_promise(session, case, config, now)
     reason = _too_late(case, promise)
     if reason is not None or promise is None:
         _record(session, row, state="skipped", reason=reason, now=now)
-        outbox.set_payload(session, key=key, payload={})
+        kinds.replace(session, key=key, payload=kinds.Acknowledgement())
         effects.publish(
             session,
             [
@@ -207,8 +201,9 @@ def prepare(
         url = status.link_url(public_url, _link(session, case_id, key, kept_link, now))
     name = (customer.name if customer else "") or (post.author_name if post else "")
     template = source.acknowledge.template if source.acknowledge else None
-    return AckFacts(
-        case_id=case_id,
+    reply = OutgoingReply(
+        key=key,
+        case_ref=format_case_id(case_id),
         source=case.source,
         text=render(
             template,
@@ -217,13 +212,15 @@ def prepare(
             promise=promise.wording(now),
             status_url=url,
         ),
-        promised_at=promise.at,
         in_reply_to=post.external_id if post else None,
         conversation_id=post.conversation_id if post else None,
         customer_handle=post.author_handle if post else "",
         customer_email=customer.email if customer else None,
         subject=(post.extra or {}).get("subject") if post else None,
+        private=True,
+        automatic=True,
     )
+    return AckFacts(reply=reply, promised_at=promise.at)
 
 
 def _record(
@@ -250,7 +247,7 @@ def sent(
     now: datetime,
 ) -> list[DomainEvent]:
     """Recorded as sent; deliberately not an answer (no `first_response_at`, no clock stop)."""
-    outbox.set_payload(session, key=key, payload={})
+    kinds.replace(session, key=key, payload=kinds.Acknowledgement())
     row = store.get(session, case_id=case_id)
     if row is None:
         return []
@@ -270,7 +267,7 @@ def sent(
 def failed(
     session: Session, case_id: int, *, key: str, error: str, now: datetime
 ) -> list[DomainEvent]:
-    outbox.set_payload(session, key=key, payload={})
+    kinds.replace(session, key=key, payload=kinds.Acknowledgement())
     row = store.get(session, case_id=case_id)
     if row is None:
         return []

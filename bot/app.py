@@ -14,13 +14,23 @@ from slack_bolt import App
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import metrics, web_errors
+from bot import metrics, polling, web_errors
 from bot.deps import Deps
 from bot.slack.client import configure, make_lookup_client
 from bot.slack.identity import Identity
 from bot.slack.people import People
 from handlers import ingest
-from handlers.slack import actions, commands, door, events, pages, problem_actions, views
+from handlers.slack import (
+    actions,
+    answers,
+    commands,
+    door,
+    events,
+    pages,
+    problem_actions,
+    views,
+    workpool,
+)
 from handlers.status import page as status_page
 from storage import backlog, outbox
 from storage.db import is_unavailable
@@ -28,8 +38,8 @@ from storage.db import is_unavailable
 log = logging.getLogger("casebot.app")
 MAX_REQUEST_BYTES = 1024 * 1024 + 4096
 LISTENER_THREADS = int(os.environ.get("WEB_THREADS", "8"))
-"""As many listener threads as gunicorn request threads: a request is acked only once a
-listener thread picks it up, so fewer would queue acks behind slow listeners."""
+"""Listener threads when the listener runs before the answer (`process_before_response`,
+tests and the demo); in production `handlers.slack.workpool` sizes Bolt's pool."""
 
 
 @dataclass
@@ -53,6 +63,7 @@ def create_bolt(
     if identity is None:
         identity = Identity(make_lookup_client(settings.slack_bot_token, settings.slack_api_url))
         identity.start()
+    pool = workpool.WorkPool() if not process_before_response else None
     bolt = App(
         signing_secret=settings.slack_signing_secret,
         authorize=identity.authorize(settings.slack_bot_token),
@@ -60,17 +71,20 @@ def create_bolt(
         # Unhandled requests go to our error handler (handlers.slack.door), which answers
         # them without logging their body (Bolt's own warning would).
         raise_error_for_unhandled_request=True,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        listener_executor=pool or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
+    if pool is not None:
+        workpool.install(bolt, pool)
     configure(bolt.client, settings.slack_api_url)
     bolt.use(identity.only_our_workspace)
     people = People(make_lookup_client(settings.slack_bot_token, settings.slack_api_url), identity)
+    bolt.use(answers.provide(deps))
     commands.register(bolt, deps, people)
-    actions.register(bolt, deps)
-    problem_actions.register(bolt, deps)
-    views.register(bolt, deps)
-    pages.register(bolt, deps)
-    events.register(bolt, deps)
+    actions.register(bolt)
+    problem_actions.register(bolt)
+    views.register(bolt)
+    pages.register(bolt)
+    events.register(bolt)
     return bolt
 
 
@@ -86,7 +100,8 @@ def create_app(
     def healthz() -> ResponseReturnValue:
         """The database answers, and what the outbox still owes: `outbox` counts rows by
         status, `backlog` the rows not yet delivered, `oldest_age_seconds` how long the
-        oldest of them has waited (null when none)."""
+        oldest of them has waited (null when none); `pollers` each poller's last success
+        and last error (`bot.polling.health`)."""
         if not deps.db.ping():
             response = jsonify(ok=False, database="unreachable")
             response.headers["Retry-After"] = str(web_errors.RETRY_AFTER_SECONDS)
@@ -94,6 +109,7 @@ def create_app(
         with deps.db.read() as session:
             queue = outbox.backlog(session)
             waiting = backlog.pending(session)
+            polled = polling.health(session, deps.config)
         now = deps.time.now()
         oldest = min((p.oldest for p in waiting), default=None)
         return jsonify(
@@ -102,6 +118,7 @@ def create_app(
             outbox=queue,
             backlog=sum(p.depth for p in waiting),
             oldest_age_seconds=round((now - oldest).total_seconds(), 1) if oldest else None,
+            pollers=polled,
         ), 200
 
     @web.get("/metrics")

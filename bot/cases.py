@@ -14,6 +14,7 @@ from bot import answered, effects, permissions
 from bot.answered import Answered
 from bot.events import (
     AlreadyClaimed,
+    AlreadyOwns,
     CaseAssigned,
     CaseClaimed,
     CaseNotFound,
@@ -23,10 +24,13 @@ from bot.events import (
     DomainEvent,
     InvalidTransition,
     NoteAdded,
+    NotTheOwner,
     TakenOver,
+    TextRevealed,
     WaitingOnCustomer,
 )
 from bot.ids import Surface
+from bot.state import Action, CaseStatus, require
 from config.schema import CasebotConfig
 from storage import queries
 from storage.models import MAX_ID, Case
@@ -49,7 +53,7 @@ def claim(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Take an unowned case. Exactly one of any number of simultaneous claimers wins."""
-    _open(session, case_id)
+    _allowing(session, case_id, Action.CLAIM)
     won = queries.set_case_fields(
         session,
         case_id=case_id,
@@ -70,11 +74,11 @@ def unclaim(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Give a case back to the queue. Only its owner does that; others escalate or assign."""
-    case = get_case(session, case_id)
+    case = _allowing(session, case_id, Action.UNCLAIM)
     if case.owner_id is None:
         raise InvalidTransition(case_id, "nobody owns it.")
     if case.owner_id != actor:
-        raise InvalidTransition(case_id, f"it is owned by <@{case.owner_id}>, not you.")
+        raise NotTheOwner(case_id, case.owner_id)
     released = queries.set_case_fields(
         session,
         case_id=case_id,
@@ -105,10 +109,10 @@ def assign(
 ) -> list[DomainEvent]:
     """Give the case to a named person, whoever owned it before."""
     permissions.require(config, actor, "assign")
-    case = _open(session, case_id)
+    case = _allowing(session, case_id, Action.ASSIGN)
     previous = case.owner_id
     if previous == to:
-        raise InvalidTransition(case_id, f"<@{to}> already owns it.")
+        raise AlreadyOwns(case_id, to)
     case.owner_id, case.claimed_at, case.updated_at = to, now, now
     event = CaseAssigned(
         case_id=case_id, actor=actor, surface=surface, at=now, owner=to, previous_owner=previous
@@ -136,12 +140,12 @@ def resolve(
     elsewhere makes the resolve its first response; without a reason it counts as
     never answered.
     """
-    case = _open(session, case_id)
+    case = _allowing(session, case_id, Action.RESOLVE)
     if root_cause is not None and config.root_causes and root_cause not in config.root_causes:
         known = ", ".join(config.root_causes)
         raise InvalidTransition(case_id, f"'{root_cause}' is not a root cause; use one of: {known}")
     case.status, case.root_cause, case.resolved_at, case.updated_at = (
-        "resolved",
+        CaseStatus.RESOLVED.value,
         root_cause,
         now,
         now,
@@ -172,10 +176,8 @@ def reopen(
     config: CasebotConfig,
 ) -> list[DomainEvent]:
     permissions.require(config, actor, "reopen")
-    case = get_case(session, case_id)
-    if case.status != "resolved":
-        raise InvalidTransition(case_id, "it is not resolved.")
-    case.status, case.resolved_at, case.updated_at = "open", None, now
+    case = _allowing(session, case_id, Action.REOPEN)
+    case.status, case.resolved_at, case.updated_at = CaseStatus.OPEN.value, None, now
     case.answered = answered.on_reopen(case.answered)
     return _commit(session, [CaseReopened(case_id=case_id, actor=actor, surface=surface, at=now)])
 
@@ -184,10 +186,8 @@ def wait_on_customer(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Pause the customer's clocks until they write again."""
-    case = _open(session, case_id)
-    if case.status == "waiting":
-        raise InvalidTransition(case_id, "it is already waiting on the customer.")
-    case.status, case.updated_at = "waiting", now
+    case = _allowing(session, case_id, Action.WAIT)
+    case.status, case.updated_at = CaseStatus.WAITING.value, now
     return _commit(
         session, [WaitingOnCustomer(case_id=case_id, actor=actor, surface=surface, at=now)]
     )
@@ -197,7 +197,7 @@ def note(
     session: Session, case_id: int, *, text: str, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """An internal note: it goes to the thread and the audit log, never to the customer."""
-    get_case(session, case_id)
+    _allowing(session, case_id, Action.NOTE)
     if not text.strip():
         raise InvalidTransition(case_id, "a note needs some text.")
     return _commit(
@@ -205,10 +205,10 @@ def note(
     )
 
 
-def _open(session: Session, case_id: int) -> Case:
+def _allowing(session: Session, case_id: int, action: Action) -> Case:
+    """The case, if its status allows `action` (see `bot.state`)."""
     case = get_case(session, case_id)
-    if case.status == "resolved":
-        raise InvalidTransition(case_id, "it is resolved; reopen it first.")
+    require(case_id, case.status, action)
     return case
 
 
@@ -216,7 +216,7 @@ def take_over(
     session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> list[DomainEvent]:
     """Anyone may rescue a breached case from its owner (the breach DM offers this)."""
-    case = _open(session, case_id)
+    case = _allowing(session, case_id, Action.TAKE_OVER)
     if case.owner_id == actor:
         raise InvalidTransition(case_id, "you already own it.")
     previous = case.owner_id
@@ -225,3 +225,16 @@ def take_over(
         case_id=case_id, actor=actor, surface=surface, at=now, owner=actor, previous_owner=previous
     )
     return _commit(session, [event])
+
+
+def reveal(
+    session: Session, case_id: int, *, actor: str, surface: Surface, now: datetime
+) -> tuple[str, list[DomainEvent]]:
+    """The customer's opening post as they wrote it, before masking, for `actor` alone;
+    the reading is audited. The text is returned, never logged or put in the event."""
+    case = _allowing(session, case_id, Action.REVEAL)
+    post = queries.first_post(session, case_id=case.id or 0)
+    event = TextRevealed(
+        case_id=case_id, actor=actor, surface=surface, at=now, post_id=post.id if post else None
+    )
+    return (post.text if post else ""), _commit(session, [event])

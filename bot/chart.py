@@ -5,6 +5,9 @@ A pure function from numbers to PNG bytes. It draws on a bare `matplotlib.figure
 with the Agg canvas: no display, no pyplot state shared between threads. Sized for
 Slack's preview (it shows images about 360-480 px wide, so text is drawn large), with
 the Okabe-Ito palette, which stays distinguishable for the common colour blindnesses.
+
+matplotlib is imported on the first render, not with this module: it is 40-50 MB of the
+web process's memory and most of its start-up time, and only a digest draws.
 """
 
 from __future__ import annotations
@@ -14,10 +17,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 OTHER = "#999999"
@@ -42,6 +41,10 @@ def _colours(sources: Sequence[str]) -> list[str]:
 
 def render(series: DailySeries, title: str) -> bytes:
     """A PNG of `WIDTH_PX` by `HEIGHT_PX` pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     figure.set_layout_engine("constrained")

@@ -20,6 +20,7 @@ from bot.deps import Deps
 from bot.slack.client import make_client
 from config.errors import ConfigError
 from config.schema import CasebotConfig
+from handlers.channels.polling import build_fetchers
 from handlers.channels.replies import build_connectors
 from storage.db import Database, sqlite_file
 from storage.migrate import MIGRATIONS, schema_state
@@ -63,10 +64,11 @@ def database_problem(db: Database, prog: str = PROG, migrations: Path = MIGRATIO
 
 
 def connector_problem(config: CasebotConfig, env: Mapping[str, str]) -> str | None:
-    """Builds the reply connectors exactly as the worker does, so a missing secret is
-    found by `check` as well as at start."""
+    """Builds the reply connectors and the pollers' fetchers exactly as the worker does,
+    so a missing secret is found by `check` as well as at start."""
     try:
         build_connectors(config.sources, env)
+        build_fetchers(config.sources, env)
     except ConfigError as exc:
         return str(exc)
     return None

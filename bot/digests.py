@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot import summary
+from bot.outbox import kinds
+from bot.outbox.kinds import DigestMessage
 from bot.periods import Period
 from config.digests import Digest
 from config.schema import CasebotConfig
 from storage import digests as store
-from storage import outbox
 from storage import summary as figures
 
-DIGEST = "digest"
 GRACE = timedelta(minutes=15)
 """A slot sent later than this after its time is marked late."""
 MAX_SLOTS = 100_000
@@ -56,19 +56,18 @@ def run(session: Session, digest: Digest, *, config: CasebotConfig, now: datetim
     late = skipped > 0 or now - slot > GRACE
     if not store.claim(session, name=digest.name, slot=slot, late=late, now=now):
         return False
-    outbox.enqueue(
+    kinds.enqueue(
         session,
-        kind=DIGEST,
-        key=f"{DIGEST}:{digest.name}:{slot.isoformat()}",
+        content(session, digest, config=config, slot=slot, late=late),
+        key=f"{DigestMessage.kind}:{digest.name}:{slot.isoformat()}",
         now=now,
-        payload=content(session, digest, config=config, slot=slot, late=late),
     )
     return True
 
 
 def content(
     session: Session, digest: Digest, *, config: CasebotConfig, slot: datetime, late: bool
-) -> dict[str, Any]:
+) -> DigestMessage:
     """What the digest says, as of its slot: one summary per department (or one for all),
     and the chart's series, in plain JSON."""
     period = Period(f"last {_span(digest.period)}", slot - digest.period, slot)
@@ -79,15 +78,15 @@ def content(
         )
         for d in scopes
     ]
-    return {
-        "name": digest.name,
-        "channel": digest.channel,
-        "slot": slot.isoformat(),
-        "timezone": digest.timezone,
-        "late": late,
-        "summaries": sections,
-        "series": series(session, digest, slot=slot),
-    }
+    return DigestMessage(
+        name=digest.name,
+        channel=digest.channel,
+        slot=slot.isoformat(),
+        timezone=digest.timezone,
+        late=late,
+        summaries=sections,
+        series=series(session, digest, slot=slot),
+    )
 
 
 def series(session: Session, digest: Digest, *, slot: datetime) -> dict[str, Any]:

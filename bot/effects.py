@@ -21,18 +21,13 @@ from sqlmodel import Session
 
 from bot import metrics
 from bot.events import CaseEscalated, CaseOpened, DomainEvent, ReplyApproved, ReplyDiscarded
+from bot.outbox import kinds
 from bot.problems import refresh as problem_card
 from bot.sla import tracking
 from storage import cards, outbox
 from storage.models import Case, Event
 
-CARD = "card"
-CARD_MOVED = "card_moved"
-TIMELINE = "timeline"
-DM = "dm"
-DRAFT_DECIDED = "draft_decided"
-
-
+CARD = kinds.CardRefresh.kind
 CARD_PENDING = "casebot.card_pending"
 
 
@@ -55,12 +50,16 @@ def refresh_card(session: Session, case_id: int, at: datetime) -> None:
     """Queue a re-render of the case's card, unless one already waits: it will render
     whatever the state is when it is delivered, so one covers any number of changes."""
     if not _card_pending(session, case_id):
-        outbox.enqueue(session, kind=CARD, key=_key(CARD), case_id=case_id, now=at)
+        kinds.enqueue(session, kinds.CardRefresh(), key=_key(CARD), case_id=case_id, now=at)
         session.info.setdefault(CARD_PENDING, {})[case_id] = True
 
 
 def _key(kind: str) -> str:
     return f"{kind}:{uuid.uuid4()}"
+
+
+def _enqueue(session: Session, payload: kinds.Payload, event: DomainEvent) -> None:
+    kinds.enqueue(session, payload, key=_key(payload.kind), case_id=event.case_id, now=event.at)
 
 
 def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable[str] = ()) -> None:
@@ -92,42 +91,20 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
             if case is not None and case.problem_id is not None:
                 problem_card.refresh_for_case(session, case.problem_id, event.at)
         if isinstance(event, CaseEscalated) and event.from_ts:
-            outbox.enqueue(
-                session,
-                kind=CARD_MOVED,
-                key=_key(CARD_MOVED),
-                case_id=event.case_id,
-                now=event.at,
-                payload={"actor": event.actor, "data": data, "to_stint": stint},
-            )
+            moved_card = kinds.CardMoved(actor=event.actor, data=data, to_stint=stint)
+            _enqueue(session, moved_card, event)
         tracking.apply(session, event)
         if event.in_thread():
-            outbox.enqueue(
-                session,
-                kind=TIMELINE,
-                key=_key(TIMELINE),
-                case_id=event.case_id,
-                now=event.at,
-                payload={"event": event.kind, "actor": event.actor, "data": data, "stint": stint},
-            )
+            line = kinds.TimelineLine(event=event.kind, actor=event.actor, data=data, stint=stint)
+            _enqueue(session, line, event)
         if isinstance(event, ReplyApproved | ReplyDiscarded):
-            outbox.enqueue(
-                session,
-                kind=DRAFT_DECIDED,
-                key=_key(DRAFT_DECIDED),
-                case_id=event.case_id,
-                now=event.at,
-                payload={"reply_id": event.reply_id, "event": event.kind, "actor": event.actor},
+            decided = kinds.DraftDecided(
+                reply_id=event.reply_id, event=event.kind, actor=event.actor
             )
+            _enqueue(session, decided, event)
         for user in notify:
-            outbox.enqueue(
-                session,
-                kind=DM,
-                key=_key(DM),
-                case_id=event.case_id,
-                now=event.at,
-                payload={"user": user, "event": event.kind, "actor": event.actor, "data": data},
-            )
+            notice = kinds.Notice(user=user, event=event.kind, actor=event.actor, data=data)
+            _enqueue(session, notice, event)
 
 
 def audit(

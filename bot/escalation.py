@@ -13,9 +13,10 @@ from sqlmodel import Session
 
 from bot import effects
 from bot.cases import get_case
-from bot.events import CaseEscalated, DomainEvent, InvalidTransition
+from bot.events import AlreadyWith, CaseEscalated, DomainEvent, InvalidTransition
 from bot.ids import Surface
 from bot.oncall.roster import responders
+from bot.state import Action, require
 from config.schema import CasebotConfig
 
 
@@ -32,8 +33,7 @@ def escalate(
     reason: str = "",
 ) -> list[DomainEvent]:
     case = get_case(session, case_id)
-    if case.status == "resolved":
-        raise InvalidTransition(case_id, "it is resolved; reopen it first.")
+    require(case_id, case.status, Action.ESCALATE)
     if department is None and user is None:
         raise InvalidTransition(case_id, "escalate to a department or a person.")
     if department is not None and department not in config.departments:
@@ -41,7 +41,7 @@ def escalate(
         raise InvalidTransition(case_id, f"there is no department '{department}' ({known}).")
     target = department or case.department
     if target == case.department and (user is None or user == case.owner_id):
-        raise InvalidTransition(case_id, f"it is already with {config.departments[target].name}.")
+        raise AlreadyWith(case_id, target, config.departments[target].name)
 
     from_department = case.department
     moves = target != from_department

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.ids import Surface, format_case_id
+from bot.ids import Surface
 
 SYSTEM = "casebot"
 
@@ -192,6 +192,31 @@ class AcknowledgementFailed(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MessageBounced(DomainEvent):
+    """Mail came back saying one of our messages to the customer never arrived (a
+    bounce): the reply is marked undelivered, and the people on the case learn it."""
+
+    kind = "bounced"
+    what: str
+    """`reply` or `acknowledgement`."""
+    reply_id: int | None
+    reason: str
+    post_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutomatedMailReceived(DomainEvent):
+    """A machine answered one of our messages (an out-of-office, a delivery report): kept
+    with the case for the record; it is no customer turn and changes no clock."""
+
+    kind = "automated_mail"
+    changes_card = False
+    automated_kind: str
+    reason: str
+    post_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class SlaWarning(DomainEvent):
     """A reminder step fired for one clock: a warning at a fraction, or the breach.
 
@@ -222,61 +247,101 @@ class Snoozed(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TextRevealed(DomainEvent):
+    """Someone read the customer's text unmasked (Reveal): audited, told nobody else."""
+
+    kind = "revealed"
+    changes_card = False
+    in_timeline = False
+    post_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class TakenOver(DomainEvent):
     kind = "taken_over"
     owner: str
     previous_owner: str | None
 
 
-class DomainError(Exception):
-    """A refusal the user should read; handlers turn it into a short ephemeral answer."""
+def event_classes() -> dict[str, type[DomainEvent]]:
+    """Every event class by its stored `kind` (how audit rows and outbox rows name it)."""
+    found: dict[str, type[DomainEvent]] = {}
+    todo = list(DomainEvent.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found[cls.kind] = cls
+        todo += cls.__subclasses__()
+    return found
 
-    def user_message(self) -> str:
-        return str(self)
+
+def event_class(kind: str) -> type[DomainEvent]:
+    """The class of a stored kind; `KeyError` for a kind this code does not know."""
+    return event_classes()[kind]
+
+
+class DomainError(Exception):
+    """A refusal the user should read. It carries data (ids, people), never markup:
+    `bot.slack.refusals` words it for Slack."""
 
 
 @dataclass
 class Refused(DomainError):
-    """A request that names something that does not exist or does not fit."""
+    """A request that names something that does not exist or does not fit; `message`
+    is plain words, no markup."""
 
     message: str
-
-    def user_message(self) -> str:
-        return self.message
 
 
 @dataclass
 class CaseNotFound(DomainError):
     case_id: int
 
-    def user_message(self) -> str:
-        return f"There is no case {format_case_id(self.case_id)}."
-
 
 @dataclass
 class AlreadyClaimed(DomainError):
+    """Someone else won the claim."""
+
     case_id: int
     owner: str
 
-    def user_message(self) -> str:
-        return f"{format_case_id(self.case_id)} is already owned by <@{self.owner}>."
+
+@dataclass
+class NotTheOwner(DomainError):
+    """Only the owner gives a case back; `owner` holds it."""
+
+    case_id: int
+    owner: str
+
+
+@dataclass
+class AlreadyOwns(DomainError):
+    """The case was to be given to the person who already owns it."""
+
+    case_id: int
+    owner: str
+
+
+@dataclass
+class AlreadyWith(DomainError):
+    """The escalation names where the case already is: `department` is its key, and
+    `department_name` what people call it."""
+
+    case_id: int
+    department: str
+    department_name: str
 
 
 @dataclass
 class NotAllowed(DomainError):
     reason: str = field(default="You are not allowed to do that.")
 
-    def user_message(self) -> str:
-        return self.reason
-
 
 @dataclass
 class InvalidTransition(DomainError):
+    """A change that does not fit the case; `reason` is plain words, no markup."""
+
     case_id: int
     reason: str
-
-    def user_message(self) -> str:
-        return f"{format_case_id(self.case_id)}: {self.reason}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import acknowledge, answered, effects, priority, routing
+from bot import acknowledge, answered, automated, effects, priority, routing
 from bot.events import (
     SYSTEM,
     CaseOpened,
@@ -20,6 +21,7 @@ from bot.events import (
 from bot.ids import Surface
 from bot.posts import IncomingPost
 from bot.problems import intake as problems
+from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import queries
 from storage.db import Database
@@ -28,40 +30,53 @@ from storage.models import Case, Customer, CustomerIdentity, Post
 
 @dataclass(frozen=True)
 class Received:
-    case_id: int
+    case_id: int | None
+    """None: automated mail that concerns no case of ours (`bot.automated`)."""
     post_id: int
     duplicate: bool
 
 
-def _customer(session: Session, post: IncomingPost, now: datetime) -> Customer:
-    """One person across channels: a known handle, else a known e-mail, else someone new."""
-    identity = queries.find_identity(session, source=post.source, external_id=post.author.id)
-    if identity:
-        found = session.get(Customer, identity.customer_id)
-        if found:
-            return found
-    customer = (
-        queries.find_customer_by_email(session, email=post.author.email)
-        if post.author.email
-        else None
-    )
+def _customer(
+    session: Session, post: IncomingPost, now: datetime, config: CasebotConfig
+) -> Customer:
+    """One person across channels: a known handle, else a known e-mail, else someone new.
+
+    A `customers:` entry that names the post's address or handle links everyone it
+    names: the oldest customer known by any of them is the one, and this handle is moved
+    to them if it belonged to someone else. Its tier wins over the post's `author.tier`.
+    """
+    author = post.author
+    known = config.known_customer(author.email, author.handle)
+    identity = queries.find_identity(session, source=post.source, external_id=author.id)
+    customer = session.get(Customer, identity.customer_id) if identity else None
+    if known is not None:
+        linked = queries.customers_known_as(session, emails=known.emails, handles=known.handles)
+        customer = linked[0] if linked else customer
+    if customer is None and author.email:
+        customer = queries.find_customer_by_email(session, email=author.email)
     if customer is None:
         customer = Customer(
-            name=post.author.name or post.author.handle,
-            email=post.author.email,
+            name=(known.name if known else None) or author.name or author.handle,
+            email=author.email,
             created_at=now,
         )
         session.add(customer)
         session.flush()
-    session.add(
-        CustomerIdentity(
-            customer_id=customer.id or 0,
-            source=post.source,
-            external_id=post.author.id,
-            handle=post.author.handle,
-            followers=post.author.followers,
+    if identity is None:
+        session.add(
+            CustomerIdentity(
+                customer_id=customer.id or 0,
+                source=post.source,
+                external_id=author.id,
+                handle=author.handle,
+                followers=author.followers,
+            )
         )
-    )
+    elif identity.customer_id != customer.id:
+        identity.customer_id = customer.id or 0
+    tier = (known.tier if known else None) or author.tier
+    if tier and customer.tier != tier:
+        customer.tier = tier
     return customer
 
 
@@ -79,9 +94,9 @@ def receive(
     """
     existing = queries.find_post(session, source=post.source, external_id=post.external_id)
     if existing:
-        return Received(existing.case_id or 0, existing.id or 0, duplicate=True)
+        return Received(existing.case_id, existing.id or 0, duplicate=True)
 
-    customer = _customer(session, post, now)
+    customer = _customer(session, post, now, config)
     row = Post(
         source=post.source,
         external_id=post.external_id,
@@ -99,6 +114,9 @@ def receive(
     )
     session.add(row)
     session.flush()
+    if post.automated is not None:
+        concerned = automated.record(session, post, row.id or 0, now)
+        return Received(concerned, row.id or 0, duplicate=False)
 
     thread = {
         "source": post.source,
@@ -112,7 +130,7 @@ def receive(
         case := queries.open_case_for_thread(session, **thread, resolved_in_problem=True)
     ):
         # Resolved with its problem, written to again: this case reopens, alone.
-        case.status, case.resolved_at = "open", None
+        case.status, case.resolved_at = CaseStatus.OPEN.value, None
         case.answered = answered.on_reopen(case.answered)
         events.append(
             CaseReopened(case_id=case.id or 0, actor=SYSTEM, surface=Surface.INGEST, at=now)
@@ -120,8 +138,8 @@ def receive(
     opened = case is None
     if case is not None:
         case.updated_at = now
-        if case.status == "waiting":
-            case.status = "open"
+        if case.status == CaseStatus.WAITING:
+            case.status = CaseStatus.OPEN.value
             events.append(
                 CustomerReturned(case_id=case.id or 0, actor=SYSTEM, surface=Surface.INGEST, at=now)
             )
@@ -195,13 +213,39 @@ def _open_case(
     return case, decision.rule
 
 
-def store(db: Database, post: IncomingPost, *, now: datetime, config: CasebotConfig) -> Received:
+def store(
+    db: Database,
+    post: IncomingPost,
+    *,
+    now: datetime,
+    config: CasebotConfig,
+    also: Callable[[Session], None] | None = None,
+) -> Received:
     """`receive` in its own unit of work, retried once when a concurrent copy of the same
-    post won the race to the unique constraint (the retry answers `duplicate`)."""
+    post won the race to the unique constraint (the retry answers `duplicate`). `also`
+    runs in the same transaction (a poller moving its cursor past the post)."""
     for attempt in (1, 2):
         try:
             with db.session() as session:
-                return receive(session, post, now=now, config=config)
+                received = receive(session, post, now=now, config=config)
+                if also is not None:
+                    also(session)
+                return received
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def store_all(
+    db: Database, posts: list[IncomingPost], *, now: datetime, config: CasebotConfig
+) -> list[Received]:
+    """Several posts of one body in one unit of work: all stored, or none (retried once
+    on a concurrent duplicate, as `store`)."""
+    for attempt in (1, 2):
+        try:
+            with db.session() as session:
+                return [receive(session, post, now=now, config=config) for post in posts]
         except IntegrityError:
             if attempt == 2:
                 raise

@@ -36,11 +36,13 @@ QUIET_LIBRARIES = {
     "slack_bolt": logging.INFO,
     "urllib3": logging.INFO,
     "httpcore": logging.INFO,
+    "httpx": logging.WARNING,
     "sqlalchemy": logging.WARNING,
     "apscheduler": logging.WARNING,
 }
 """The least severe level each library may log at: slack_sdk and Bolt write request and
-response bodies (message text) at DEBUG, SQLAlchemy result rows at DEBUG and SQL at INFO."""
+response bodies (message text) at DEBUG, httpx every URL it asks at INFO (a private
+feed's URL is a secret), SQLAlchemy result rows at DEBUG and SQL at INFO."""
 
 EXPECTED = (
     ("apscheduler", "maximum number of running instances reached"),

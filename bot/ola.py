@@ -41,8 +41,6 @@ def record(session: Session, event: DomainEvent) -> None:
                 holds.begin(
                     session, case_id=case_id, department=case.department, arrived="reopened", at=at
                 )
-        case _:
-            return
 
 
 def _window(config: CasebotConfig, hold: Hold, case: Case) -> sla.Window:

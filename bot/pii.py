@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
+
+from bot.sla import policy_for
+from config.schema import CasebotConfig
 
 DEFAULT_REGION = "US"
 _MAX_ROUNDS = 16
@@ -126,3 +130,33 @@ def mask_email(address: str) -> str:
     if not at or not local or not domain:
         return "•••"
     return f"{local[0]}•••@{domain}"
+
+
+class CaseLike(Protocol):
+    priority: str
+    department: str
+    source: str
+
+
+def region_for(config: CasebotConfig, case: CaseLike) -> str:
+    """How the case's numbers are read: `pii.region`, else the country whose holidays
+    the case's calendar keeps (its department's, through the SLA policy), else `US`."""
+    try:
+        calendar = policy_for(config.sla, case.priority, case.department, case.source).calendar
+    except KeyError:
+        return config.pii.region_for()
+    return config.pii.region_for(calendar.holidays.country)
+
+
+def for_case(text: str, config: CasebotConfig, case: CaseLike) -> str:
+    """`text` as Slack may show it on `case`: masked per `pii.mask`, in the case's region."""
+    return mask(text, config.pii.mask, region_for(config, case))
+
+
+def customer_label(value: str, config: CasebotConfig, case: CaseLike) -> str:
+    """A customer's name or handle on a card: an address as `d•••@example.com` (the
+    header is read by everyone in the channel), anything else masked as text is."""
+    value = value.strip()
+    if "email" in config.pii.mask and _EMAIL.fullmatch(value):
+        return mask_email(value)
+    return for_case(value, config, case)

@@ -17,6 +17,9 @@ class Author:
     name: str = ""
     followers: int | None = None
     email: str | None = None
+    tier: str | None = None
+    """What the sender says the customer's tier is (`author.tier`); the config's
+    `customers:` has the last word."""
 
 
 class AutomatedKind(StrEnum):

@@ -28,22 +28,28 @@ from bot.events import (
     ReplyRequested,
     ReplySent,
 )
-from bot.ids import Surface
+from bot.ids import Surface, format_case_id
+from bot.outbox import kinds
+from bot.outbox.kinds import CustomerReply
+from bot.state import Action, require
 from config.schema import CasebotConfig
-from storage import outbox, queries
+from storage import queries
 from storage.models import MAX_ID, Customer, Post, Reply
 
 MAX_REPLY_CHARS = 3000
-REPLY = "reply"
 
 
-@dataclass(frozen=True)
-class ReplyFacts:
-    """What a reply connector needs to answer the customer where they wrote."""
+@dataclass(frozen=True, kw_only=True)
+class OutgoingReply:
+    """An agent's answer on its way to the customer, through the source's connector.
 
-    reply_id: int
+    `key` is the outbox row's idempotency key: the same reply retried carries the same
+    key, which connectors hand to remotes that deduplicate (Idempotency-Key headers,
+    a deterministic e-mail Message-ID).
+    """
+
     key: str
-    case_id: int
+    case_ref: str
     source: str
     text: str
     in_reply_to: str | None
@@ -51,18 +57,22 @@ class ReplyFacts:
     customer_handle: str
     customer_email: str | None
     subject: str | None
-    private: bool
+    private: bool = False
+    """The customer wrote privately (e.g. a Mastodon direct message): do not answer in public."""
+    automatic: bool = False
+    """Sent by Casebot itself (the acknowledgement), not typed by a person: marked as such
+    where the channel has a way (RFC 3834 `Auto-Submitted: auto-replied` in e-mail), so
+    the customer's mail system sends no auto-reply back."""
 
 
 def _queue(session: Session, reply: Reply, now: datetime, key: str | None = None) -> None:
     reply.status = "queued"
-    outbox.enqueue(
+    kinds.enqueue(
         session,
-        kind=REPLY,
+        CustomerReply(reply_id=reply.id or 0),
         key=key or f"reply:{reply.id}:{uuid.uuid4()}",
         case_id=reply.case_id,
         now=now,
-        payload={"reply_id": reply.id},
     )
 
 
@@ -80,8 +90,7 @@ def request(
     """Queue an answer to the customer, or park it for approval when the source says so.
     `key`: the outbox key, when the caller has one that names this reply once."""
     case = get_case(session, case_id)
-    if case.status == "resolved":
-        raise InvalidTransition(case_id, "it is resolved; reopen it to reply.")
+    require(case_id, case.status, Action.REPLY)
     source = config.sources.get(case.source)
     if source is None or source.reply is None:
         raise InvalidTransition(
@@ -165,7 +174,8 @@ def _answered(session: Session, case_id: int, now: datetime) -> None:
     case.updated_at = now
 
 
-def facts(session: Session, reply_id: int, key: str) -> ReplyFacts:
+def facts(session: Session, reply_id: int, key: str) -> OutgoingReply:
+    """The reply as its connector sends it; `key` is the outbox row's."""
     reply = session.get(Reply, reply_id)
     if reply is None:
         raise Refused(f"Reply {reply_id} does not exist.")
@@ -173,10 +183,9 @@ def facts(session: Session, reply_id: int, key: str) -> ReplyFacts:
     customer = session.get(Customer, case.customer_id)
     latest_id = queries.latest_post_id(session, case_id=reply.case_id)
     latest = session.get(Post, latest_id) if latest_id else None
-    return ReplyFacts(
-        reply_id=reply_id,
+    return OutgoingReply(
         key=key,
-        case_id=reply.case_id,
+        case_ref=format_case_id(reply.case_id),
         source=case.source,
         text=reply.text,
         in_reply_to=latest.external_id if latest else None,

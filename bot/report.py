@@ -22,13 +22,10 @@ from tqdm import tqdm
 from bot import periods
 from bot.deps import Deps
 from bot.events import Refused
-from bot.ids import format_case_id
 from bot.periods import Period
-from bot.problems.ids import format_problem_id
 from bot.summary import Summary, check_department, compute
 from config.errors import ConfigError
 from storage import export
-from storage.export import CaseRow
 from storage.summary import Scope
 
 FORMATS = ("csv", "json", "table")
@@ -56,22 +53,7 @@ COLUMNS = (
     "top_root_causes",
     "problems",
 )
-CASE_COLUMNS = (
-    "id",
-    "sources",
-    "departments",
-    "owner",
-    "priority",
-    "answered",
-    "opened",
-    "first_response",
-    "first_response_s",
-    "resolved",
-    "resolution_s",
-    "breaches",
-    "root_cause",
-    "problem",
-)
+CASE_COLUMNS = export.CASE_COLUMNS
 
 Row = dict[str, Any]
 
@@ -122,27 +104,6 @@ def summary_row(summary: Summary) -> Row:
     }
 
 
-def case_row(row: CaseRow) -> tuple[Any, ...]:
-    """The values of `CASE_COLUMNS`, in order."""
-    fr_us, res_us = row.first_response_us, row.resolution_us
-    return (
-        format_case_id(row.case_id),
-        " ".join(row.sources) or None,
-        " ".join(row.departments) or None,
-        row.owner,
-        row.priority,
-        row.answered,
-        row.opened.isoformat(),
-        row.first_response.isoformat() if row.first_response else None,
-        None if fr_us is None else fr_us / 1_000_000,
-        row.resolved.isoformat() if row.resolved else None,
-        None if res_us is None else res_us / 1_000_000,
-        " ".join(row.breaches) or None,
-        row.root_cause,
-        format_problem_id(row.problem_id) if row.problem_id else None,
-    )
-
-
 def period_of(since: str, now: datetime) -> Period:
     try:
         return periods.parse(since, now, durations=True)
@@ -180,8 +141,7 @@ def case_rows(
         total = export.count(session, scope) if progress else None
         rows = export.case_rows(session, scope)
         bar = tqdm(rows, total=total, unit=" cases", file=sys.stderr, disable=not progress)
-        for row in bar:
-            yield case_row(row)
+        yield from bar
 
 
 def write(
@@ -194,11 +154,11 @@ def write(
         return _json(values, columns, out)
     if fmt == "table":
         return _table(values, columns, out)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    writerow = csv.writer(out, lineterminator="\n").writerow
+    writerow(columns)
     n = 0
     for row in values:
-        writer.writerow(row)
+        writerow(row)
         n += 1
     return n
 

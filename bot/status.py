@@ -28,6 +28,7 @@ from bot.cases import get_case
 from bot.ids import format_case_id
 from bot.sla import policy_for, tracking
 from bot.sla.promise import dated
+from bot.state import CaseStatus
 from config.schema import CasebotConfig, PiiKind
 from storage import status as store
 
@@ -107,9 +108,9 @@ def case_for_token(session: Session, token: str) -> int | None:
 
 
 def _stage(status: str, owner_id: str | None, replied: bool) -> Stage:
-    if status == "resolved":
+    if status == CaseStatus.RESOLVED:
         return Stage.RESOLVED
-    if status == "waiting":
+    if status == CaseStatus.WAITING:
         return Stage.WAITING
     return Stage.HANDLING if owner_id or replied else Stage.RECEIVED
 
@@ -119,7 +120,7 @@ def page(session: Session, case_id: int, config: CasebotConfig, now: datetime) -
     (the zone its promise is made in)."""
     case = get_case(session, case_id)
     zone = policy_for(config.sla, case.priority, case.department, case.source).calendar.zone
-    region = config.pii.region_for()
+    region = pii.region_for(config, case)
     replies = tuple(
         PublicReply(
             at=reply.sent_at,

@@ -20,9 +20,9 @@ from bot.events import Refused
 from bot.periods import Period
 from bot.problems.ids import format_problem_id
 from config.schema import CasebotConfig
-from storage import holds
 from storage import problems as problem_store
 from storage import summary as store
+from storage.rollup import read as rollup
 from storage.summary import Compliance, Quantiles, Scope
 
 TOP_CAUSES = 5
@@ -148,11 +148,12 @@ def compute(
     check_department(config, department)
     scope = Scope(period.since, period.until, department)
     before = period.previous
-    volume, first_response = store.opened(session, scope, now)
-    fr_median, fr_p90 = _times(store.first_response_times(session, scope))
-    res_median, res_p90 = _times(store.resolution_times(session, scope))
-    causes = store.root_causes(session, scope, limit=TOP_CAUSES)
-    earlier = store.root_cause_counts(
+    volume, first_response, resolution = rollup.created(session, scope, now)
+    fr_median, fr_p90 = _times(rollup.first_response_times(session, scope))
+    resolved = rollup.resolution_times(session, scope)
+    res_median, res_p90 = _times(resolved)
+    causes = rollup.root_causes(session, scope, limit=TOP_CAUSES)
+    earlier = rollup.root_cause_counts(
         session, Scope(before.since, before.until, department), [tag for tag, _ in causes]
     )
     by_department = store.backlog(session, by="department", department=department, limit=None)
@@ -163,10 +164,10 @@ def compute(
         until=period.until,
         new=volume.new,
         open=store.open_count(session, department),
-        resolved=store.resolved_count(session, scope),
+        resolved=resolved.count,
         breached=store.breached_cases(session, scope),
         first_response_met=_share(first_response),
-        resolution_met=_share(store.resolution_compliance(session, scope, now)),
+        resolution_met=_share(resolution),
         first_response_median=fr_median,
         first_response_p90=fr_p90,
         resolution_median=res_median,
@@ -220,7 +221,7 @@ def ola_lines(
             met=d.met / d.decided if d.decided else None,
             judged=d.decided,
         )
-        for d in holds.by_department(
+        for d in rollup.holds_by_department(
             session, since=period.since, until=period.until, department=department, now=now
         )
     ]

@@ -11,48 +11,73 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import uuid
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot import digests
-from bot.acknowledge import ACK
 from bot.deps import Deps
-from bot.digests import DIGEST
 from bot.oncall.handoffs import announce_handoffs
-from bot.problems.refresh import PROBLEM_CARD
-from bot.replies import REPLY
+from bot.outbox import kinds
+from bot.outbox.runner import Delivery, deliver_due
+from bot.polling import Poller
 from bot.sla.sweep import BATCH, SweepResult, sweep
+from bot.slack import delivery as slack_delivery
 from bot.slack import digest
-from bot.slack.client import make_client
-from bot.slack.outbox import Delivery, deliver_due
+from bot.slack.client import make_outbox_client
+from bot.slack.pacing import Pacer
+from bot.slack.posting import SlackOut
 from bot.slack.problem_delivery import deliver_problem_card
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
+from handlers.channels.polling import build_fetchers
 from handlers.channels.replies import build_connectors
 from storage.db import is_unavailable
+from storage.rollup import refresh as rollup
 
 log = logging.getLogger("casebot.worker")
 
 OUTBOX_SECONDS = 1.0
+POLL_TICK_SECONDS = 2.0
+"""How often each poller asks the database whether its source is due (and free)."""
+POLLERS = "pollers"
+"""The executor the pollers run in, a thread each: one source's slow or hung request
+never holds up another's poll, nor the sweep or the outbox."""
+ROLLUP_SECONDS = 15.0
+"""How often changed cases are folded into the summary's rollup: the summary is exact
+either way, and its cost grows with what is not folded in yet."""
 
 
 def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
-    """The outbox deliverer; customer-reply connectors are built here, so a missing
+    """The outbox runner with its plugins: the Slack deliverers, sharing one client and
+    one pacer, and the customer-reply ones; connectors are built here, so a missing
     connector secret stops the worker at start with one line naming the variable."""
-    client = make_client(deps.settings.slack_bot_token, deps.settings.slack_api_url)
+    settings = deps.settings
+    client = make_outbox_client(
+        settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_seconds
+    )
+    # Paced by the time source, like everything else the worker decides on.
+    pacer = Pacer(settings.slack_channel_rate, clock=lambda: deps.time.now().timestamp())
+    out = SlackOut(client=client, pacer=pacer)
     connectors = build_connectors(deps.config.sources, os.environ if env is None else env)
     return Delivery(
         db=deps.db,
-        client=client,
         config=deps.config,
         time=deps.time,
-        extra={
-            REPLY: reply_deliverer(connectors),
-            ACK: acknowledgement_deliverer(connectors, deps.settings.public_url),
-            DIGEST: digest.deliver,
-            PROBLEM_CARD: deliver_problem_card,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        deliverers={
+            **slack_delivery.deliverers(
+                out,
+                (kinds.DigestMessage, digest.deliver),
+                (kinds.ProblemCard, deliver_problem_card),
+            ),
+            kinds.CustomerReply.kind: reply_deliverer(connectors),
+            kinds.Acknowledgement.kind: acknowledgement_deliverer(connectors, settings.public_url),
         },
     )
 
@@ -60,6 +85,18 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
 def sweep_once(deps: Deps) -> SweepResult:
     with deps.db.session() as session:
         return sweep(session, now=deps.time.now(), config=deps.config)
+
+
+def fold_summary(deps: Deps) -> int:
+    """Fold every case changed since the last run into the summary's rollup, a batch per
+    transaction; returns how many."""
+    total = 0
+    while True:
+        with deps.db.session() as session:
+            done = rollup.refresh(session)
+        total += done
+        if done < rollup.BATCH:
+            return total
 
 
 def guarded(job: str, run: Callable[[], None]) -> Callable[[], None]:
@@ -81,8 +118,42 @@ def guarded(job: str, run: Callable[[], None]) -> Callable[[], None]:
     return run_job
 
 
+def pollers(deps: Deps, env: Mapping[str, str] | None = None) -> list[Poller]:
+    """One `Poller` per source with `poll:`; a missing token stops the worker at start."""
+    fetchers = build_fetchers(deps.config.sources, os.environ if env is None else env)
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return [
+        Poller(
+            db=deps.db,
+            config=deps.config,
+            time=deps.time,
+            source=name,
+            poll=poll,
+            fetcher=fetchers[name],
+            owner=owner,
+        )
+        for name, cfg in deps.config.sources.items()
+        if (poll := cfg.poll) is not None
+    ]
+
+
+def add_pollers(scheduler: BaseScheduler, polled: list[Poller]) -> None:
+    if not polled:
+        return
+    scheduler.add_executor(ThreadPoolExecutor(max_workers=len(polled)), POLLERS)
+    for poller in polled:
+        scheduler.add_job(
+            guarded(f"poll:{poller.source}", poller.tick),
+            "interval",
+            id=f"poll:{poller.source}",
+            seconds=POLL_TICK_SECONDS,
+            executor=POLLERS,
+        )
+
+
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     d = delivery(deps)
+    add_pollers(scheduler, pollers(deps))
 
     def drain_outbox() -> None:
         while deliver_due(d) > 0:
@@ -99,6 +170,9 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
             with deps.db.session() as session:
                 digests.run(session, one, config=deps.config, now=deps.time.now())
 
+    def fold() -> None:
+        fold_summary(deps)
+
     def handoffs() -> None:
         with deps.db.session() as session:
             announce_handoffs(session, config=deps.config, now=deps.time.now())
@@ -108,6 +182,12 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         "interval",
         id="sla_sweep",
         seconds=deps.settings.sla_sweep_seconds,
+    )
+    scheduler.add_job(
+        guarded("summary_rollup", fold),
+        "interval",
+        id="summary_rollup",
+        seconds=ROLLUP_SECONDS,
     )
     scheduler.add_job(
         guarded("oncall_handoffs", handoffs), "interval", id="oncall_handoffs", seconds=60

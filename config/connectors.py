@@ -8,6 +8,7 @@ its name.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from string import Formatter
 from typing import Annotated, Any, Literal, Self
 
@@ -19,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from config.common import Strict
+from config.common import Duration, Strict
 
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 Timeout = Annotated[float, Field(gt=0, le=120)]
@@ -136,9 +137,54 @@ class Acknowledge(Strict):
     is unset, so no sentence points at a missing link."""
 
 
+MIN_POLL_EVERY = timedelta(seconds=10)
+
+
+def _not_too_often(value: timedelta) -> timedelta:
+    """Somebody else's server answers every poll: more often than this is abuse."""
+    if value < MIN_POLL_EVERY:
+        raise ValueError(f"polling more often than every {MIN_POLL_EVERY.seconds}s is too often")
+    return value
+
+
+PollEvery = Annotated[Duration, AfterValidator(_not_too_often)]
+
+
+class FeedPoll(Strict):
+    """An RSS 0.9x/1.0/2.0 or Atom feed read every `every` (reviews, forums)."""
+
+    kind: Literal["feed"]
+    url: WebUrl
+    every: PollEvery = timedelta(minutes=5)
+    timeout_seconds: Timeout = 10.0
+
+    @property
+    def target(self) -> str:
+        return self.url
+
+
+class MastodonPoll(Strict):
+    """The mentions of the account whose token `token_env` holds."""
+
+    kind: Literal["mastodon"]
+    base_url: WebUrl
+    token_env: EnvName = "MASTODON_TOKEN"
+    every: PollEvery = timedelta(minutes=1)
+    timeout_seconds: Timeout = 10.0
+
+    @property
+    def target(self) -> str:
+        return self.base_url
+
+
+PollConfig = Annotated[FeedPoll | MastodonPoll, Field(discriminator="kind")]
+
+
 class SourceConfig(Strict):
     """One entry under `sources:`; a source without `reply` can only be answered elsewhere."""
 
+    poll: PollConfig | None = None
+    """Read by the worker (`bot.polling`) instead of, or as well as, pushed to /ingest."""
     reply: ConnectorConfig | None = None
     require_approval: bool = False
     acknowledge: Acknowledge | None = None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 import phonenumbers
 from pydantic import (
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -125,6 +126,29 @@ class Pii(Strict):
         return self.region or phone_region(country) or "US"
 
 
+class KnownCustomer(Strict):
+    """One person the company knows: their tier, and every address and handle that is
+    them, so a post from any of them is the same customer (`bot.intake`)."""
+
+    tier: Key | None = None
+    name: str | None = None
+    emails: list[Annotated[str, StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+$")]] = Field(
+        default_factory=list
+    )
+    handles: list[Annotated[str, StringConstraints(min_length=2, max_length=256)]] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> Self:
+        if not self.emails and not self.handles:
+            raise ValueError("give the customer's emails or handles (or both)")
+        return self
+
+    def names(self) -> list[str]:
+        return [e.lower() for e in self.emails] + [h.lower() for h in self.handles]
+
+
 class Permissions(Strict):
     admins: list[UserId] = Field(default_factory=list)
     summary: Audience = Audience.EVERYONE
@@ -145,6 +169,7 @@ class CasebotConfig(Strict):
     sla: SlaConfig = Field(default_factory=default_sla)
     digests: list[Digest] = Field(default_factory=list)
     problems: ProblemsConfig = Field(default_factory=ProblemsConfig)
+    customers: list[KnownCustomer] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Self:
@@ -161,6 +186,15 @@ class CasebotConfig(Strict):
                     " is not under departments"
                 )
         self.sla.check_departments(self.departments)
+        seen: dict[str, int] = {}
+        for i, known in enumerate(self.customers):
+            for key in known.names():
+                if key in seen and seen[key] != i:
+                    raise ValueError(
+                        f"customers[{i}]: '{key}' is also under customers[{seen[key]}]"
+                        " (one address or handle is one person)"
+                    )
+                seen[key] = i
         names: set[str] = set()
         for i, digest in enumerate(self.digests):
             unknown = [d for d in digest.departments if d not in self.departments]
@@ -173,6 +207,11 @@ class CasebotConfig(Strict):
                 raise ValueError(f"digests[{i}].name: '{digest.name}' is used twice")
             names.add(digest.name)
         return self
+
+    def known_customer(self, *keys: str | None) -> KnownCustomer | None:
+        """The `customers:` entry one of `keys` (an address, a handle) names, if any."""
+        wanted = {k.strip().lower() for k in keys if k and k.strip()}
+        return next((c for c in self.customers if wanted.intersection(c.names())), None)
 
     def managers_of(self, department: str) -> list[str]:
         return list(self.departments[department].managers)

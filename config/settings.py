@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     sla_sweep_seconds: float = Field(default=15, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """`casebot worker` serves its own `/metrics` there (web processes serve theirs on `PORT`)."""
+    outbox_lease_seconds: float = Field(default=20, ge=1)
+    """How long a worker holds an outbox row it is delivering (renewed while it works);
+    a dead worker's rows are taken over after it. Keep it well above the Slack timeout."""
+    slack_timeout_seconds: float = Field(default=10, gt=0)
+    slack_channel_rate: float = Field(default=1, ge=0)
+    """Messages per second per channel the worker posts at most (Slack's limit is about 1,
+    with short bursts); 0 turns pacing off (tests)."""
     public_url: str | None = None
     """Where customers reach this install (`https://care.example.com`): the base of status
     page links. Unset, acknowledgements go out without one."""

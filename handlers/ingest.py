@@ -1,7 +1,8 @@
 """`POST /ingest/{source}`: verify the HMAC, parse with the source's channel module, store.
 
 Answers 202 only after the post and its case are committed, so an integration that
-got a 202 can forget the post.
+got a 202 can forget the post. Posts that arrive together are committed together
+(`bot.groupcommit`), each answered once the commit that holds it is done.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from bot import intake, metrics
 from bot.deps import Deps
+from bot.groupcommit import GroupCommit
 from bot.ids import format_case_id
 from handlers.channels import registry
 from handlers.channels.base import ParseError, sign
@@ -64,6 +66,7 @@ send those, so the name they give is not a label (it would grow without bound)."
 
 def register(web: Flask, deps: Deps) -> None:
     secret = deps.settings.ingest_secret or ""
+    posts = GroupCommit(deps.db, deps.config)
 
     @web.post("/ingest/<source>")
     def ingest(source: str) -> ResponseReturnValue:
@@ -101,14 +104,31 @@ def register(web: Flask, deps: Deps) -> None:
         except ParseError as exc:
             return _error(400, str(exc), exc.field)
 
-        received = intake.store(deps.db, post, now=deps.time.now(), config=deps.config)
-        log.info(
-            "ingest.accepted",
-            extra={"source": source, "case": received.case_id, "duplicate": received.duplicate},
-        )
-        answer = jsonify(
-            case=format_case_id(received.case_id),
-            post=received.post_id,
-            duplicate=received.duplicate,
-        )
-        return answer, 202
+        now = deps.time.now()
+        if isinstance(post, list):
+            stored = intake.store_all(deps.db, post, now=now, config=deps.config)
+        else:
+            stored = [posts.store(post, now=now)]
+        for received in stored:
+            log.info(
+                "ingest.accepted",
+                extra={
+                    "source": source,
+                    "case": received.case_id,
+                    "duplicate": received.duplicate,
+                },
+            )
+        answers = [_answer(received) for received in stored]
+        body = {**answers[0], "duplicate": all(a["duplicate"] for a in answers)}
+        if isinstance(post, list):
+            body["posts"] = answers
+        return jsonify(body), 202
+
+
+def _answer(received: intake.Received) -> dict[str, object]:
+    """`case` is null for automated mail that concerns none of our cases."""
+    return {
+        "case": format_case_id(received.case_id) if received.case_id is not None else None,
+        "post": received.post_id,
+        "duplicate": received.duplicate,
+    }

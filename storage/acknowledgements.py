@@ -37,3 +37,30 @@ def sent_by_us(session: Session, *, source: str, external_id: str) -> bool:
         .where(Case.source == source, Acknowledgement.external_id == external_id)
     ).first()
     return ack is not None
+
+
+def replies_with_ids(session: Session, *, source: str, external_ids: list[str]) -> list[Reply]:
+    """Our replies on `source` that the remote calls by one of `external_ids`."""
+    if not external_ids:
+        return []
+    return list(
+        session.exec(
+            select(Reply)
+            .join(Case, col(Case.id) == col(Reply.case_id))
+            .where(Case.source == source, col(Reply.external_id).in_(external_ids))
+        )
+    )
+
+
+def acks_with_ids(
+    session: Session, *, source: str, external_ids: list[str]
+) -> list[Acknowledgement]:
+    if not external_ids:
+        return []
+    return list(
+        session.exec(
+            select(Acknowledgement)
+            .join(Case, col(Case.id) == col(Acknowledgement.case_id))
+            .where(Case.source == source, col(Acknowledgement.external_id).in_(external_ids))
+        )
+    )

@@ -17,9 +17,10 @@ from sqlalchemy import ColumnElement, case, exists, func
 from sqlmodel import Session, col, select
 
 from storage.models import Case, Customer, Event, Post, Reminder, SlaClock
+from storage.types import CaseStatus
 
-RESOLVED = "resolved"
-WAITING = "waiting"
+RESOLVED = CaseStatus.RESOLVED.value
+WAITING = CaseStatus.WAITING.value
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 SCOPES = ("mine", "open", "unclaimed", "breaching")
 

@@ -10,10 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
+from storage.types import CASE_STATUS_CHECK, CaseStatus, UTCDateTime
 
 MAX_ID = 2**31 - 1
 """Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id names no row, and asking
@@ -34,9 +43,16 @@ def _utc(**kw: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), **kw))
 
 
-OPEN_CASES = "status != 'resolved'"
+OPEN_CASES = f"status != '{CaseStatus.RESOLVED.value}'"
 """The predicate of the partial index of open cases; a query uses that index only when
 it says exactly this (a literal, not a bound parameter)."""
+
+NO_FIRST_RESPONSE = "first_response_at IS NULL"
+"""The cases whose first response may still come late: the summary counts those past
+their deadline at the time of asking (`storage.rollup.read`)."""
+
+RUNNING = "stopped_at IS NULL"
+"""The clocks still running: judged against their deadline at the time of asking."""
 
 
 class Customer(SQLModel, table=True):
@@ -68,6 +84,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cases_department_status", "department", "status"),
         Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_id_created_at", "id", "created_at", "department"),
         Index("ix_cases_resolved_at", "resolved_at"),
         Index(
             "ix_cases_open",
@@ -76,11 +93,22 @@ class Case(SQLModel, table=True):
             sqlite_where=text(OPEN_CASES),
             postgresql_where=text(OPEN_CASES),
         ),
+        CheckConstraint(CASE_STATUS_CHECK, name="ck_cases_status"),
+        Index(
+            "ix_cases_no_first_response",
+            "created_at",
+            "answered",
+            "department",
+            "id",
+            sqlite_where=text(NO_FIRST_RESPONSE),
+            postgresql_where=text(NO_FIRST_RESPONSE),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     department: str = Field(index=True)
-    status: str = "open"
+    status: str = CaseStatus.OPEN.value
+    """A `CaseStatus` value."""
     owner_id: str | None = Field(default=None, index=True)
     priority: str = "normal"
     priority_reason: str = ""
@@ -220,7 +248,10 @@ class Outbox(SQLModel, table=True):
     """A message Casebot owes someone, delivered by the worker with retries.
 
     `key` makes enqueueing idempotent; `lease_until` lets several workers share the
-    queue without sending one row twice.
+    queue, and `lease_token` (bumped at every claim) fences them: only the holder of the
+    current lease may renew it or record the row's outcome. `post_started_at` is when
+    an attempt last began a call that may have posted (NULL: none did), so a later
+    attempt looks for that message before posting again (`bot.slack.posting`).
     """
 
     __tablename__ = "outbox"
@@ -239,6 +270,8 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
     next_attempt_at: datetime = _utc(nullable=False)
     lease_until: datetime | None = _utc(nullable=True)
+    lease_token: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    post_started_at: datetime | None = _utc(nullable=True)
     sent_at: datetime | None = _utc(nullable=True)
     result: dict[str, Any] = Field(
         default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)
@@ -255,7 +288,17 @@ class SlaClock(SQLModel, table=True):
     """
 
     __tablename__ = "sla_clocks"
-    __table_args__ = (UniqueConstraint("case_id", "name", "run", name="uq_clock_case_name_run"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "name", "run", name="uq_clock_case_name_run"),
+        Index(
+            "ix_sla_clocks_running",
+            "name",
+            "due_at",
+            "case_id",
+            sqlite_where=text(RUNNING),
+            postgresql_where=text(RUNNING),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
@@ -285,7 +328,7 @@ class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("clock_id", "threshold", name="uq_reminder_clock_threshold"),
-        Index("ix_reminders_threshold_at", "threshold", "at"),
+        Index("ix_reminders_threshold_at", "threshold", "at", "case_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -427,3 +470,36 @@ class ProblemReply(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     digest: str
     created_at: datetime = _utc(nullable=False)
+
+
+class PollerState(SQLModel, table=True):
+    """Where one source's poller stands, shared by every worker (`bot.polling`).
+
+    `cursor` is the newest item stored (a Mastodon notification id), advanced in the
+    same transaction as the post it names, so a restart neither reads it again nor
+    skips what follows; `etag` and `last_modified` are the feed's validators, saved only
+    once every entry of that response is stored. `lease_owner`/`lease_until`: the
+    worker polling it now (one at a time). `target` is the URL the state belongs to: a
+    source pointed somewhere else starts afresh.
+    """
+
+    __tablename__ = "pollers"
+
+    source: str = Field(primary_key=True)
+    kind: str
+    target: str = ""
+    cursor: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    next_poll_at: datetime = _utc(nullable=False)
+    lease_owner: str | None = None
+    lease_until: datetime | None = _utc(nullable=True)
+    last_success_at: datetime | None = _utc(nullable=True)
+    last_error_at: datetime | None = _utc(nullable=True)
+    last_error: str | None = None
+    last_items: int = 0
+    """Posts stored by the last successful poll."""
+
+
+from storage.rollup import models as _rollup_models  # noqa: E402,F401  (registers them)

@@ -1,8 +1,11 @@
 """The outbox table as a work queue shared by any number of workers.
 
 A row is leased (not deleted) while being delivered; a worker that dies mid-send
-leaves a lease that expires, and the next worker retries the row. Rows of one case
-go out in order: a row waits while an older row of the same case is still pending.
+leaves a lease that expires, and the next worker retries the row. Every claim bumps the
+row's `lease_token`; renewing the lease and recording the outcome are conditional on
+it, so a worker that lost its lease (paused, partitioned, slower than the lease) can
+neither extend it nor overwrite what the new holder does. Rows of one case go out in
+order: a row waits while an older row of the same case is still pending.
 """
 
 from __future__ import annotations
@@ -17,17 +20,26 @@ from sqlmodel import Session, col, select
 
 from storage.models import Outbox
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=20)
+"""Longer than the worst single call a deliverer makes (the worker's Slack client: a
+10 s timeout and at most two in-call 429 waits of ≤ 2 s), and renewed while it works;
+a dead worker's rows wait this long before another takes them over."""
 
 
 @dataclass(frozen=True)
 class Claimed:
+    """One leased row as its deliverer sees it; `token` is this lease's fencing token,
+    `post_started_at` when an earlier attempt began a call that may have posted."""
+
     id: int
     key: str
     kind: str
     case_id: int | None
     payload: dict[str, Any]
     attempt: int
+    token: int = 0
+    created_at: datetime | None = None
+    post_started_at: datetime | None = None
 
 
 def enqueue(
@@ -80,7 +92,12 @@ def cases_with_pending(session: Session, *, kind: str, case_ids: list[int]) -> s
 
 
 def claim_due(
-    session: Session, *, now: datetime, limit: int, unordered: tuple[str, ...] = ()
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    unordered: tuple[str, ...] = (),
+    lease: timedelta = LEASE,
 ) -> list[Claimed]:
     """Lease up to `limit` due rows. On PostgreSQL concurrent workers skip each other's
     locked rows; on SQLite the transaction already holds the single write lock.
@@ -115,12 +132,50 @@ def claim_due(
     rows = list(session.exec(stmt))
     claimed = []
     for row in rows:
-        row.lease_until = now + LEASE
+        row.lease_until = now + lease
         row.attempts += 1
+        row.lease_token += 1
         claimed.append(
-            Claimed(row.id or 0, row.key, row.kind, row.case_id, dict(row.payload), row.attempts)
+            Claimed(
+                row.id or 0,
+                row.key,
+                row.kind,
+                row.case_id,
+                dict(row.payload),
+                row.attempts,
+                row.lease_token,
+                row.created_at,
+                row.post_started_at,
+            )
         )
     return claimed
+
+
+def _held(row_id: int, token: int) -> Any:
+    """The row, while the lease `token` is still the current one."""
+    return update(Outbox).where(
+        col(Outbox.id) == row_id, col(Outbox.lease_token) == token, Outbox.status == "pending"
+    )
+
+
+def renew(
+    session: Session,
+    *,
+    row_id: int,
+    token: int,
+    until: datetime,
+    post_started_at: datetime | None = None,
+) -> bool:
+    """Extend the lease to `until` (and, with `post_started_at`, record that a post is
+    about to begin); False when the lease is no longer this holder's."""
+    values: dict[str, Any] = {"lease_until": until}
+    if post_started_at is not None:
+        values["post_started_at"] = post_started_at
+    return _changed(session.execute(_held(row_id, token).values(**values)))
+
+
+def _changed(result: Any) -> bool:
+    return bool(result.rowcount == 1)
 
 
 def set_payload(session: Session, *, key: str, payload: dict[str, Any]) -> None:
@@ -128,25 +183,42 @@ def set_payload(session: Session, *, key: str, payload: dict[str, Any]) -> None:
     session.execute(update(Outbox).where(col(Outbox.key) == key).values(payload=payload))
 
 
-def mark_sent(session: Session, *, row_id: int, now: datetime, result: dict[str, Any]) -> None:
-    session.execute(
-        update(Outbox)
-        .where(col(Outbox.id) == row_id)
-        .values(status="sent", sent_at=now, lease_until=None, result=result, last_error=None)
-    )
+def mark_sent(
+    session: Session, *, row_id: int, token: int, now: datetime, result: dict[str, Any]
+) -> bool:
+    """False (nothing written) when another worker holds the row now."""
+    values = {"status": "sent", "sent_at": now, "lease_until": None, "result": result}
+    return _changed(session.execute(_held(row_id, token).values(**values, last_error=None)))
 
 
-def mark_retry(session: Session, *, row_id: int, at: datetime, error: str) -> None:
+def mark_retry(
+    session: Session,
+    *,
+    row_id: int,
+    token: int,
+    at: datetime,
+    error: str,
+    post_started_at: datetime | bool | None = True,
+) -> bool:
+    """Try again at `at`. `post_started_at` True keeps what the row says (a post may have
+    begun); a datetime or None puts it back to that value, for an attempt whose post is
+    known not to have happened (Slack refused it)."""
     values: dict[str, Any] = {"next_attempt_at": at, "lease_until": None, "last_error": error}
-    session.execute(update(Outbox).where(col(Outbox.id) == row_id).values(**values))
+    if post_started_at is not True:
+        values["post_started_at"] = post_started_at
+    return _changed(session.execute(_held(row_id, token).values(**values)))
 
 
-def mark_failed(session: Session, *, row_id: int, error: str) -> None:
-    session.execute(
-        update(Outbox)
-        .where(col(Outbox.id) == row_id)
-        .values(status="failed", lease_until=None, last_error=error)
-    )
+def defer(session: Session, *, row_id: int, token: int, at: datetime) -> bool:
+    """Put the row back until `at` without counting the attempt: nothing was tried (a
+    pacer had no room, or a lookup must wait for Slack to index a message)."""
+    values = {"next_attempt_at": at, "lease_until": None, "attempts": Outbox.attempts - 1}
+    return _changed(session.execute(_held(row_id, token).values(**values)))
+
+
+def mark_failed(session: Session, *, row_id: int, token: int, error: str) -> bool:
+    values = {"status": "failed", "lease_until": None, "last_error": error}
+    return _changed(session.execute(_held(row_id, token).values(**values)))
 
 
 def backlog(session: Session) -> dict[str, int]:

@@ -13,12 +13,26 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Acknowledgement, Case, Customer, CustomerIdentity, Post, Reply
+from storage.types import CaseStatus
 
 
 def find_post(session: Session, *, source: str, external_id: str) -> Post | None:
     return session.exec(
         select(Post).where(Post.source == source, Post.external_id == external_id)
     ).first()
+
+
+def stored_ids(session: Session, *, source: str, external_ids: list[str]) -> set[str]:
+    """Which of these posts of `source` are stored already (one query for a whole feed)."""
+    if not external_ids:
+        return set()
+    return set(
+        session.exec(
+            select(Post.external_id).where(
+                Post.source == source, col(Post.external_id).in_(external_ids)
+            )
+        )
+    )
 
 
 def find_identity(session: Session, *, source: str, external_id: str) -> CustomerIdentity | None:
@@ -33,6 +47,31 @@ def find_customer_by_email(session: Session, *, email: str) -> Customer | None:
     return session.exec(
         select(Customer).where(func.lower(Customer.email) == email.lower()).order_by(Customer.id)
     ).first()
+
+
+def customers_known_as(
+    session: Session, *, emails: list[str], handles: list[str]
+) -> list[Customer]:
+    """Customers with one of these addresses or handles (on any source), oldest first."""
+    ids: set[int] = set()
+    if emails:
+        lowered = [e.lower() for e in emails]
+        ids |= set(session.exec(select(Customer.id).where(func.lower(Customer.email).in_(lowered))))
+    if handles:
+        lowered = [h.lower() for h in handles]
+        ids |= set(
+            session.exec(
+                select(CustomerIdentity.customer_id).where(
+                    func.lower(CustomerIdentity.handle).in_(lowered)
+                )
+            )
+        )
+    ids.discard(None)  # type: ignore[arg-type]
+    if not ids:
+        return []
+    return list(
+        session.exec(select(Customer).where(col(Customer.id).in_(ids)).order_by(col(Customer.id)))
+    )
 
 
 def open_case_for_thread(
@@ -51,10 +90,11 @@ def open_case_for_thread(
     conversation id, and two people there are two cases. `resolved_in_problem`: the
     resolved case of a problem instead, which such a follow-up reopens.
     """
+    resolved = CaseStatus.RESOLVED.value
     state = (
-        (Case.status == "resolved", col(Case.problem_id).is_not(None))
+        (Case.status == resolved, col(Case.problem_id).is_not(None))
         if resolved_in_problem
-        else (Case.status != "resolved",)
+        else (Case.status != resolved,)
     )
     mine = (Case.customer_id == customer_id, *state)
     if in_reply_to:
@@ -92,6 +132,34 @@ def count_recent_cases(session: Session, *, customer_id: int, since: datetime) -
         .select_from(Case)
         .where(Case.customer_id == customer_id, col(Case.created_at) >= since)
     ).one()
+
+
+def contacts_until(session: Session, *, customer_id: int, since: datetime, case_id: int) -> int:
+    """Cases the customer opened from `since` up to `case_id` (included): how often they
+    had had to write by then."""
+    return session.exec(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.customer_id == customer_id,
+            col(Case.created_at) >= since,
+            col(Case.id) <= case_id,
+        )
+    ).one()
+
+
+def other_open_cases(
+    session: Session, *, customer_id: int, besides: int, limit: int = 5
+) -> list[Case]:
+    """The customer's other open cases, newest first (on any source)."""
+    return list(
+        session.exec(
+            select(Case)
+            .where(Case.customer_id == customer_id, Case.id != besides, Case.status != "resolved")
+            .order_by(col(Case.id).desc())
+            .limit(limit)
+        )
+    )
 
 
 def earlier_cases(
@@ -143,7 +211,7 @@ def open_cases(session: Session, *, department: str, limit: int) -> list[Case]:
     return list(
         session.exec(
             select(Case)
-            .where(Case.department == department, Case.status != "resolved")
+            .where(Case.department == department, Case.status != CaseStatus.RESOLVED.value)
             .order_by(col(Case.id))
             .limit(limit)
         )

@@ -66,6 +66,14 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def no_jit(session: Session) -> None:
+    """Switch PostgreSQL's JIT off for the rest of the transaction. The summary's and
+    the export's statements are estimated costly enough to be compiled, and compiling
+    them took longer (seconds of CPU at a million cases) than running them."""
+    if is_postgres(session):
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def micros(session: Session, start: Any, end: Any) -> ColumnElement[int]:
     """`end - start` in whole microseconds, exactly, on either database."""
     if is_postgres(session):

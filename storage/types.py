@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -31,3 +32,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class CaseStatus(StrEnum):
+    """Where a case is in its life; the `cases.status` column holds only these (a CHECK
+    constraint says so). Defined beside the tables because storage may not import the
+    core; the core reads it through `bot.state`, which owns what each status allows."""
+
+    OPEN = "open"
+    WAITING = "waiting"
+    """Waiting on the customer: the SLA clocks are paused until they write."""
+    RESOLVED = "resolved"
+
+
+CASE_STATUS_CHECK = "status IN ({})".format(", ".join(f"'{s.value}'" for s in CaseStatus))
+"""The CHECK constraint's condition (its migration spells it out, as migrations must)."""

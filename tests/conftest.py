@@ -19,7 +19,7 @@ from bot import logs
 from bot.app import WebApp, create_app
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery, deliver_due
+from bot.outbox.runner import Delivery, deliver_due
 from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import load_config
@@ -80,8 +80,9 @@ def db(db_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    standin = SlackStandIn().start()
+def slack(time_source: ManualTime) -> Iterator[SlackStandIn]:
+    """Its message timestamps follow the test's time, as Slack's follow the real one."""
+    standin = SlackStandIn(epoch=lambda: time_source.now().timestamp()).start()
     yield standin
     standin.stop()
 
@@ -104,6 +105,7 @@ def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, time_source: 
         slack_api_url=slack.api_url,
         database_url=db.url,
         ingest_secret=INGEST_SECRET,
+        slack_channel_rate=0,
     )
     return Deps(settings=settings, config=config, db=db, time=time_source)
 

@@ -4,6 +4,8 @@ handlers, storage knows nothing of the core, handlers hold no SQL."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,18 @@ def test_handlers_hold_no_sql(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert not {n for n in _imports(path) if n.split(".")[0] in {"sqlalchemy", "sqlmodel"}}
     assert ".commit(" not in text and "select(" not in text
+
+
+def test_web_and_worker_never_import_the_slack_stand_in() -> None:
+    """`bot.demo` (the Slack stand-in, signed requests) is a demo and test tool: nothing
+    `casebot web` or `casebot worker` loads imports it."""
+    probe = (
+        "import sys\n"
+        "import bot.cli, bot.server, bot.worker, bot.app, bot.check, bot.metrics\n"
+        "import handlers.ingest, handlers.slack.door\n"
+        "print(sorted(m for m in sys.modules if m == 'bot.demo' or m.startswith('bot.demo.')))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"

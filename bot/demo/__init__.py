@@ -20,8 +20,8 @@ from bot.demo.signed import SlackUser
 from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
 from bot.oncall.handoffs import announce_handoffs
+from bot.outbox.runner import deliver_due
 from bot.sla.sweep import sweep
-from bot.slack.outbox import deliver_due
 from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import load_config
@@ -133,7 +133,8 @@ class _Person:
 
 
 def run_demo() -> None:
-    slack = SlackStandIn(users=PEOPLE).start()
+    time_source = ManualTime(DEMO_START)
+    slack = SlackStandIn(users=PEOPLE, epoch=lambda: time_source.now().timestamp()).start()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/demo.db"
         upgrade(url)
@@ -143,9 +144,9 @@ def run_demo() -> None:
             slack_api_url=slack.api_url,
             database_url=url,
             ingest_secret=INGEST,
+            slack_channel_rate=0,  # time moves by hand here: a paced post would wait forever
         )
         db = Database(url)
-        time_source = ManualTime(DEMO_START)
         deps = Deps(settings=settings, config=load_config(CONFIG), db=db, time=time_source)
         http = create_app(deps, process_before_response=True).flask.test_client()
         worker = delivery(deps)

@@ -3,33 +3,33 @@
 It speaks enough of the real wire format (form or JSON bodies, `{"ok": …}` answers,
 HTTP 429 with `Retry-After`) that the real `slack_sdk.WebClient` talks to it unchanged,
 keeps the messages each channel would show, and records every call so tests can
-assert on exactly what Slack would have received. Faults can be injected per method.
+assert on exactly what Slack would have received. Faults can be injected per method
+(and channel); like Slack it can also limit posts per channel (`post_rate`), answer
+history and replies a page at a time from `oldest`, show a message there only after
+an indexing delay (`index_delay`), and be slower than the client's timeout
+(`Fault(delay=…)`: the call is performed late, its answer never heard).
 `casebot standin` runs it on its own and prints every call it receives (`serve`).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
+import math
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.demo.standin_files import Call, File, FilesMixin
 from config.errors import ConfigError
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
 TEAM = "T1"
 BOT_USER = "UCASEBOT"
-
-
-@dataclass
-class Call:
-    method: str
-    args: dict[str, Any]
-    token: str | None
 
 
 @dataclass
@@ -39,21 +39,11 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
     after_effect: bool = False
-
-
-@dataclass
-class File:
-    """A file shared through the `files_upload_v2` flow: URL asked for, bytes uploaded to
-    it, then completed into a channel (`channel` None until then)."""
-
-    id: str
-    filename: str
-    length: int
-    content: bytes | None = None
-    title: str | None = None
     channel: str | None = None
-    thread_ts: str | None = None
-    initial_comment: str | None = None
+    """Only calls to this channel (None: any)."""
+    delay: float = 0.0
+    """Seconds to sit on the call before performing it (and answering, if anyone still
+    listens): the call happens, late."""
 
 
 @dataclass
@@ -65,17 +55,31 @@ class Message:
     thread_ts: str | None
     metadata: dict[str, Any] | None
     edits: int = 0
+    visible_at: float = 0.0
+    """Monotonic time from which history and replies show it (Slack's indexing delay)."""
 
 
-class SlackStandIn:
+class SlackStandIn(FilesMixin):
     """Start with `start()`, point `SLACK_API_URL` at `api_url`, stop with `stop()`."""
 
     def __init__(
         self,
         users: dict[str, str] | None = None,
         on_call: Callable[[Call], None] | None = None,
+        epoch: Callable[[], float] = time.time,
     ) -> None:
         self.on_call = on_call
+        self.epoch = epoch
+        """Where message timestamps come from (Slack's are its wall clock)."""
+        self.index_delay = 0.0
+        self.post_rate: float | None = None
+        """Like Slack: at most this many posts per second per channel (bursts of
+        `post_burst`), beyond which `chat.postMessage` answers 429 with Retry-After."""
+        self.post_burst = 3
+        self.rate_limited = 0
+        """How many posts `post_rate` refused."""
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._last_ts = 0.0
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[str, list[Message]] = {}
@@ -85,7 +89,6 @@ class SlackStandIn:
         self.gone: set[str] = set()
         """User ids `users.info` answers `user_not_found` for (everyone else exists)."""
         self.faults: dict[str, list[Fault]] = {}
-        self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -147,6 +150,16 @@ class SlackStandIn:
         with self._lock:
             return [f for f in self.files.values() if f.channel == channel]
 
+    def posted_keys(self) -> Counter[str]:
+        """How many messages (cards, thread lines, DMs) carry each outbox key."""
+        with self._lock:
+            return Counter(
+                str((m.metadata.get("event_payload") or {}).get("key"))
+                for msgs in self.messages.values()
+                for m in msgs
+                if m.metadata
+            )
+
     def thread(self, channel: str, ts: str) -> list[Message]:
         with self._lock:
             return [m for m in self.messages.get(channel, []) if m.thread_ts == ts]
@@ -179,11 +192,23 @@ class SlackStandIn:
             if self.on_call:
                 self.on_call(self.calls[-1])
             queue = self.faults.get(method) or []
-            fault = queue[0] if queue else None
+            channel = args.get("channel")
+            fault = next((f for f in queue if f.channel in (None, channel)), None)
             if fault:
                 fault.times -= 1
                 if fault.times <= 0:
-                    queue.pop(0)
+                    queue.remove(fault)
+            limited = self._over_rate(str(channel)) if method == "chat.postMessage" else None
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+            if fault.status == 200 and fault.error is None and not fault.after_effect:
+                fault = None  # only slow: performed late, answered to no one
+        if limited is not None and not fault:
+            with self._lock:
+                self.rate_limited += 1
+            headers = {"Retry-After": str(limited)}
+            self._send(req, 429, {"ok": False, "error": "ratelimited"}, headers)
+            return
         if fault and not fault.after_effect:
             body = {"ok": False, "error": fault.error or "ratelimited"}
             self._send(req, fault.status, body, fault.headers)
@@ -197,42 +222,6 @@ class SlackStandIn:
             req.connection.close()
             return
         self._send(req, 200, result)
-
-    def _upload(self, req: BaseHTTPRequestHandler, file_id: str, raw: bytes) -> None:
-        """Step 2 of `files_upload_v2`: the bytes, POSTed to the URL step 1 gave out.
-        Slack answers plain text; a URL it never gave out is a 404."""
-        with self._lock:
-            self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(raw)}, None))
-            pending = self.files.get(file_id)
-            if pending is not None:
-                pending.content = raw
-        body = f"OK - {len(raw)}".encode() if pending else b"not found"
-        req.send_response(200 if pending else 404)
-        req.send_header("Content-Type", "text/plain; charset=utf-8")
-        req.send_header("Content-Length", str(len(body)))
-        req.end_headers()
-        req.wfile.write(body)
-
-    def _complete(self, a: dict[str, Any]) -> dict[str, Any]:
-        """Step 3: share the uploaded files; each must have had its bytes, all of them."""
-        listed = a.get("files")
-        items = json.loads(listed) if isinstance(listed, str) else listed or []
-        found = [self.files.get(str(item.get("id"))) for item in items]
-        if not items or any(f is None or f.content is None for f in found):
-            return {"ok": False, "error": "invalid_arguments"}
-        channel = a.get("channel_id") or None
-        if channel is not None and str(channel)[0] not in "CGD":
-            return {"ok": False, "error": "channel_not_found"}
-        shared = []
-        for item, f in zip(items, found, strict=True):
-            assert f is not None
-            if f.content is not None and len(f.content) != f.length:
-                return {"ok": False, "error": "invalid_arguments"}
-            f.title = item.get("title") or f.filename
-            f.channel, f.thread_ts = channel, a.get("thread_ts") or None
-            f.initial_comment = a.get("initial_comment") or None
-            shared.append({"id": f.id, "name": f.filename, "title": f.title})
-        return {"ok": True, "files": shared}
 
     @staticmethod
     def _send(
@@ -250,8 +239,24 @@ class SlackStandIn:
         req.end_headers()
         req.wfile.write(data)
 
+    def _over_rate(self, channel: str) -> int | None:
+        """With `post_rate`, the Retry-After for a post over the channel's limit (the
+        post is refused), else None (and the post counts)."""
+        if not self.post_rate:
+            return None
+        now = time.monotonic()
+        tokens, at = self._buckets.get(channel, (float(self.post_burst), now))
+        tokens = min(float(self.post_burst), tokens + (now - at) * self.post_rate)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            return max(1, math.ceil((1 - tokens) / self.post_rate))
+        self._buckets[channel] = (tokens - 1, now)
+        return None
+
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        """Slack's ts: its clock in microseconds, unique in the workspace here."""
+        self._last_ts = max(round(self.epoch(), 6), round(self._last_ts + 0.000001, 6))
+        return f"{self._last_ts:.6f}"
 
     def _find(self, channel: str, ts: str) -> Message | None:
         return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
@@ -274,6 +279,7 @@ class SlackStandIn:
                         a.get("blocks"),
                         a.get("thread_ts") or None,
                         a.get("metadata"),
+                        visible_at=time.monotonic() + self.index_delay,
                     )
                     self.messages.setdefault(channel, []).append(msg)
                     return {"ok": True, "channel": channel, "ts": msg.ts}
@@ -300,18 +306,7 @@ class SlackStandIn:
                 case "conversations.info":
                     return {"ok": True, "channel": {"id": a.get("channel"), "is_member": True}}
                 case "conversations.history" | "conversations.replies":
-                    msgs = self.messages.get(str(a.get("channel")), [])
-                    if method == "conversations.replies":
-                        msgs = [m for m in msgs if m.thread_ts == a.get("ts")]
-                    else:
-                        msgs = [m for m in msgs if m.thread_ts is None]
-                    return {
-                        "ok": True,
-                        "messages": [
-                            {"ts": m.ts, "text": m.text, "metadata": m.metadata}
-                            for m in reversed(msgs)
-                        ],
-                    }
+                    return self._history(method, a)
                 case "views.open" | "views.push" | "views.update" | "views.publish":
                     self.views.append({"method": method, **a})
                     return {"ok": True, "view": {"id": f"V{len(self.views)}", **a.get("view", {})}}
@@ -335,6 +330,29 @@ class SlackStandIn:
                     return {"ok": True, "user": {**user, "is_bot": uid == BOT_USER}}
                 case _:
                     return {"ok": False, "error": "unknown_method"}
+
+    def _history(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        """Newest first from `oldest` (inclusive), `limit` a page (Slack's default 100),
+        the rest behind `response_metadata.next_cursor`; only indexed messages."""
+        now = time.monotonic()
+        msgs = [m for m in self.messages.get(str(a.get("channel")), []) if m.visible_at <= now]
+        if method == "conversations.replies":
+            msgs = [m for m in msgs if m.thread_ts == a.get("ts")]
+        else:
+            msgs = [m for m in msgs if m.thread_ts is None]
+        if a.get("oldest"):
+            msgs = [m for m in msgs if float(m.ts) >= float(a["oldest"])]
+        msgs.reverse()
+        start = int(a.get("cursor") or 0)
+        limit = int(a.get("limit") or 100)
+        page = msgs[start : start + limit]
+        more = start + limit < len(msgs)
+        return {
+            "ok": True,
+            "messages": [{"ts": m.ts, "text": m.text, "metadata": m.metadata} for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
 
 def _print_call(call: Call) -> None:

@@ -15,14 +15,15 @@ from sqlmodel import Session
 from bot import oncall, sla
 from bot.ids import format_case_id
 from bot.oncall.roster import active_overrides
+from bot.outbox import kinds
+from bot.outbox.kinds import Message
 from bot.sla import tracking
 from config.schema import CasebotConfig
 from storage import oncall as store
-from storage import outbox, queries
+from storage import queries
 from storage import sla_clocks as clock_store
 from storage.models import Handoff
 
-MESSAGE = "message"
 AT_RISK_LIMIT = 15
 
 
@@ -63,19 +64,17 @@ def announce_handoffs(session: Session, *, config: CasebotConfig, now: datetime)
             "until": shift.end.isoformat(),
             "at_risk": at_risk(session, config, key, now),
         }
-        outbox.enqueue(
+        kinds.enqueue(
             session,
-            kind=MESSAGE,
+            Message(template="handoff", data=data, channel=dept.channel),
             key=f"handoff:{key}:{shift.start.isoformat()}",
             now=now,
-            payload={"channel": dept.channel, "template": "handoff", "data": data},
         )
-        outbox.enqueue(
+        kinds.enqueue(
             session,
-            kind=MESSAGE,
+            Message(template="handoff_dm", data=data, user=person),
             key=f"handoff-dm:{key}:{shift.start.isoformat()}:{uuid.uuid4().hex[:8]}",
             now=now,
-            payload={"user": person, "template": "handoff_dm", "data": data},
         )
         announced += 1
     return announced

@@ -1,10 +1,9 @@
-"""Problem ids as people type them (`P-7`), and the ids of the problem card's buttons
-and modals (shipped in messages, so a value never changes)."""
+"""Problem ids as people type them (`P-7`); the problem card's Slack ids are in
+`bot.slack.ids`."""
 
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 
 _PROBLEM_ID = re.compile(r"^(?:[Pp]-?)?(\d{1,9})$")
 
@@ -17,17 +16,3 @@ def parse_problem_id(text: str) -> int | None:
     """`P-7`, `p-7`, `P7` and `7` all mean problem 7; anything else is not a problem id."""
     m = _PROBLEM_ID.match(text.strip())
     return int(m.group(1)) if m and int(m.group(1)) > 0 else None
-
-
-class ProblemAction(StrEnum):
-    CLAIM = "problem_claim"
-    REPLY = "problem_reply"
-    RESOLVE = "problem_resolve"
-
-
-class ProblemView(StrEnum):
-    REPLY = "problem_reply_modal"
-    RESOLVE = "problem_resolve_modal"
-    TEXT = "problem_text"
-    TAG = "problem_tag"
-    NOTE = "problem_note"

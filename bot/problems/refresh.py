@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.outbox import kinds
 from storage import outbox
 from storage.models import Problem
 
-PROBLEM_CARD = "problem_card"
+PROBLEM_CARD = kinds.ProblemCard.kind
 PACE = timedelta(seconds=1)
 """Slack allows about one message per second per channel; a storm edits the card
 far more often than that, and a paced refresh still shows everything (it renders
@@ -36,13 +37,12 @@ def refresh(session: Session, problem: Problem, now: datetime) -> None:
     ):
         return
     queued.add(problem.id or 0)
-    outbox.enqueue(
+    kinds.enqueue(
         session,
-        kind=PROBLEM_CARD,
+        kinds.ProblemCard(problem_id=problem.id or 0),
         key=prefix + str(uuid.uuid4()),
         now=now,
         not_before=problem.card_at + PACE if problem.card_at else None,
-        payload={"problem_id": problem.id},
     )
 
 

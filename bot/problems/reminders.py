@@ -8,15 +8,14 @@ case is still unowned.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.outbox.kinds import ProblemReminderItem, ReminderItem
 from bot.problems.ids import format_problem_id
 from storage.models import Case, Problem
-
-Item = dict[str, Any]
 
 
 def owners(session: Session, cases: Iterable[Case]) -> dict[int, str]:
@@ -36,27 +35,31 @@ def owners(session: Session, cases: Iterable[Case]) -> dict[int, str]:
     return {cid: claimed[pid] for cid, pid in wanted.items() if pid in claimed}
 
 
-def grouped(problem_id: int, owner: str, items: list[Item]) -> Item:
+def grouped(problem_id: int, owner: str, items: list[ReminderItem]) -> ProblemReminderItem:
     """One reminder item for all of a problem's due cases."""
-    breaches = sum(1 for i in items if i["breach"])
+    breaches = sum(1 for i in items if i.breach)
     text = f"{len(items)} of its cases need an answer" + (
         f", {breaches} past the deadline" if breaches else ""
     )
-    return {
-        "problem_id": problem_id,
-        "ref": format_problem_id(problem_id),
-        "owner": owner,
-        "as_owner": True,
-        "breach": breaches > 0,
-        "text": text,
-        "cases": items,
-    }
+    return ProblemReminderItem(
+        problem_id=problem_id,
+        ref=format_problem_id(problem_id),
+        owner=owner,
+        breach=breaches > 0,
+        text=text,
+        cases=tuple(items),
+    )
 
 
-def still_due(session: Session, item: Item, case_due: Callable[[Session, Item], bool]) -> bool:
-    """Re-checked at send time: the problem still theirs and open, a case still due."""
-    problem = session.get(Problem, item["problem_id"])
-    if problem is None or problem.status != "open" or problem.owner_id != item["owner"]:
-        return False
-    item["cases"] = [c for c in item["cases"] if case_due(session, {**c, "as_owner": False})]
-    return bool(item["cases"])
+def still_due(
+    session: Session,
+    item: ProblemReminderItem,
+    case_due: Callable[[Session, ReminderItem], bool],
+) -> ProblemReminderItem | None:
+    """Re-checked at send time: the problem still theirs and open, a case still due;
+    the item with only the cases still due, or None."""
+    problem = session.get(Problem, item.problem_id)
+    if problem is None or problem.status != "open" or problem.owner_id != item.owner:
+        return None
+    due = tuple(c for c in item.cases if case_due(session, dataclasses.replace(c, as_owner=False)))
+    return dataclasses.replace(item, cases=due) if due else None

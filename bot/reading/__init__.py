@@ -1,14 +1,19 @@
 """Plain data the Slack views render: case lists, App Home, one case's timeline.
 
-The core fills these from the database; `bot.slack.views` turns them into Block Kit.
+The core fills these from the database; `bot.slack.lists` and `bot.slack.show` turn
+them into Block Kit.
 Nothing here knows about Slack, so listing rules can be tested without rendering.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from bot.state import CaseStatus
 
 
 class ListScope(StrEnum):
@@ -27,16 +32,19 @@ class CaseSummary:
     case_id: int
     ref: str
     priority: str
-    status: str
+    status: CaseStatus
     owner_id: str | None
     department: str
-    """The department's display name."""
+    """The department's key (as everywhere in the core)."""
     customer: str
     excerpt: str
     sla_text: str | None
     """e.g. "first response due in 42 min"; None when no clock runs."""
     url: str | None
     """Permalink of the case card in Slack, when it has been posted."""
+    department_name: str = ""
+    """What the renderer shows for the department; its key when empty (the config no
+    longer has it)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,9 @@ class Person:
 
 LinePart = str | Person
 """Plain text (untrusted: escaped on render) or a person."""
+
+LinePresenter = Callable[[str, str, Mapping[str, Any]], tuple[LinePart, ...]]
+"""(stored event kind, actor, data) → its words: the renderer's, handed to the read side."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from bot import effects
 from bot.cases import get_case
 from bot.events import DomainEvent, InvalidTransition, Snoozed
 from bot.ids import Surface
+from bot.state import Action, require
 from storage import sla_clocks as store
 
 ALLOWED_MINUTES = (30, 60, 120)
@@ -28,8 +29,7 @@ def snooze(
     if minutes not in ALLOWED_MINUTES:
         raise InvalidTransition(case_id, "snooze for 30, 60 or 120 minutes.")
     case = get_case(session, case_id)
-    if case.status == "resolved":
-        raise InvalidTransition(case_id, "it is resolved; nothing to snooze.")
+    require(case_id, case.status, Action.SNOOZE)
     until = now + timedelta(minutes=minutes)
     for row in store.for_case(session, case_id=case_id, running_only=True):
         row.snoozed_until = until

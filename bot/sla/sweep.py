@@ -14,7 +14,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -22,14 +21,16 @@ from bot import effects, ola, sla
 from bot.events import SYSTEM, SlaWarning
 from bot.ids import Surface, format_case_id
 from bot.oncall.roster import responders
+from bot.outbox import kinds
+from bot.outbox.kinds import ProblemReminderItem, ReminderItem, Reminders
 from bot.problems import reminders as problem_reminders
 from bot.sla import tracking
+from bot.state import CaseStatus
 from config.schema import CasebotConfig
-from storage import outbox, queries
+from storage import queries
 from storage import sla_clocks as clock_store
 from storage.models import Case, Reminder, SlaClock
 
-REMINDERS = "reminders"
 BATCH = 500
 
 
@@ -48,11 +49,13 @@ class _Batch:
     now: datetime
     config: CasebotConfig
     cases: dict[int, Case]
-    digest: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    digest: dict[str, list[ReminderItem | ProblemReminderItem]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     oncall: dict[str, list[str]] = field(default_factory=dict)
     problem_owners: dict[int, str] = field(default_factory=dict)
     """Unowned cases whose problem someone claimed: case id → that person."""
-    by_problem: dict[tuple[str, int], list[dict[str, Any]]] = field(
+    by_problem: dict[tuple[str, int], list[ReminderItem]] = field(
         default_factory=lambda: defaultdict(list)
     )
 
@@ -81,7 +84,7 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
         row.next_due_at = None
         return False
     row.due_at = (clock.as_of(row.stopped_at) if row.stopped_at else clock).due_at()
-    if row.stopped_at is not None or case.status == "resolved":
+    if row.stopped_at is not None or case.status == CaseStatus.RESOLVED:
         row.next_due_at = None
         return False
     if crossed := sla.crossed(clock, now, row.card_steps):
@@ -106,23 +109,23 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
             people = [problem_owner, *(p for p in people if p != problem_owner)]
         text = sla.describe(clock, now)
         for person in people:
-            into = (
+            into: list[ReminderItem] | list[ReminderItem | ProblemReminderItem] = (
                 batch.by_problem[(person, case.problem_id or 0)]
                 if person == problem_owner
                 else digest[person]
             )
             into.append(
-                {
-                    "case_id": case.id,
-                    "ref": format_case_id(case.id or 0),
-                    "clock_id": row.id,
-                    "threshold": worst.name,
-                    "breach": worst.is_breach,
-                    "text": text,
-                    "priority": case.priority,
-                    "owner": case.owner_id,
-                    "as_owner": person == case.owner_id,
-                }
+                ReminderItem(
+                    case_id=case.id or 0,
+                    ref=format_case_id(case.id or 0),
+                    clock_id=row.id or 0,
+                    threshold=worst.name,
+                    breach=worst.is_breach,
+                    text=text,
+                    priority=case.priority,
+                    owner=case.owner_id,
+                    as_owner=person == case.owner_id,
+                )
             )
         effects.publish(
             session,
@@ -168,12 +171,23 @@ def sweep(
     for (person, problem_id), items in batch.by_problem.items():
         batch.digest[person].append(problem_reminders.grouped(problem_id, person, items))
     for person, items in batch.digest.items():
-        outbox.enqueue(
+        kinds.enqueue(
             session,
-            kind=REMINDERS,
-            key=f"{REMINDERS}:{person}:{uuid.uuid4()}",
+            Reminders(user=person, items=tuple(items)),
+            key=f"{Reminders.kind}:{person}:{uuid.uuid4()}",
             now=now,
-            payload={"user": person, "items": items},
         )
     settled = ola.settle(session, config=config, now=now, limit=limit)
     return SweepResult(looked_at=len(rows) + settled, reminders=fired, dms=len(batch.digest))
+
+
+def still_due(session: Session, item: ReminderItem) -> bool:
+    """Re-checked when the reminder goes out: answered, resolved, paused or reassigned
+    meanwhile → dropped from the DM."""
+    clock = session.get(SlaClock, item.clock_id)
+    case = session.get(Case, item.case_id)
+    if clock is None or case is None or clock.stopped_at is not None:
+        return False
+    if case.status != CaseStatus.OPEN:
+        return False
+    return not item.as_owner or case.owner_id == item.owner

@@ -24,6 +24,7 @@ from bot.events import (
     WaitingOnCustomer,
 )
 from bot.sla.promise import Promise, of_clock
+from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import sla_clocks as store
 from storage.models import Case, SlaClock
@@ -61,8 +62,6 @@ def apply(session: Session, event: DomainEvent) -> None:
         case CaseEscalated(from_department=src, to_department=dst) if src != dst:
             store.stop(session, case_id=case_id, names=[sla.ola_clock_name(src)], at=at)
             store.start(session, case_id=case_id, name=sla.ola_clock_name(dst), at=at)
-        case _:
-            return
 
 
 def _pause(session: Session, case_id: int, at: datetime) -> None:
@@ -136,7 +135,7 @@ def card_readings(
     """One reading per clock that matters now: the running ones of an open case; of a
     resolved case each clock's latest run (a reopened case has several, and only the
     last one says how it ended)."""
-    running_only = case.status != "resolved"
+    running_only = case.status != CaseStatus.RESOLVED
     rows = store.for_case(session, case_id=case.id or 0, running_only=running_only)
     latest = {row.name: row for row in rows}
     return readings(list(latest.values()), case, config, now)
@@ -153,7 +152,7 @@ def response_promise(
     """What the case promises the customer at `now`: the due time of its running response
     clock (first response, or next response after a follow-up), read exactly as the card
     reads it; None when no answer is owed (answered, waiting on them, resolved)."""
-    if case.status == "resolved":
+    if case.status == CaseStatus.RESOLVED:
         return None
     rows = store.for_case(session, case_id=case.id or 0, running_only=True)
     for row in reversed(rows):

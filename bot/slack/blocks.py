@@ -6,14 +6,17 @@ customer text has `&`, `<` and `>` escaped before it goes anywhere near a messag
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from bot import answered
 from bot.cards import CardView
-from bot.ids import ActionId
+from bot.events import ReplyApproved
 from bot.sla import ClockReading, ClockState, format_duration
+from bot.slack import card_details
+from bot.slack.ids import BUTTONS, ActionId, Button, case_actions_block, case_value, reply_value
+from bot.slack.mrkdwn import clip, escape
+from bot.state import CaseState, CaseStatus, available_actions
 
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
@@ -23,19 +26,21 @@ Blocks = list[Block]
 PRIORITY_MARK = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪"}
 
 
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def safe_url(url: str | None) -> str | None:
+    """A post's URL as the target of a `<url|label>` link, or None when it cannot be one.
 
-
-def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters without cutting an escape sequence in half."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + "…"
+    Only http(s) with a host, nothing that ends the link early: whitespace and control
+    characters drop the URL, and a `|` (which would make the rest of the URL the
+    link's label, `https://evil.example|https://bank.example`) is percent-encoded. The
+    stored post keeps the URL as it came."""
+    if not url or len(url) > 2048:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or rest[0] in "/?#":
+        return None
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    return escape(url).replace("|", "%7C")
 
 
 def quote(text: str, limit: int = SECTION_TEXT_LIMIT - 200) -> str:
@@ -43,17 +48,13 @@ def quote(text: str, limit: int = SECTION_TEXT_LIMIT - 200) -> str:
     return "\n".join("> " + line for line in body.splitlines())
 
 
-def case_value(case_id: int) -> str:
-    return json.dumps({"case": case_id}, separators=(",", ":"))
-
-
 def _status_line(view: CardView) -> str:
     owner = f" · owner <@{view.owner_id}>" if view.owner_id else ""
-    if view.status == "resolved":
+    if view.status is CaseStatus.RESOLVED:
         cause = f" ({escape(view.root_cause)})" if view.root_cause else ""
         how = f" · {said}" if (said := answered.label(view.answered)) else ""
         return f"✅ Resolved{cause}{how}{owner}"
-    if view.status == "waiting":
+    if view.status is CaseStatus.WAITING:
         return f"⏸️ Waiting on customer{owner}"
     if view.owner_id:
         return f"👤 Owner: <@{view.owner_id}>"
@@ -72,25 +73,17 @@ def button(label: str, action: ActionId, value: str, style: str | None = None) -
     return button
 
 
-def _card_buttons(view: CardView) -> list[Block]:
-    """Buttons that make sense in the case's state: no Claim on an owned case, only
-    Reopen on a resolved one."""
-    value = case_value(view.case_id)
-    if view.status == "resolved":
-        return [button("Reopen", ActionId.REOPEN, value)]
-    buttons = []
-    if view.owner_id is None:
-        buttons.append(button("Claim", ActionId.CLAIM, value, "primary"))
-    elif view.breached:
-        buttons.append(button("Take over", ActionId.TAKE_OVER, value, "danger"))
-    buttons += [
-        button("Reply…", ActionId.REPLY, value),
-        button("Escalate…", ActionId.ESCALATE, value),
-        button("Resolve…", ActionId.RESOLVE, value),
-    ]
-    if view.status != "waiting":
-        buttons.append(button("Waiting on customer", ActionId.WAIT, value))
-    return buttons
+def offered_button(case_id: int, look: Button) -> Block:
+    return button(look.label, look.action_id, case_value(case_id), look.style)
+
+
+def _card_buttons(view: CardView, *, beside_text: bool) -> list[Block]:
+    """The buttons of the actions the case offers now (`bot.state`), in the core's
+    order: the row under the card, or the one beside the customer's text."""
+    state = CaseState(view.status, view.owner_id, view.breached, masked=view.masked)
+    offered = available_actions(state)
+    looks = [BUTTONS[a] for a in offered if a in BUTTONS]
+    return [offered_button(view.case_id, b) for b in looks if b.beside_text == beside_text]
 
 
 def _customer(view: CardView) -> str:
@@ -100,16 +93,19 @@ def _customer(view: CardView) -> str:
     return who
 
 
-def _card_head(view: CardView) -> Blocks:
+def _card_head(view: CardView, beside_text: list[Block] | None = None) -> Blocks:
     who = _customer(view)
     source = escape(view.source)
-    if view.url and view.url.startswith(("https://", "http://")):
-        source = f"<{escape(view.url)}|{source}>"
+    if url := safe_url(view.url):
+        source = f"<{url}|{source}>"
     mark = PRIORITY_MARK.get(view.priority, "")
     header = f"*{view.ref}* · {mark} *{view.priority}* · {source} · {who}"
+    text: Block = {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text)}}
+    if beside_text:
+        text["accessory"] = beside_text[0]
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(header, SECTION_TEXT_LIMIT)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text)}},
+        text,
     ]
 
 
@@ -129,6 +125,8 @@ def _ack_line(view: CardView) -> list[str]:
         return ["🤖 Acknowledgement on its way"]
     if ack.state == "failed":
         return ["⚠️ Acknowledgement failed (see the thread)"]
+    if ack.state == "undelivered":
+        return [f"📭 Acknowledgement bounced: {escape(ack.reason or 'undelivered')}"]
     return [f"🤖 Not acknowledged: {escape(ack.reason or ack.state)}"]
 
 
@@ -144,8 +142,6 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         context.append(f"Escalated {view.escalations}x — history in the thread")
     if view.posts > 1:
         context.append(f"{view.posts} messages in thread")
-    if view.earlier_cases:
-        context.append("Earlier cases: " + ", ".join(view.earlier_cases))
     if view.tags:
         context.append("Tags: " + ", ".join(escape(t) for t in view.tags))
     if view.problem:
@@ -155,7 +151,8 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         # Only Slack's own text limit: date tokens are long, and half a token breaks the line.
         line = "⏱️ " + " · ".join(sla_line(r) for r in view.sla)
         context.append(clip(line, SECTION_TEXT_LIMIT))
-    blocks = _card_head(view)
+    blocks = _card_head(view, _card_buttons(view, beside_text=True))
+    blocks += card_details.post_details(view)
     blocks.append(
         {
             "type": "context",
@@ -165,8 +162,8 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
     blocks.append(
         {
             "type": "actions",
-            "block_id": f"case_actions:{view.case_id}",
-            "elements": _card_buttons(view),
+            "block_id": case_actions_block(view.case_id),
+            "elements": _card_buttons(view, beside_text=False),
         }
     )
     return _fallback(view), blocks
@@ -198,7 +195,7 @@ def moved_card(
 ) -> tuple[str, Blocks]:
     """What the old card says once its case was escalated elsewhere: no buttons, a pointer
     (linking the case's new card once that is posted)."""
-    note = f"➡️ Escalated to *{escape(to_department)}* by {_who(by)} — the case lives there now."
+    note = f"➡️ Escalated to *{escape(to_department)}* by {who(by)} — the case lives there now."
     if link:
         note += f" <{link}|Go to its new card>"
     blocks = _card_head(view)
@@ -206,88 +203,18 @@ def moved_card(
     return f"{view.ref} moved to {escape(to_department)}", blocks
 
 
-def _who(actor: str) -> str:
+def who(actor: str) -> str:
+    """A mention of a person; Casebot itself (the sweep, ingest) by name."""
     return f"<@{actor}>" if actor.startswith(("U", "W")) else "Casebot"
-
-
-def _with_reason(text: str, reason: str) -> str:
-    return f"{text}: {escape(clip(reason, 500))}" if reason.strip() else text
-
-
-def timeline_line(event: str, actor: str, data: dict[str, Any]) -> str:
-    """One short thread line per change; `actor` is a Slack user id or the bot itself."""
-    by = _who(actor)
-    match event:
-        case "claimed":
-            return f"🙋 Claimed by {by}"
-        case "unclaimed":
-            return f"↩️ {by} gave it back to the queue"
-        case "assigned":
-            return f"👉 Assigned to <@{data['owner']}> by {by}"
-        case "post_added":
-            return f"💬 The customer wrote again:\n{quote(str(data.get('text', '')))}"
-        case "escalated":
-            target = escape(str(data.get("to_department_name") or data["to_department"]))
-            person = f" (<@{data['to_user']}>)" if data.get("to_user") else ""
-            line = _with_reason(f"⤴️ Escalated to {target}{person} by {by}", str(data["reason"]))
-            if data.get("permalink"):
-                line += f"\n<{data['permalink']}|Earlier thread>"
-            return line
-        case "resolved":
-            cause = f" ({escape(str(data['root_cause']))})" if data.get("root_cause") else ""
-            how = f", {said}" if (said := answered.reason_label(data.get("answered"))) else ""
-            return _with_reason(f"✅ Resolved{cause} by {by}{how}", str(data.get("note", "")))
-        case "reopened":
-            return f"🔁 Reopened by {by}"
-        case "problem_linked":
-            return f"🧩 Part of problem {escape(str(data['problem']))} (linked by {by})"
-        case "problem_unlinked":
-            return f"🧩 {by} unlinked it from problem {escape(str(data['problem']))}"
-        case "waiting":
-            return f"⏸️ {by} is waiting on the customer; the SLA clocks pause until they write"
-        case "note":
-            return f"📝 Note from {by}:\n{quote(str(data['text']))}"
-        case "reply_requested" if data.get("needs_approval"):
-            return f"✋ {by} drafted a reply; it needs a second person's approval:\n" + quote(
-                str(data["text"])
-            )
-        case "reply_requested":
-            return f"📤 {by} is replying to the customer:\n{quote(str(data['text']))}"
-        case "reply_approved":
-            return f"👍 {by} approved the reply; sending it"
-        case "reply_discarded":
-            return f"🗑️ {by} discarded the draft reply"
-        case "reply_sent":
-            return "✉️ Reply delivered to the customer"
-        case "sla_warning":
-            who = " ".join(f"<@{u}>" for u in data.get("notified", [])) or "nobody"
-            mark = "🚨" if data.get("threshold") == "breach" else "⏳"
-            return f"{mark} {escape(str(data['text']))} — nobody owns this case; told {who}"
-        case "taken_over":
-            return f"🛟 Taken over by {by}"
-        case "snoozed":
-            return _with_reason(
-                f"😴 {by} snoozed reminders for {data['minutes']} min", str(data.get("reason", ""))
-            )
-        case "reply_failed":
-            return f"⚠️ The reply could not be sent: {escape(str(data['error']))}"
-        case "acknowledged":
-            return f"🤖 Acknowledged, promised by {slack_time(str(data['promised_at']))}"
-        case "acknowledgement_skipped":
-            return f"🤖 Not acknowledged: {escape(str(data.get('reason', '')))}"
-        case "acknowledgement_failed":
-            return f"⚠️ The acknowledgement could not be sent: {escape(str(data['error']))}"
-        case _:
-            return f"• {escape(event.replace('_', ' '))} by {by}"
 
 
 def decided_draft(author: str, text: str, *, decision: str, by: str) -> tuple[str, Blocks]:
     """A draft reply once approved or discarded: its text, who decided, no buttons left."""
-    head = f"✋ {_who(author)} drafted a reply:\n{quote(text)}"
-    if decision == "reply_approved":
-        verdict = f"👍 Approved by {_who(by)}; sending it to the customer"
+    head = f"✋ {who(author)} drafted a reply:\n{quote(text)}"
+    if decision == ReplyApproved.kind:
+        verdict = f"👍 Approved by {who(by)}; sending it to the customer"
     else:
-        verdict = f"🗑️ Discarded by {_who(by)}; it was never sent"
+        verdict = f"🗑️ Discarded by {who(by)}; it was never sent"
     rendered: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(head, SECTION_TEXT_LIMIT)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": verdict}]},
@@ -296,7 +223,7 @@ def decided_draft(author: str, text: str, *, decision: str, by: str) -> tuple[st
 
 
 def approval_buttons(reply_id: int) -> Block:
-    value = json.dumps({"reply": reply_id}, separators=(",", ":"))
+    value = reply_value(reply_id)
     return {
         "type": "actions",
         "elements": [
@@ -304,20 +231,6 @@ def approval_buttons(reply_id: int) -> Block:
             button("Discard", ActionId.DISCARD_REPLY, value, "danger"),
         ],
     }
-
-
-def notice(event: str, actor: str, data: dict[str, Any], ref: str, link: str | None) -> str:
-    """A DM telling someone a case needs them."""
-    open_link = f" <{link}|Open {ref}>" if link else f" ({ref})"
-    if event == "escalated":
-        target = escape(str(data.get("to_department_name") or data["to_department"]))
-        return (
-            _with_reason(f"⤴️ {ref} was escalated to {target} by {_who(actor)}", str(data["reason"]))
-            + open_link
-        )
-    if event == "assigned":
-        return f"👉 {_who(actor)} assigned {ref} to you." + open_link
-    return f"{ref}: {timeline_line(event, actor, data)}" + open_link
 
 
 def slack_time(at: datetime | str) -> str:

@@ -55,6 +55,41 @@ def make_client(token: str | None, base_url: str) -> WebClient:
     return configure(WebClient(token=token), base_url)
 
 
+SHORT_RETRY_AFTER_SECONDS = 1
+
+
+class ShortRateLimitRetry(RateLimitErrorRetryHandler):  # type: ignore[misc]
+    """Waits out a 429 inside the call only when Slack asks for at most a second: a
+    longer Retry-After goes back to the outbox, which holds that method and channel
+    (`bot.slack.pacing`) while other channels' messages keep flowing."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        value = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        value = value[0] if isinstance(value, list) and value else value
+        try:
+            return float(str(value)) <= SHORT_RETRY_AFTER_SECONDS
+        except ValueError:
+            return False
+
+
+def make_outbox_client(token: str | None, base_url: str, timeout: float = 10) -> WebClient:
+    """The worker's client: every call ends within `timeout` plus at most two short
+    in-call 429 waits, which is what the outbox lease must outlast."""
+    client = make_client(token, base_url)
+    client.timeout = timeout
+    client.retry_handlers = [CountedCalls(), ShortRateLimitRetry(max_retry_count=2)]
+    return client
+
+
 LOOKUP_TIMEOUT_SECONDS = 3
 
 

@@ -7,34 +7,19 @@ owns it, and the buttons that act on all its cases at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.problems.ids import ProblemAction, ProblemView
 from bot.problems.view import ProblemCardView
 from bot.slack.blocks import Block, Blocks, clip, escape, quote, slack_time
+from bot.slack.ids import ActionId, CallbackId, InputId, problem_value
 from bot.words import count
 
 SAMPLE_CHARS = 280
 View = dict[str, Any]
 
 
-def problem_value(problem_id: int) -> str:
-    return json.dumps({"problem": problem_id}, separators=(",", ":"))
-
-
-def read_problem_value(text: str) -> int | None:
-    """The problem id a button or modal carries; None for anything else."""
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return None
-    pid = value.get("problem") if isinstance(value, dict) else None
-    return pid if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 else None
-
-
-def _button(label: str, action: ProblemAction, problem_id: int, style: str | None = None) -> Block:
+def _button(label: str, action: ActionId, problem_id: int, style: str | None = None) -> Block:
     out: Block = {
         "type": "button",
         "action_id": action.value,
@@ -96,11 +81,11 @@ def problem_card(view: ProblemCardView, links: Mapping[int, str]) -> tuple[str, 
         )
     if view.status != "resolved":
         buttons = [
-            _button("Reply to all…", ProblemAction.REPLY, view.problem_id, "primary"),
-            _button("Resolve all…", ProblemAction.RESOLVE, view.problem_id),
+            _button("Reply to all…", ActionId.PROBLEM_REPLY, view.problem_id, "primary"),
+            _button("Resolve all…", ActionId.PROBLEM_RESOLVE, view.problem_id),
         ]
         if view.owner_id is None:
-            buttons.insert(0, _button("Claim problem", ProblemAction.CLAIM, view.problem_id))
+            buttons.insert(0, _button("Claim problem", ActionId.PROBLEM_CLAIM, view.problem_id))
         blocks.append(
             {
                 "type": "actions",
@@ -115,7 +100,7 @@ def _plain(text: str, limit: int = 24) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit)}
 
 
-def _modal(callback: ProblemView, title: str, submit: str, problem_id: int, blocks: Blocks) -> View:
+def _modal(callback: CallbackId, title: str, submit: str, problem_id: int, blocks: Blocks) -> View:
     return {
         "type": "modal",
         "callback_id": callback.value,
@@ -127,7 +112,7 @@ def _modal(callback: ProblemView, title: str, submit: str, problem_id: int, bloc
     }
 
 
-def _input(block: ProblemView, label: str, element: dict[str, Any], *, optional: bool) -> Block:
+def _input(block: InputId, label: str, element: dict[str, Any], *, optional: bool) -> Block:
     return {
         "type": "input",
         "block_id": block.value,
@@ -153,13 +138,13 @@ def reply_modal(problem_id: int, ref: str, customers: int) -> View:
         " for a second person."
     )
     return _modal(
-        ProblemView.REPLY,
+        CallbackId.PROBLEM_REPLY_MODAL,
         f"Reply to all {ref}",
         "Send",
         problem_id,
         [
             {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(hint, 300)}]},
-            _input(ProblemView.TEXT, "Answer", _text("Hi {name}, …"), optional=False),
+            _input(InputId.PROBLEM_TEXT, "Answer", _text("Hi {name}, …"), optional=False),
         ],
     )
 
@@ -173,6 +158,8 @@ def resolve_modal(problem_id: int, ref: str, tags: Sequence[str]) -> View:
             "placeholder": _plain("Root cause", 150),
             "options": options[:100],
         }
-        blocks.append(_input(ProblemView.TAG, "Root cause", select, optional=True))
-    blocks.append(_input(ProblemView.NOTE, "Note", _text("What fixed it?"), optional=True))
-    return _modal(ProblemView.RESOLVE, f"Resolve all {ref}", "Resolve all", problem_id, blocks)
+        blocks.append(_input(InputId.PROBLEM_TAG, "Root cause", select, optional=True))
+    blocks.append(_input(InputId.PROBLEM_NOTE, "Note", _text("What fixed it?"), optional=True))
+    return _modal(
+        CallbackId.PROBLEM_RESOLVE_MODAL, f"Resolve all {ref}", "Resolve all", problem_id, blocks
+    )

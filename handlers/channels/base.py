@@ -1,4 +1,5 @@
-"""What every customer-channel module shares: parse errors, text hygiene, reply types."""
+"""What every customer-channel module shares: parse errors, text hygiene, reply types
+(the reply itself, `bot.replies.OutgoingReply`, is the core's)."""
 
 from __future__ import annotations
 
@@ -35,32 +36,6 @@ def sign(secret: str, body: bytes, timestamp: str | None = None) -> str:
     """
     signed = f"{timestamp}.".encode() + body if timestamp else body
     return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-
-
-@dataclass(frozen=True, kw_only=True)
-class OutgoingReply:
-    """An agent's answer on its way to the customer, through the source's connector.
-
-    `key` is the outbox row's idempotency key: the same reply retried carries the same
-    key, which connectors hand to remotes that deduplicate (Idempotency-Key headers,
-    a deterministic e-mail Message-ID).
-    """
-
-    key: str
-    case_ref: str
-    source: str
-    text: str
-    in_reply_to: str | None
-    conversation_id: str | None
-    customer_handle: str
-    customer_email: str | None
-    subject: str | None
-    private: bool = False
-    """The customer wrote privately (e.g. a Mastodon direct message): do not answer in public."""
-    automatic: bool = False
-    """Sent by Casebot itself (the acknowledgement), not typed by a person: marked as such
-    where the channel has a way (RFC 3834 `Auto-Submitted: auto-replied` in e-mail), so
-    the customer's mail system sends no auto-reply back."""
 
 
 @dataclass(frozen=True)

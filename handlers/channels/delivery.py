@@ -1,4 +1,5 @@
-"""The worker's deliverers for what reaches the customer: outbox row → connector → result.
+"""The worker's deliverers for what reaches the customer: outbox row → connector → result
+(plugins of `bot.outbox.runner`, like the Slack ones).
 
 Two kinds go through the source's reply connector: an agent's reply, and the automatic
 acknowledgement of a new case. The facts come from the core; the connector does one
@@ -14,11 +15,11 @@ from datetime import timedelta
 from typing import Any
 
 from bot import acknowledge, replies
-from bot.ids import format_case_id
-from bot.slack.outbox import Deliverer, Delivery, GiveUp, RetryLater
-from handlers.channels.base import OutgoingReply, ReplyError, ReplyReceipt
+from bot.outbox import kinds
+from bot.outbox.runner import Attempt, Deliverer, Delivery, GiveUp, RetryLater
+from bot.replies import OutgoingReply
+from handlers.channels.base import ReplyError, ReplyReceipt
 from handlers.channels.replies import ReplyConnector
-from storage.outbox import Claimed
 
 
 def _send(
@@ -43,22 +44,10 @@ def _send(
 
 
 def reply_deliverer(connectors: Mapping[str, ReplyConnector]) -> Deliverer:
-    def deliver(d: Delivery, row: Claimed) -> dict[str, Any]:
-        reply_id = int(row.payload["reply_id"])
+    def deliver(d: Delivery, a: Attempt) -> dict[str, Any]:
+        reply_id = kinds.read(a.row, kinds.CustomerReply).reply_id
         with d.db.session() as session:
-            facts = replies.facts(session, reply_id, row.key)
-        outgoing = OutgoingReply(
-            key=facts.key,
-            case_ref=format_case_id(facts.case_id),
-            source=facts.source,
-            text=facts.text,
-            in_reply_to=facts.in_reply_to,
-            conversation_id=facts.conversation_id,
-            customer_handle=facts.customer_handle,
-            customer_email=facts.customer_email,
-            subject=facts.subject,
-            private=facts.private,
-        )
+            outgoing = replies.facts(session, reply_id, a.row.key)
 
         def fail(error: str) -> None:
             with d.db.session() as session:
@@ -78,45 +67,32 @@ def acknowledgement_deliverer(
     """The acknowledgement goes privately where the channel can (a Mastodon `direct`
     status): it carries the case's status link."""
 
-    def deliver(d: Delivery, row: Claimed) -> dict[str, Any]:
-        assert row.case_id is not None
-        case_id = row.case_id
+    def deliver(d: Delivery, a: Attempt) -> dict[str, Any]:
+        assert a.row.case_id is not None
+        case_id, key = a.row.case_id, a.row.key
         with d.db.session() as session:
             facts = acknowledge.prepare(
                 session,
                 case_id,
-                key=row.key,
-                kept_link=row.payload.get(acknowledge.LINK),
+                key=key,
+                kept_link=kinds.read(a.row, kinds.Acknowledgement).link,
                 config=d.config,
                 public_url=public_url,
                 now=d.time.now(),
             )
         if facts is None:
             return {"skipped": "not to be sent (any more)"}
-        outgoing = OutgoingReply(
-            key=row.key,
-            case_ref=format_case_id(case_id),
-            source=facts.source,
-            text=facts.text,
-            in_reply_to=facts.in_reply_to,
-            conversation_id=facts.conversation_id,
-            customer_handle=facts.customer_handle,
-            customer_email=facts.customer_email,
-            subject=facts.subject,
-            private=True,
-            automatic=True,
-        )
 
         def fail(error: str) -> None:
             with d.db.session() as session:
-                acknowledge.failed(session, case_id, key=row.key, error=error, now=d.time.now())
+                acknowledge.failed(session, case_id, key=key, error=error, now=d.time.now())
 
-        receipt = _send(connectors, outgoing, fail)
+        receipt = _send(connectors, facts.reply, fail)
         with d.db.session() as session:
             acknowledge.sent(
                 session,
                 case_id,
-                key=row.key,
+                key=key,
                 external_id=receipt.external_id,
                 promised_at=facts.promised_at,
                 now=d.time.now(),

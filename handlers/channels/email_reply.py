@@ -16,8 +16,9 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from bot.replies import OutgoingReply
 from config.connectors import EmailConnector
-from handlers.channels.base import OutgoingReply, ReplyError, ReplyReceipt
+from handlers.channels.base import ReplyError, ReplyReceipt
 
 log = logging.getLogger("casebot.replies")
 AUTO_REPLIED = "auto-replied"

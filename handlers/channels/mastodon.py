@@ -49,7 +49,12 @@ def _text(status: dict[str, Any], at: str) -> str:
 
 
 def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
-    status, at = _status(fields.load_object(body))
+    return parse_object(source, fields.load_object(body))
+
+
+def parse_object(source: str, data: dict[str, Any]) -> IncomingPost:
+    """A status or a mention notification already read as JSON (the poller's items)."""
+    status, at = _status(data)
     account = fields.obj(status, "account", at + "account")
     acct = fields.ident(account, "acct", at + "account.acct", required=True) or ""
     if not _ACCT.match(acct):

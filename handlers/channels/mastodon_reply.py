@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import re
 
+from bot.replies import OutgoingReply
 from config.connectors import MastodonConnector
 from handlers.channels import outbound
-from handlers.channels.base import OutgoingReply, ReplyReceipt
+from handlers.channels.base import ReplyReceipt
 
 log = logging.getLogger("casebot.replies")
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from bot.posts import Author, IncomingPost
 from handlers.channels import fields
 from handlers.channels.base import ParseError
 
 CONTENT_TYPES = ("application/json",)
+
+
+_TIER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def _tier(author: dict[str, Any]) -> str | None:
+    tier = fields.text(author, "tier", "author.tier", limit=64)
+    if tier is not None and not _TIER.match(tier):
+        raise ParseError("author.tier", "must be a tier name such as vip (a-z, 0-9, - and _)")
+    return tier
 
 
 def parse(source: str, body: bytes) -> IncomingPost:
@@ -26,6 +39,7 @@ def parse(source: str, body: bytes) -> IncomingPost:
             name=fields.text(author, "name", "author.name", limit=fields.MAX_NAME_CHARS) or "",
             followers=fields.count(author, "followers", "author.followers"),
             email=fields.text(author, "email", "author.email", limit=fields.MAX_NAME_CHARS),
+            tier=_tier(author),
         ),
         url=fields.text(data, "url", "url", limit=2048),
         posted_at=fields.timestamp(data, "created_at", "created_at"),

@@ -15,8 +15,9 @@ from handlers.channels import email, form, mastodon, normalized, twitter
 from handlers.channels.base import ParseError
 from handlers.channels.limits import load_json
 
-Parser = Callable[[str, bytes, str], IncomingPost]
-"""`parse(source, body, content_type)`; raises `ParseError` naming the bad field."""
+Parser = Callable[[str, bytes, str], IncomingPost | list[IncomingPost]]
+"""`parse(source, body, content_type)`; raises `ParseError` naming the bad field. A
+list: the body carried several posts (an X API v2 lookup of many tweets)."""
 
 _NATIVE: dict[str, tuple[tuple[str, ...], Parser]] = {
     "twitter": (twitter.CONTENT_TYPES, twitter.parse),
@@ -39,7 +40,7 @@ def _looks_normalized(body: bytes) -> bool:
 
 
 def _json_native_or_normalized(native: Parser) -> Parser:
-    def parse(source: str, body: bytes, content_type: str) -> IncomingPost:
+    def parse(source: str, body: bytes, content_type: str) -> IncomingPost | list[IncomingPost]:
         chosen = _normalized if _looks_normalized(body) else native
         return chosen(source, body, content_type)
 

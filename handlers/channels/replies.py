@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from bot.replies import OutgoingReply
 from config.connectors import (
     ConnectorConfig,
     EmailConnector,
@@ -19,7 +20,7 @@ from config.connectors import (
     XConnector,
 )
 from config.errors import ConfigError
-from handlers.channels.base import OutgoingReply, ReplyReceipt
+from handlers.channels.base import ReplyReceipt
 from handlers.channels.email_reply import EmailReplies
 from handlers.channels.mastodon_reply import MastodonReplies
 from handlers.channels.webhook import WebhookReplies

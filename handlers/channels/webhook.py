@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.replies import OutgoingReply
 from config.connectors import WebhookConnector
 from handlers.channels import outbound
-from handlers.channels.base import OutgoingReply, ReplyReceipt, sign
+from handlers.channels.base import ReplyReceipt, sign
 
 log = logging.getLogger("casebot.replies")
 

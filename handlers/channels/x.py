@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.replies import OutgoingReply
 from config.connectors import XConnector
 from handlers.channels import outbound
-from handlers.channels.base import OutgoingReply, ReplyReceipt
+from handlers.channels.base import ReplyReceipt
 
 log = logging.getLogger("casebot.replies")
 

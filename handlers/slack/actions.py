@@ -2,42 +2,42 @@
 
 Buttons that need more input open a modal (`views.open` with the click's trigger, well
 within Slack's 3 s); the modal's submission is handled in `handlers/slack/views.py`.
+Each listener is a plain function registered on one line in `register`, so grepping
+an action id finds its handler.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App, Args, Respond
 
 from bot import cards, cases, replies
 from bot.deps import Deps
-from bot.events import DomainError, DomainEvent, TakenOver
-from bot.ids import ActionId, Surface, format_case_id
+from bot.events import DomainEvent, TakenOver
+from bot.ids import Surface, format_case_id
 from bot.sla import snooze
-from bot.slack import views as render
-from handlers.slack.answers import answer
+from bot.slack import modals as render
+from bot.slack.blocks import quote
+from bot.slack.ids import ActionId, read_case_value, read_reply_value, read_snooze_value
+from bot.slack.refusals import BadValue
+from handlers.slack.answers import answer, deps_of
 
 SURFACE = Surface.BUTTON
-
-
-class BadValue(DomainError):
-    def user_message(self) -> str:
-        return "That button is out of date; open the case with /case show."
+Change = Callable[[Deps, Any, int, str], list[DomainEvent]]
+"""(deps, session, case id, clicker) → the events of one lifecycle change."""
 
 
 def case_ref(body: dict[str, Any]) -> int:
-    """The case a button belongs to, from its small JSON value (see `blocks.case_value`)."""
-    case_id = render.read_case_value(_value(body))
+    """The case a button belongs to, from its small JSON value (`bot.slack.ids`)."""
+    case_id = read_case_value(button_value(body))
     if case_id is None:
         raise BadValue()
     return case_id
 
 
-def _value(body: dict[str, Any]) -> str:
+def button_value(body: dict[str, Any]) -> str:
     try:
         action = body["actions"][0]
         return str(action.get("value") or action["selected_option"]["value"])
@@ -46,19 +46,20 @@ def _value(body: dict[str, Any]) -> str:
 
 
 def reply_ref(body: dict[str, Any]) -> int:
-    try:
-        return int(json.loads(_value(body))["reply"])
-    except (ValueError, TypeError, KeyError, RecursionError, OverflowError):
-        raise BadValue() from None
+    reply_id = read_reply_value(button_value(body))
+    if reply_id is None:
+        raise BadValue()
+    return reply_id
 
 
-def responder(body: dict[str, Any], respond: Respond, client: WebClient) -> Respond:
+def responder(args: Args) -> Respond:
     """Clicks in App Home carry no response_url: answer those in the clicker's DM."""
+    body = args.body
     if body.get("response_url"):
-        return respond
+        return args.respond
 
     def direct(*, text: str, **_: Any) -> None:
-        client.chat_postMessage(channel=body["user"]["id"], text=text)
+        args.client.chat_postMessage(channel=body["user"]["id"], text=text)
 
     return direct  # type: ignore[return-value]
 
@@ -74,125 +75,186 @@ def _taken_over(events: list[DomainEvent]) -> str | None:
     return None
 
 
-def register(app: App, deps: Deps) -> None:
-    def on_case(
-        action: ActionId,
-        change: Callable[[Any, int, str], list[DomainEvent]],
-        said: Callable[[list[DomainEvent]], str | None] = lambda _: None,
-    ) -> None:
-        """A button whose click is one lifecycle change of the button's case; `said` is
-        what the clicker is told privately about it, if anything."""
+def _on_case(
+    args: Args, change: Change, said: Callable[[list[DomainEvent]], str | None] = lambda _: None
+) -> None:
+    """A click that is one lifecycle change of the button's case; `said` is what the
+    clicker is told privately about it, if anything."""
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
-        @app.action(action.value)
-        def handler(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-            ack()
+    def work() -> str | None:
+        case_id = case_ref(body)
+        with deps.db.session() as session:
+            events = change(deps, session, case_id, body["user"]["id"])
+        return said(events)
 
-            def work() -> str | None:
-                case_id = case_ref(body)
-                with deps.db.session() as session:
-                    events = change(session, case_id, body["user"]["id"])
-                return said(events)
+    answer(responder(args), work)
 
-            answer(responder(body, respond, client), work)
 
-    now = deps.time.now
-    on_case(
-        ActionId.CLAIM,
-        lambda s, c, u: cases.claim(s, c, actor=u, surface=SURFACE, now=now()),
-    )
-    on_case(
-        ActionId.TAKE_OVER,
-        lambda s, c, u: cases.take_over(s, c, actor=u, surface=SURFACE, now=now()),
+def claim_clicked(args: Args) -> None:
+    _on_case(args, lambda d, s, c, u: cases.claim(s, c, actor=u, surface=SURFACE, now=d.time.now()))
+
+
+def take_over_clicked(args: Args) -> None:
+    _on_case(
+        args,
+        lambda d, s, c, u: cases.take_over(s, c, actor=u, surface=SURFACE, now=d.time.now()),
         _taken_over,
     )
-    on_case(
-        ActionId.WAIT,
-        lambda s, c, u: cases.wait_on_customer(s, c, actor=u, surface=SURFACE, now=now()),
+
+
+def wait_clicked(args: Args) -> None:
+    _on_case(
+        args,
+        lambda d, s, c, u: cases.wait_on_customer(s, c, actor=u, surface=SURFACE, now=d.time.now()),
     )
-    on_case(
-        ActionId.REOPEN,
-        lambda s, c, u: cases.reopen(s, c, actor=u, surface=SURFACE, now=now(), config=deps.config),
+
+
+def reopen_clicked(args: Args) -> None:
+    _on_case(
+        args,
+        lambda d, s, c, u: cases.reopen(
+            s, c, actor=u, surface=SURFACE, now=d.time.now(), config=d.config
+        ),
     )
 
-    def on_reply_decision(action: ActionId, decide: Callable[..., list[DomainEvent]]) -> None:
-        @app.action(action.value)
-        def handler(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-            ack()
 
-            def work() -> None:
-                reply_id = reply_ref(body)
-                with deps.db.session() as session:
-                    decide(session, reply_id, actor=body["user"]["id"], surface=SURFACE, now=now())
+def _decide(args: Args, decide: Callable[..., list[DomainEvent]]) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
-            answer(responder(body, respond, client), work)
+    def work() -> None:
+        reply_id = reply_ref(body)
+        with deps.db.session() as session:
+            decide(
+                session, reply_id, actor=body["user"]["id"], surface=SURFACE, now=deps.time.now()
+            )
 
-    on_reply_decision(ActionId.APPROVE_REPLY, replies.approve)
-    on_reply_decision(ActionId.DISCARD_REPLY, replies.discard)
+    answer(responder(args), work)
 
-    def open_modal(action_id: str, build: Callable[[int], dict[str, Any]]) -> None:
-        @app.action(action_id)
-        def handler(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-            ack()
 
-            def work() -> None:
-                view = build(case_ref(body))
-                client.views_open(trigger_id=body["trigger_id"], view=view)
+def approve_clicked(args: Args) -> None:
+    _decide(args, replies.approve)
 
-            answer(responder(body, respond, client), work)
 
-    def escalate_view(case_id: int) -> dict[str, Any]:
-        view = _card(case_id)
-        departments = [(key, d.name) for key, d in deps.config.departments.items()]
-        return render.escalate_modal(case_id, view.ref, departments, view.department)
+def discard_clicked(args: Args) -> None:
+    _decide(args, replies.discard)
 
-    def reply_view(case_id: int) -> dict[str, Any]:
-        view = _card(case_id)
-        source = deps.config.sources.get(view.source)
-        return render.reply_modal(
-            case_id,
-            view.ref,
-            customer=view.customer_name or view.customer_handle,
-            customer_text=view.text,
-            source=view.source,
-            needs_approval=bool(source and source.require_approval),
-        )
 
-    def resolve_view(case_id: int) -> dict[str, Any]:
-        view = _card(case_id)
-        return render.resolve_modal(
-            case_id, view.ref, deps.config.root_causes, answered=view.answered is not None
-        )
+def _open_modal(args: Args, build: Callable[[Deps, int], dict[str, Any]]) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
-    def snooze_view(case_id: int) -> dict[str, Any]:
-        return render.snooze_modal(case_id, format_case_id(case_id))
+    def work() -> None:
+        view = build(deps, case_ref(body))
+        args.client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def _card(case_id: int) -> cards.CardView:
-        with deps.db.read() as session:
-            return cards.card_view(session, case_id, deps.config, now())
+    answer(responder(args), work)
 
-    open_modal(ActionId.ESCALATE.value, escalate_view)
-    open_modal(ActionId.REPLY.value, reply_view)
-    open_modal(ActionId.RESOLVE.value, resolve_view)
-    open_modal(render.ViewId.SNOOZE_WITH_REASON.value, snooze_view)
 
-    @app.action(render.ViewId.SNOOZE_CHOICE.value)
-    def on_snooze(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+def _card(deps: Deps, case_id: int) -> cards.CardView:
+    with deps.db.read() as session:
+        return cards.card_view(session, case_id, deps.config, deps.time.now())
 
-        def work() -> str:
-            choice = render.read_snooze_value(_value(body))
-            if choice is None:
-                raise BadValue()
-            with deps.db.session() as session:
-                snooze.snooze(
-                    session,
-                    choice.case_id,
-                    minutes=choice.minutes,
-                    reason="",
-                    actor=body["user"]["id"],
-                    surface=SURFACE,
-                    now=now(),
-                )
-            return f"Snoozed {format_case_id(choice.case_id)} for {choice.minutes} min."
 
-        answer(responder(body, respond, client), work)
+def _escalate_view(deps: Deps, case_id: int) -> dict[str, Any]:
+    view = _card(deps, case_id)
+    departments = [(key, d.name) for key, d in deps.config.departments.items()]
+    return render.escalate_modal(case_id, view.ref, departments, view.department)
+
+
+def _reply_view(deps: Deps, case_id: int) -> dict[str, Any]:
+    view = _card(deps, case_id)
+    source = deps.config.sources.get(view.source)
+    return render.reply_modal(
+        case_id,
+        view.ref,
+        customer=view.customer_name or view.customer_handle,
+        customer_text=view.text,
+        source=view.source,
+        needs_approval=bool(source and source.require_approval),
+    )
+
+
+def _resolve_view(deps: Deps, case_id: int) -> dict[str, Any]:
+    view = _card(deps, case_id)
+    return render.resolve_modal(
+        case_id, view.ref, deps.config.root_causes, answered=view.answered is not None
+    )
+
+
+def escalate_clicked(args: Args) -> None:
+    _open_modal(args, _escalate_view)
+
+
+def reply_clicked(args: Args) -> None:
+    _open_modal(args, _reply_view)
+
+
+def resolve_clicked(args: Args) -> None:
+    _open_modal(args, _resolve_view)
+
+
+def snooze_with_reason_clicked(args: Args) -> None:
+    _open_modal(args, lambda _, case_id: render.snooze_modal(case_id, format_case_id(case_id)))
+
+
+def snooze_chosen(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
+
+    def work() -> str:
+        choice = read_snooze_value(button_value(body))
+        if choice is None:
+            raise BadValue()
+        with deps.db.session() as session:
+            snooze.snooze(
+                session,
+                choice.case_id,
+                minutes=choice.minutes,
+                reason="",
+                actor=body["user"]["id"],
+                surface=SURFACE,
+                now=deps.time.now(),
+            )
+        return f"Snoozed {format_case_id(choice.case_id)} for {choice.minutes} min."
+
+    answer(responder(args), work)
+
+
+def revealed(case_id: int, text: str) -> str:
+    """What Reveal answers the person who asked, and only them."""
+    ref = format_case_id(case_id)
+    head = f"🔓 {ref} as the customer wrote it (only you see this; the reveal is audited):"
+    return f"{head}\n{quote(text)}"
+
+
+def reveal_clicked(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
+
+    def work() -> str:
+        case_id = case_ref(body)
+        with deps.db.session() as session:
+            text, _ = cases.reveal(
+                session, case_id, actor=body["user"]["id"], surface=SURFACE, now=deps.time.now()
+            )
+        return revealed(case_id, text)
+
+    answer(responder(args), work)
+
+
+def register(app: App) -> None:
+    app.action(ActionId.CLAIM)(claim_clicked)
+    app.action(ActionId.TAKE_OVER)(take_over_clicked)
+    app.action(ActionId.WAIT)(wait_clicked)
+    app.action(ActionId.REOPEN)(reopen_clicked)
+    app.action(ActionId.APPROVE_REPLY)(approve_clicked)
+    app.action(ActionId.DISCARD_REPLY)(discard_clicked)
+    app.action(ActionId.ESCALATE)(escalate_clicked)
+    app.action(ActionId.REPLY)(reply_clicked)
+    app.action(ActionId.RESOLVE)(resolve_clicked)
+    app.action(ActionId.SNOOZE_WITH_REASON)(snooze_with_reason_clicked)
+    app.action(ActionId.SNOOZE_CHOICE)(snooze_chosen)
+    app.action(ActionId.REVEAL)(reveal_clicked)

@@ -4,16 +4,37 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any, cast
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.deps import Deps
 from bot.events import DomainError
+from bot.slack.refusals import refusal
 from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.slack")
 
+DEPS = "casebot_deps"
+"""Where `provide` puts the app's `Deps` in every request's Bolt context."""
+
 DATABASE_DOWN = "Casebot cannot reach its database right now; please try again in a minute."
+
+
+def provide(deps: Deps) -> Callable[..., Any]:
+    """A Bolt middleware handing `deps` to every listener (`deps_of(context)`), so
+    listeners are plain module functions rather than closures inside `register`."""
+
+    def middleware(context: BoltContext, next: Callable[[], Any]) -> Any:
+        context[DEPS] = deps
+        return next()
+
+    return middleware
+
+
+def deps_of(context: BoltContext) -> Deps:
+    return cast(Deps, context[DEPS])
 
 
 def answer(respond: Respond, work: Callable[[], str | None]) -> None:
@@ -25,7 +46,7 @@ def answer(respond: Respond, work: Callable[[], str | None]) -> None:
     try:
         text = work()
     except DomainError as exc:
-        text = exc.user_message()
+        text = refusal(exc)
     except Exception as exc:
         text = failure_text(exc)
     if text:
@@ -33,11 +54,12 @@ def answer(respond: Respond, work: Callable[[], str | None]) -> None:
 
 
 def send(respond: Respond, text: str) -> None:
-    """Hand the answer to Slack; if Slack cannot take it (unreachable, or refusing), the
-    change is made all the same and the card shows it: logged, not raised."""
+    """Hand the answer to Slack; if Slack cannot take it (unreachable, refusing, or a
+    `response_url` that is no URL at all: `ValueError`), the change is made all the
+    same and the card shows it: logged, not raised."""
     try:
         respond(text=text, response_type="ephemeral", replace_original=False)
-    except (SlackApiError, SlackClientError, OSError) as exc:
+    except (SlackApiError, SlackClientError, OSError, ValueError) as exc:
         log.warning(
             "slack.answer_undelivered", extra={"door": "slack", "error": type(exc).__name__}
         )

@@ -20,7 +20,7 @@ from bot.slack import blocks, oncall_text
 from bot.slack import summary as summary_text
 from bot.slack.blocks import escape
 from bot.slack.people import People
-from handlers.slack import grammar, pages, problem_commands
+from handlers.slack import actions, grammar, pages, problem_commands
 from handlers.slack.answers import answer
 from handlers.slack.grammar import (
     Assign,
@@ -35,6 +35,7 @@ from handlers.slack.grammar import (
     Reopen,
     Reply,
     Resolve,
+    Reveal,
     Show,
     Summary,
     Unclaim,
@@ -97,6 +98,9 @@ def run(deps: Deps, cmd: Command, user: str, people: People | None = None) -> st
             case Wait(case_id=cid):
                 cases.wait_on_customer(s, cid, **common)
                 return f"{format_case_id(cid)} waits on the customer; its clocks are paused."
+            case Reveal(case_id=cid):
+                text, _ = cases.reveal(s, cid, **common)
+                return actions.revealed(cid, text)
             case Note(case_id=cid, text=text):
                 cases.note(s, cid, text=text, **common)
                 return f"Note added to {format_case_id(cid)} (internal only)."

@@ -30,8 +30,7 @@ from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import metrics
-from bot.ids import ActionId
-from bot.slack.views import ViewId
+from bot.slack.ids import ActionId, CallbackId, InputId
 from handlers.channels.base import ParseError
 from handlers.channels.limits import load_json, unix_seconds
 from handlers.slack import grammar
@@ -246,7 +245,7 @@ def on_bolt_error(error: Exception, response: BoltResponse | None) -> BoltRespon
     )
 
 
-ANSWERED = frozenset({*grammar.USAGE, *(a.value for a in ActionId), *(v.value for v in ViewId)})
+ANSWERED = frozenset({*grammar.USAGE, *ActionId, *CallbackId, *InputId})
 """Command words and action ids named in `casebot_command_seconds`; others are `other`."""
 
 

@@ -13,29 +13,21 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App, Args, Respond
 
 from bot import status
 from bot.deps import Deps
-from bot.events import DomainError
 from bot.ids import format_case_id
 from bot.reading import ListQuery, pages
-from bot.slack import views
+from bot.slack import lists, presenters, show
 from bot.slack.blocks import clip
-from bot.slack.views import Block, ViewId
+from bot.slack.ids import CASE_LIST_PAGE, ActionId, read_list_page_value
+from bot.slack.kit import VIEW_BLOCK_LIMIT, Block
+from bot.slack.refusals import StalePage
 from handlers.slack.actions import case_ref, responder
-from handlers.slack.answers import answer
-
-PAGE_ACTION = re.compile(r"^case_list_page")
-"""Both page buttons (`case_list_page_prev`, `case_list_page_next`) share one listener."""
+from handlers.slack.answers import answer, deps_of
 
 Answer = tuple[str, list[Block]]
-
-
-class StalePage(DomainError):
-    def user_message(self) -> str:
-        return "That list is out of date; run /case list again."
 
 
 def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
@@ -47,21 +39,23 @@ def list_answer(deps: Deps, user: str, query: ListQuery) -> Answer:
             user,
             deps.config,
             deps.time.now(),
-            page_size=views.LIST_PAGE_SIZE,
+            page_size=lists.LIST_PAGE_SIZE,
         )
-    return views.case_list(page)
+    return lists.case_list(page)
 
 
 def show_answer(deps: Deps, case_id: int) -> Answer:
     """`/case show` as (fallback text, blocks), with a status page link to paste to the
     customer; raises `CaseNotFound` for an unknown id."""
     with deps.db.read() as session:
-        detail = pages.case_detail(session, case_id, deps.config, deps.time.now())
+        detail = pages.case_detail(
+            session, case_id, deps.config, deps.time.now(), present=presenters.plain_line
+        )
     with deps.db.session() as session:
         url = status.agent_link(
             session, case_id=case_id, public_url=deps.settings.public_url, now=deps.time.now()
         )
-    return views.case_detail(replace(detail, status_url=url))
+    return show.case_detail(replace(detail, status_url=url))
 
 
 def respond_with_blocks(
@@ -85,36 +79,42 @@ def _detail_modal(case_id: int, blocks: list[Block]) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": clip(format_case_id(case_id), 24)},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": blocks[: views.VIEW_BLOCK_LIMIT],
+        "blocks": blocks[:VIEW_BLOCK_LIMIT],
     }
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.action(PAGE_ACTION)
-    def on_page(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+def page_clicked(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
 
-        def work() -> Answer:
-            action = body["actions"][0]
-            query = views.read_list_page_value(str(action.get("value", "")))
-            if query is None:
-                raise StalePage()
-            return list_answer(deps, body["user"]["id"], query)
+    def work() -> Answer:
+        action = body["actions"][0]
+        query = read_list_page_value(str(action.get("value", "")))
+        if query is None:
+            raise StalePage()
+        return list_answer(deps, body["user"]["id"], query)
 
-        respond_with_blocks(responder(body, respond, client), work, replace_original=True)
+    respond_with_blocks(responder(args), work, replace_original=True)
 
-    @app.action(ViewId.CASE_OPEN.value)
-    def on_open(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        if body.get("response_url"):
-            respond_with_blocks(
-                respond, lambda: show_answer(deps, case_ref(body)), replace_original=False
-            )
-            return
 
-        def work() -> None:
-            case_id = case_ref(body)
-            _, blocks = show_answer(deps, case_id)
-            client.views_open(trigger_id=body["trigger_id"], view=_detail_modal(case_id, blocks))
+def open_clicked(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
+    if body.get("response_url"):
+        respond_with_blocks(
+            args.respond, lambda: show_answer(deps, case_ref(body)), replace_original=False
+        )
+        return
 
-        answer(responder(body, respond, client), work)
+    def work() -> None:
+        case_id = case_ref(body)
+        _, blocks = show_answer(deps, case_id)
+        modal = _detail_modal(case_id, blocks)
+        args.client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    answer(responder(args), work)
+
+
+def register(app: App) -> None:
+    app.action(re.compile(CASE_LIST_PAGE))(page_clicked)
+    app.action(ActionId.CASE_OPEN)(open_clicked)

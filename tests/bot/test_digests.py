@@ -17,7 +17,7 @@ from bot import digests
 from bot.chart import HEIGHT_PX, WIDTH_PX
 from bot.demo.standin import Fault, SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from bot.worker import build_scheduler
 from config.digests import Digest

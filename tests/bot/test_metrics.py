@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 
 from bot.demo.standin import Fault, SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from handlers.ingest import UNAUTHENTICATED

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from bot import cli
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from tests.conftest import EXAMPLE_CONFIG, drain, post_json, sample_post
 from tests.support.slackreq import SlackClientSim

@@ -210,3 +210,24 @@ def test_a_missing_connector_secret_stops_serve_and_fails_check(tmp_path: Path) 
     check = run_bot(["check"], env)
     assert check.returncode == 1
     assert expected in check.stdout.splitlines()
+
+
+def test_a_missing_poller_token_stops_the_worker_and_fails_check(tmp_path: Path) -> None:
+    config = tmp_path / "casebot.yaml"
+    config.write_text(
+        EXAMPLE_CONFIG.read_text()
+        + "\nsources:\n  mastodon:\n    poll: {kind: mastodon, base_url: https://m.example}\n"
+    )
+    url = f"sqlite:///{tmp_path}/worker.db"
+    upgrade(url)
+    env = env_for(url, CASEBOT_CONFIG=str(config))
+    env.pop("MASTODON_TOKEN", None)
+    expected = (
+        "sources.mastodon.poll: MASTODON_TOKEN: environment variable is not set"
+        " (the mastodon poller needs it)"
+    )
+    worker = run_bot(["worker"], env)
+    assert (worker.returncode, one_line(worker)) == (2, f"casebot: {expected}")
+    check = run_bot(["check"], env)
+    assert check.returncode == 1
+    assert expected in check.stdout.splitlines()

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from tests.conftest import drain, post_json, sample_post

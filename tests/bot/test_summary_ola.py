@@ -25,11 +25,11 @@ from flask.testing import FlaskClient
 from bot import summary
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.periods import Period
-from bot.slack.outbox import Delivery
 from bot.summary import OlaLine
 from bot.timesource import ManualTime
-from bot.worker import sweep_once
+from bot.worker import fold_summary, sweep_once
 from config.load import load_config
 from config.schema import CasebotConfig
 from tests.conftest import EXAMPLE_CONFIG, drain, post_json, sample_post
@@ -125,3 +125,22 @@ def test_an_empty_period(slack: SlackStandIn, user: SlackClientSim) -> None:
         "First response: median n/a, p90 n/a",
         "Resolution: median n/a, p90 n/a",
     ]
+
+
+@pytest.mark.usefixtures("dataset")
+def test_the_same_once_the_worker_folded_the_cases_into_the_rollup(
+    deps: Deps, slack: SlackStandIn, user: SlackClientSim
+) -> None:
+    """The summary reads changed cases live until the worker's refresh folds them in:
+    the answer is the same before and after, for whole days and for partial ones."""
+    periods = [f"summary {RANGE}", "summary today", "summary week", "summary 30d"]
+    before = []
+    for command in periods:
+        user.command(command)
+        before.append(_answer(slack))
+    assert fold_summary(deps) == 3
+    after = []
+    for command in periods:
+        user.command(command)
+        after.append(_answer(slack))
+    assert after == before

@@ -118,7 +118,7 @@ def test_each_worker_job_logs_one_traceback_while_the_database_is_down(
     scheduler = BackgroundScheduler()
     worker.add_jobs(scheduler, down_deps)
     jobs = {job.id: job.func for job in scheduler.get_jobs()}
-    assert set(jobs) == {"sla_sweep", "oncall_handoffs", "outbox"}
+    assert set(jobs) == {"sla_sweep", "summary_rollup", "oncall_handoffs", "outbox"}
     for _ in range(30):
         for run in jobs.values():
             run()

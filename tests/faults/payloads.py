@@ -7,8 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bot.ids import ActionId
-from bot.slack.views import ViewId
+from bot.slack import ids
 from handlers.slack import grammar
 from tests.conftest import ROOT, sample_post
 from tests.faults.doors import HOSTILE_TEXT, mutated
@@ -169,8 +168,8 @@ command_texts = st.lists(words | st.text(max_size=12), max_size=8).map(" ".join)
 )
 
 
-ACTION_IDS = [*(a.value for a in ActionId), *(v.value for v in ViewId), "unknown_action"]
-CALLBACKS = [v.value for v in ViewId if v.value.endswith("_modal")] + ["unknown_modal"]
+ACTION_IDS = [i.value for i in (*ids.ActionId, *ids.InputId, *ids.CallbackId)] + ["unknown_action"]
+CALLBACKS = [c.value for c in ids.CallbackId] + ["unknown_modal"]
 
 BLOCK_ACTION = {
     "type": "block_actions",

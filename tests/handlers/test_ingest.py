@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from tests.conftest import INGEST_SECRET, drain, post_json, sample_post, sign
 from tests.support.processes import free_port, run_bot, start_bot, stop, wait_healthy, web_env

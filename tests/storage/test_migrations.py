@@ -6,14 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from storage.db import Database
-from storage.migrate import upgrade
+from storage.migrate import alembic_config, upgrade
+from storage.types import CaseStatus
 
 pytestmark = pytest.mark.both_db
 
@@ -116,3 +119,57 @@ def test_upgrade_replays_the_audit_log_into_holds(tmp_path: Path) -> None:
         ("billing", "escalated", t[1], t[3], t[3]),
         ("billing", "reopened", t[4], None, None),
     ]
+
+
+def test_case_status_holds_only_the_known_states(db: Database) -> None:
+    """0012: the CHECK constraint refuses a status the code has no name for."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO customers (id, name, tier, created_at) VALUES (1, 'c', 'std', :at)"),
+            {"at": "2026-11-23 09:00:00"},
+        )
+    insert = text(
+        "INSERT INTO cases (department, status, priority, priority_reason, tags, customer_id,"
+        " source, escalations, pauses, created_at, updated_at) VALUES ('support', :status,"
+        " 'normal', '', '[]', 1, 'web', 0, '[]', :at, :at)"
+    )
+    for status in CaseStatus:
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"status": status.value, "at": "2026-11-23 09:00:00"})
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(insert, {"status": "closed", "at": "2026-11-23 09:00:00"})
+
+
+def test_status_check_keeps_the_cases_indexes_and_rows(tmp_path: Path) -> None:
+    """On SQLite the constraint is added by copying the table: rows and the partial index
+    of open cases survive the copy, and a downgrade gives the table back unconstrained."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0011")
+    engine = create_engine(url)
+    at = "2026-11-23 09:00:00.000000"
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO customers (id, name, tier, created_at) VALUES (1, 'c', 'std', :at)"),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, department, status, priority, priority_reason, tags,"
+                " customer_id, source, escalations, pauses, created_at, updated_at)"
+                " VALUES (7, 'billing', 'waiting', 'normal', '', '[]', 1, 'web', 0, '[]',"
+                " :at, :at)"
+            ),
+            {"at": at},
+        )
+    upgrade(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, status FROM cases")).all()
+        index = conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'ix_cases_open'")
+        ).scalar_one()
+    assert [tuple(r) for r in rows] == [(7, "waiting")]
+    assert "WHERE status != 'resolved'" in index
+    command.downgrade(alembic_config(url), "0011")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET status = 'closed'"))
+    engine.dispose()

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from config.load import parse_config
 from config.schema import CasebotConfig
 from storage.models import Event

@@ -1,7 +1,8 @@
 """Interactive payloads as Slack sends them: button clicks and modal submissions.
 
-`tests.support.slackreq.SlackClientSim` signs and posts them; these helpers only build the
-JSON. A submission is built from the view Casebot actually opened (what the stand-in
+`tests.support.slackreq.SlackClientSim` signs and posts them; clicks are built by
+`bot.demo.signed.block_action` (the one builder the demo and the benchmarks use too),
+submissions here. A submission is built from the view Casebot actually opened (what the stand-in
 recorded from `views.open`), so the test fills in the real form: the block ids,
 action ids, element types and options come from the product, not from the test.
 """
@@ -10,80 +11,18 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from werkzeug.test import TestResponse
 
+from bot.demo.signed import TEAM, block_action, interactive_body, slack_user
 from tests.support.slackreq import SlackClientSim
 
-TEAM = {"id": "T1", "domain": "acme"}
-
-
-def _user(user: str) -> dict[str, str]:
-    return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"}
+__all__ = ["block_action", "response_json", "send", "view_state", "view_submission"]
 
 
 def send(sim: SlackClientSim, payload: dict[str, Any]) -> TestResponse:
     """Post an interactive payload, form-encoded and signed as Slack does."""
-    return sim.post(urlencode({"payload": json.dumps(payload)}))
-
-
-def block_action(
-    action_id: str,
-    value: str,
-    *,
-    user: str,
-    channel: str = "C0SUPPORT01",
-    message_ts: str = "1700000000.000001",
-    thread_ts: str | None = None,
-    response_url: str | None,
-    trigger_id: str = "trig.click",
-    kind: str = "button",
-) -> dict[str, Any]:
-    """A click on a message button (or a pick in a static select, `kind="static_select"`).
-
-    `response_url=None` is a click in App Home, which carries no response URL.
-    """
-    action: dict[str, Any] = {
-        "type": kind,
-        "action_id": action_id,
-        "block_id": "b",
-        "action_ts": "1700000000.900000",
-    }
-    if kind in ("static_select", "radio_buttons"):
-        action["selected_option"] = {
-            "text": {"type": "plain_text", "text": value, "emoji": True},
-            "value": value,
-        }
-    else:
-        action["value"] = value
-        action["text"] = {"type": "plain_text", "text": action_id, "emoji": True}
-    message: dict[str, Any] = {"type": "message", "ts": message_ts, "text": "", "user": "UCASEBOT"}
-    if thread_ts:
-        message["thread_ts"] = thread_ts
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "team": TEAM,
-        "user": _user(user),
-        "api_app_id": "A1",
-        "token": "legacy",
-        "trigger_id": trigger_id,
-        "container": {
-            "type": "message",
-            "message_ts": message_ts,
-            "channel_id": channel,
-            "is_ephemeral": False,
-            **({"thread_ts": thread_ts} if thread_ts else {}),
-        },
-        "channel": {"id": channel, "name": "channel"},
-        "message": message,
-        "actions": [action],
-        "is_enterprise_install": False,
-        "enterprise": None,
-    }
-    if response_url is not None:
-        payload["response_url"] = response_url
-    return payload
+    return sim.post(interactive_body(payload))
 
 
 def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
@@ -154,7 +93,7 @@ def view_submission(
     return {
         "type": "view_submission",
         "team": TEAM,
-        "user": _user(user),
+        "user": slack_user(user),
         "api_app_id": "A1",
         "token": "legacy",
         "trigger_id": "trig.submit",

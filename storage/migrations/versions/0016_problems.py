@@ -1,7 +1,7 @@
 """problems: many cases, one root cause; the window's case terms; replies to all
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0016"
-down_revision: str | None = "0011"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,7 @@ import pytest
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.oncall.handoffs import announce_handoffs
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from storage.models import Event, Handoff

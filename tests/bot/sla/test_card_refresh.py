@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
-from bot.slack.outbox import Delivery
-from bot.slack.views import snooze_value
+from bot.slack import ids
 from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from config.load import parse_config
@@ -104,7 +104,7 @@ def test_a_snoozed_warning_still_refreshes_the_card_when_its_threshold_passes(
     post_json(http, "web", sample_post(1))
     user.command("claim 1", user=ANA)
     _tick(deps, time_source, worker, 5)
-    user.click("snooze_choice", snooze_value(SnoozeChoice(1, 30)), user=ANA)
+    user.click("snooze_choice", ids.snooze_value(SnoozeChoice(1, 30)), user=ANA)
     drain(worker)
     dms = len(slack.channel("D" + ANA.lstrip("U")))
 

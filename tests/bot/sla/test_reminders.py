@@ -13,9 +13,9 @@ from bot import cases
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.ids import Surface
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
-from bot.slack.outbox import Delivery
-from bot.slack.views import snooze_value
+from bot.slack import ids
 from bot.timesource import ManualTime
 from bot.worker import delivery, sweep_once
 from config.load import parse_config
@@ -210,7 +210,7 @@ def test_snooze_delays_the_next_warning_but_not_the_breach(
     user.command("claim 1", user=ANA)
     _tick(deps, time_source, worker, 5)
     assert len(_dms(slack, ANA)) == 1
-    user.click("snooze_choice", snooze_value(SnoozeChoice(1, 30)), user=ANA)
+    user.click("snooze_choice", ids.snooze_value(SnoozeChoice(1, 30)), user=ANA)
     assert slack.responses[-1][1]["text"] == "Snoozed C-1 for 30 min."
     _tick(deps, time_source, worker, 3)
     assert len(_dms(slack, ANA)) == 1, "the 80% warning waits for the snooze"

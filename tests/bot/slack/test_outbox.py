@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import Fault, SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery, deliver_due
+from bot.outbox.runner import Delivery, deliver_due
 from bot.timesource import ManualTime
 from bot.worker import delivery
 from storage import outbox

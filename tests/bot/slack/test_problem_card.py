@@ -7,10 +7,11 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.problems.ids import ProblemAction, format_problem_id, parse_problem_id
+from bot.problems.ids import format_problem_id, parse_problem_id
 from bot.problems.view import LinkedCase, ProblemCardView
-from bot.slack.blocks import timeline_line
-from bot.slack.problem_card import problem_card, problem_value, read_problem_value
+from bot.slack.ids import PROBLEM_ACTIONS, ActionId, problem_value, read_problem_value
+from bot.slack.presenters import thread_line
+from bot.slack.problem_card import problem_card
 
 AT = datetime(2026, 11, 23, 9, tzinfo=UTC)
 HOSTILE = "<!channel> <@U0BOSS01> <https://evil.example|click> & co"
@@ -49,14 +50,14 @@ def test_the_card_escapes_customer_text_and_stays_within_limits() -> None:
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
     assert "<https://acme.slack.com/archives/C/p1|C-26>" in rendered
     assert "and 25 earlier" in rendered
-    assert [e["action_id"] for e in blocks[-1]["elements"]] == [a.value for a in ProblemAction]
+    assert [e["action_id"] for e in blocks[-1]["elements"]] == [a.value for a in PROBLEM_ACTIONS]
 
 
 def test_an_owned_problem_has_no_claim_button_and_a_resolved_one_no_buttons() -> None:
     _, owned = problem_card(_view(owner_id="U0ANA0001"), {})
     assert [e["action_id"] for e in owned[-1]["elements"]] == [
-        ProblemAction.REPLY.value,
-        ProblemAction.RESOLVE.value,
+        ActionId.PROBLEM_REPLY.value,
+        ActionId.PROBLEM_RESOLVE.value,
     ]
     _, done = problem_card(_view(status="resolved", root_cause="app-bug", note=HOSTILE), {})
     assert all(b["type"] != "actions" for b in done)
@@ -81,9 +82,9 @@ def test_button_values_and_ids_read_back() -> None:
 
 def test_thread_lines_for_linking() -> None:
     data = {"problem": "P-7", "problem_id": 7}
-    assert timeline_line("problem_linked", "casebot", data) == (
+    assert thread_line("problem_linked", "casebot", data) == (
         "🧩 Part of problem P-7 (linked by Casebot)"
     )
-    assert timeline_line("problem_unlinked", "U0ANA0001", data) == (
+    assert thread_line("problem_unlinked", "U0ANA0001", data) == (
         "🧩 <@U0ANA0001> unlinked it from problem P-7"
     )

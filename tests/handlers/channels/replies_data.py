@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.channels.base import OutgoingReply
+from bot.replies import OutgoingReply
 
 TOKEN = "tok-SECRET-9f8e7d"
 CUSTOMER_EMAIL = "lena.k@customer.example"

@@ -8,8 +8,7 @@ import json
 import pytest
 
 from bot.demo.standin import SlackStandIn
-from bot.ids import ActionId
-from bot.slack.views import ViewId
+from bot.slack import ids
 from tests.support.slackreq import SlackClientSim
 
 pytestmark = pytest.mark.both_db
@@ -39,18 +38,18 @@ def test_buttons_with_a_huge_case_id_say_there_is_no_such_case(
     user: SlackClientSim, slack: SlackStandIn, case_id: int
 ) -> None:
     value = json.dumps({"case": case_id})
-    actions = [ActionId.CLAIM, ActionId.TAKE_OVER, ActionId.WAIT, ActionId.ESCALATE]
+    actions = [ids.ActionId.CLAIM, ids.ActionId.TAKE_OVER, ids.ActionId.WAIT, ids.ActionId.ESCALATE]
     for action in actions:
         assert user.click(action.value, value).status_code == 200
     snooze = json.dumps({"case": case_id, "min": 30})
-    assert user.click(ViewId.SNOOZE_CHOICE.value, snooze).status_code == 200
+    assert user.click(ids.ActionId.SNOOZE_CHOICE.value, snooze).status_code == 200
     assert _answers(slack) == [f"There is no case C-{case_id}."] * (len(actions) + 1)
 
 
 def test_a_huge_reply_id_is_no_longer_waiting(user: SlackClientSim, slack: SlackStandIn) -> None:
     for reply_id in (2**31, 2**63, "1e400"):
         value = json.dumps({"reply": reply_id})
-        assert user.click(ActionId.APPROVE_REPLY.value, value).status_code == 200
+        assert user.click(ids.ActionId.APPROVE_REPLY.value, value).status_code == 200
     assert _answers(slack) == [
         "C-0: that reply is no longer waiting for approval.",
         "C-0: that reply is no longer waiting for approval.",
@@ -60,5 +59,15 @@ def test_a_huge_reply_id_is_no_longer_waiting(user: SlackClientSim, slack: Slack
 
 def test_a_huge_page_in_a_button_is_out_of_date(user: SlackClientSim, slack: SlackStandIn) -> None:
     value = json.dumps({"scope": "open", "dept": None, "page": 10**30})
-    assert user.click(ViewId.CASE_LIST_NEXT.value, value).status_code == 200
+    assert user.click(ids.ActionId.CASE_LIST_NEXT.value, value).status_code == 200
     assert _answers(slack) == ["That list is out of date; run /case list again."]
+
+
+def test_a_forged_response_url_is_an_undelivered_answer(
+    user: SlackClientSim, slack: SlackStandIn
+) -> None:
+    """Found by the door fuzz: a `response_url` that is no URL (`"0"`) made the answer
+    raise `ValueError`, and the clicker was told Casebot failed."""
+    resp = user.click(ids.ActionId.CLAIM.value, "", response_url="0")
+    assert resp.status_code == 200
+    assert "Sorry, that failed" not in resp.get_data(as_text=True)

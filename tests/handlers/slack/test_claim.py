@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from tests.conftest import drain, post_json, sample_post
 from tests.support.slackreq import SlackClientSim
 

@@ -15,9 +15,9 @@ from werkzeug.test import TestResponse
 from bot.app import WebApp
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.reading import ListQuery, ListScope
-from bot.slack import views
-from bot.slack.outbox import Delivery
+from bot.slack import ids, lists
 from handlers.slack import pages
 from tests.conftest import drain, post_json, sample_post
 from tests.support.slackreq import SlackClientSim, signed_headers
@@ -106,25 +106,25 @@ def test_other_tabs_publish_nothing(app: WebApp, http: FlaskClient, slack: Slack
 def test_page_buttons_edit_the_list_in_place(
     app: WebApp, http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
 ) -> None:
-    _cases(http, worker, views.LIST_PAGE_SIZE + 3)
-    value = views.list_page_value(ListQuery(ListScope.UNCLAIMED, None, 2))
-    assert user.click(views.ViewId.CASE_LIST_NEXT.value, value).status_code == 200
+    _cases(http, worker, lists.LIST_PAGE_SIZE + 3)
+    value = ids.list_page_value(ListQuery(ListScope.UNCLAIMED, None, 2))
+    assert user.click(ids.ActionId.CASE_LIST_NEXT.value, value).status_code == 200
 
     [(_, answer)] = slack.responses
     assert (answer["replace_original"], answer["response_type"]) == (True, "ephemeral")
     text = _text(answer["blocks"])
     assert "23 cases, page 2 of 2" in text
     assert [f"*C-{n}*" in text for n in (20, 21, 22, 23)] == [False, True, True, True]
-    assert views.ViewId.CASE_LIST_PREV.value in text
-    assert views.ViewId.CASE_LIST_NEXT.value not in text
+    assert ids.ActionId.CASE_LIST_PREV.value in text
+    assert ids.ActionId.CASE_LIST_NEXT.value not in text
 
 
 def test_page_button_with_a_bad_value_is_answered(
     app: WebApp, http: FlaskClient, slack: SlackStandIn, user: SlackClientSim
 ) -> None:
     forged = json.dumps({"scope": "open", "dept": "<!channel>", "page": 1})
-    user.click(views.ViewId.CASE_LIST_PREV.value, "{not json")
-    user.click(views.ViewId.CASE_LIST_PREV.value, forged)
+    user.click(ids.ActionId.CASE_LIST_PREV.value, "{not json")
+    user.click(ids.ActionId.CASE_LIST_PREV.value, forged)
     answers = [a for _, a in slack.responses]
     assert [a["replace_original"] for a in answers] == [False, False]
     assert "out of date" in answers[0]["text"]
@@ -137,8 +137,8 @@ def test_open_button_in_a_message_answers_the_clicker_alone(
 ) -> None:
     _cases(http, worker, 1)
     user.click("case_claim", '{"case":1}')
-    user.click(views.ViewId.CASE_OPEN.value, '{"case":1}')
-    user.click(views.ViewId.CASE_OPEN.value, '{"case":99}')
+    user.click(ids.ActionId.CASE_OPEN.value, '{"case":1}')
+    user.click(ids.ActionId.CASE_OPEN.value, '{"case":99}')
 
     [(_, detail), (_, missing)] = slack.responses
     assert (detail["response_type"], detail["replace_original"]) == ("ephemeral", False)
@@ -151,7 +151,7 @@ def test_open_button_in_app_home_opens_a_modal(
     app: WebApp, http: FlaskClient, worker: Delivery, slack: SlackStandIn
 ) -> None:
     _cases(http, worker, 1)
-    assert home_click(http, views.ViewId.CASE_OPEN.value, '{"case":1}').status_code == 200
+    assert home_click(http, ids.ActionId.CASE_OPEN.value, '{"case":1}').status_code == 200
     [opened] = slack.views
     assert (opened["method"], opened["trigger_id"]) == ("views.open", "trig.home")
     assert opened["view"]["type"] == "modal" and opened["view"]["title"]["text"] == "C-1"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.worker import delivery
 from config.schema import CasebotConfig
 from tests.conftest import INGEST_SECRET

@@ -12,8 +12,8 @@ from sqlmodel import col, select
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.problems.ids import ProblemAction
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
+from bot.slack.ids import ActionId
 from bot.timesource import ManualTime
 from storage.models import Case, Event, Problem
 from tests.conftest import drain, post_json, sample_post
@@ -80,14 +80,14 @@ def test_claim_by_command_and_button(
     time_source: ManualTime,
 ) -> None:
     card = problem_card(slack)
-    click(user, ProblemAction.CLAIM.value, card.blocks[-1]["elements"][0]["value"], ANA)
+    click(user, ActionId.PROBLEM_CLAIM.value, card.blocks[-1]["elements"][0]["value"], ANA)
     assert say(user, slack, "problem claim P-1", BEN) == f"P-1 is already owned by <@{ANA}>."
     assert say(user, slack, "problem claim P-1", ANA) == "You already own P-1."
     time_source.advance(timedelta(seconds=2))
     drain(worker)
     card = problem_card(slack)
     assert f"owner <@{ANA}>" in blocks_text(card)
-    assert ProblemAction.CLAIM.value not in blocks_text(card)
+    assert ActionId.PROBLEM_CLAIM.value not in blocks_text(card)
 
 
 def test_reply_refusals_and_sources_without_a_connector(

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from config.load import parse_config

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from bot import report, summary
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from tests.conftest import drain
 from tests.handlers.slack.problems.storm import storm

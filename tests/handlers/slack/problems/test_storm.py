@@ -16,10 +16,9 @@ from sqlmodel import col, select
 
 from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
-from bot.ids import ActionId
-from bot.problems.ids import ProblemAction, ProblemView
+from bot.outbox.runner import Delivery
 from bot.problems.refresh import PROBLEM_CARD
-from bot.slack.outbox import Delivery
+from bot.slack.ids import PROBLEM_ACTIONS, ActionId, InputId
 from bot.timesource import ManualTime
 from storage.models import Case, Outbox, Problem
 from tests.conftest import drain, post_json, sample_post
@@ -95,24 +94,24 @@ def test_a_storm_is_one_problem_answered_and_resolved_once(
     assert card.edits >= 5
     assert all(b - a >= timedelta(seconds=1) for a, b in itertools.pairwise(sorted(sent)))
     assert all(f"{source} 10" in blocks_text(card) for source in SOURCES)
-    assert button_ids(card) == [a.value for a in ProblemAction]
+    assert button_ids(card) == [a.value for a in PROBLEM_ACTIONS]
     case_cards = [m for m in slack.channel(SUPPORT) if m is not card]
     assert sum("Part of P-1" in blocks_text(m) for m in case_cards) == 40
 
     # Reply to all… from the card: thirty go now, `shop`'s ten wait for approval.
     value = card.blocks[-1]["elements"][1]["value"]
-    click(user, ProblemAction.REPLY.value, value, ANA)
+    click(user, ActionId.PROBLEM_REPLY.value, value, ANA)
     modal = slack.views[-1]["view"]
-    submitted = send(user, view_submission(modal, {ProblemView.TEXT.value: FIX}, user=ANA))
+    submitted = send(user, view_submission(modal, {InputId.PROBLEM_TEXT.value: FIX}, user=ANA))
     said = response_json(submitted)
     assert said["response_action"] == "update"
     assert "Replying to 30 customers of P-1" in json.dumps(said)
     assert "10 replies wait for a second person's OK" in json.dumps(said)
     again = response_json(
-        send(user, view_submission(modal, {ProblemView.TEXT.value: FIX}, user=ANA))
+        send(user, view_submission(modal, {InputId.PROBLEM_TEXT.value: FIX}, user=ANA))
     )
     assert again["errors"] == {
-        ProblemView.TEXT.value: "That answer already went to the customers of P-1."
+        InputId.PROBLEM_TEXT.value: "That answer already went to the customers of P-1."
     }
     drain(worker)
     drafts = [

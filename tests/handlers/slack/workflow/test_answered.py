@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack import views as render
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
+from bot.slack import modals as render
 from bot.timesource import ManualTime
 from storage.models import Case
 from tests.conftest import START, drain

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from storage.migrate import alembic_config, upgrade
 from storage.models import Case

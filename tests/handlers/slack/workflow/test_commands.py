@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack.outbox import Delivery
+from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from storage.models import Case, Outbox, Reply, SlaClock
 from tests.conftest import count, drain, post_json, sample_post

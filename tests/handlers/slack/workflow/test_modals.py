@@ -15,9 +15,10 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
-from bot.slack import views as render
-from bot.slack.outbox import Delivery
+from bot.slack import ids
+from bot.slack import modals as render
 from tests.conftest import drain
 from tests.handlers.channels.remotes import HttpRemote
 from tests.support.flows import (
@@ -386,7 +387,7 @@ def test_snooze_select_in_a_reminder_dm(
     deps: Deps, http: FlaskClient, worker: Delivery, slack: SlackStandIn, user: SlackClientSim
 ) -> None:
     open_case(http, worker)
-    choice = render.snooze_value(SnoozeChoice(1, 30))
+    choice = ids.snooze_value(SnoozeChoice(1, 30))
     payload = block_action(
         "snooze_choice",
         choice,

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 
 from bot.demo.standin import Fault, Message, SlackStandIn
 from bot.deps import Deps
+from bot.outbox.runner import Delivery
 from bot.reading import SnoozeChoice
-from bot.slack.outbox import Delivery
-from bot.slack.views import snooze_value
+from bot.slack import ids
 from bot.timesource import ManualTime
 from bot.worker import sweep_once
 from storage.models import Outbox
@@ -116,7 +116,7 @@ def test_snooze_reason_shows_in_the_thread_and_in_show(
     user.click("snooze_with_reason", '{"case":1}', user=ANA)
     view = slack.views[-1]["view"]
     send(user, view_submission(view, {"snooze_minutes": "60", "snooze_reason": reason}, user=ANA))
-    user.click("snooze_choice", snooze_value(SnoozeChoice(1, 30)), user=BEN)
+    user.click("snooze_choice", ids.snooze_value(SnoozeChoice(1, 30)), user=BEN)
     drain(worker)
     assert thread_texts(slack, only_card(slack, SUPPORT)) == [
         f"😴 <@{ANA}> snoozed reminders for 60 min: {escaped}",

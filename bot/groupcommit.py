@@ -1,0 +1,176 @@
+"""Group commit for ingest: the posts that arrive together share one transaction.
+
+A commit is the expensive part of an accepted post: on PostgreSQL a durable flush of
+the WAL, on SQLite the one write lock, held from `BEGIN IMMEDIATE` to `COMMIT`. One
+request at a time per lock caps ingest near one post per commit latency, however many
+clients send. Here the request threads of a process queue their posts; one of them (the
+leader) takes everything queued, runs `intake.receive` for each post inside one
+transaction, commits once, and wakes the others; if one post fails, that transaction is
+rolled back and done again with a SAVEPOINT per post. While it works the next posts
+queue, so under load batches grow by themselves and when quiet a post is a batch of
+one: no timer, no added wait.
+
+What stays true:
+- "202 only after commit": `store` returns only after the commit that holds its row;
+  if that commit fails every post in the batch gets the error (a 503 for a database that
+  is down) and none got a 202.
+- A post that fails fails alone: in the second try its SAVEPOINT is rolled back and the
+  others commit. A concurrent duplicate (the same post through another process, which
+  committed first) trips the unique constraint in its savepoint and is retried once,
+  taking the duplicate branch, exactly as `intake.store` retries its unit of work.
+- One case per `(source, id)`: two copies in one batch see each other (one session), so
+  the second is the duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot import intake
+from bot.intake import Received
+from bot.posts import IncomingPost
+from config.schema import CasebotConfig
+from storage.db import Database
+
+log = logging.getLogger("casebot.ingest")
+
+MAX_BATCH = 64
+"""At most this many posts per transaction: a bound on the leader's own wait and on how
+long SQLite's write lock is held (a few milliseconds a post)."""
+PG_LEADERS = 4
+"""Batches in flight at once per process on PostgreSQL, which has no single write lock:
+there a post's time is mostly round trips, so batches overlap them. SQLite has one
+writer, so one batch at a time."""
+
+
+@dataclass(eq=False)
+class _Pending:
+    post: IncomingPost
+    now: datetime
+    done: bool = False
+    result: Received | None = None
+    error: BaseException | None = None
+
+    def outcome(self) -> Received:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+class GroupCommit:
+    """`store(post)` for many threads at once; see the module docstring."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: CasebotConfig,
+        *,
+        max_batch: int = MAX_BATCH,
+        leaders: int | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.max_batch = max_batch
+        self.leaders = leaders or (1 if db.is_sqlite else PG_LEADERS)
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._leading = 0
+
+    def store(self, post: IncomingPost, *, now: datetime) -> Received:
+        """Store the post (as `intake.store` does); returns once its row is committed."""
+        item = _Pending(post, now)
+        with self._cond:
+            self._queue.append(item)
+        while True:
+            with self._cond:
+                while not item.done and (self._leading >= self.leaders or item not in self._queue):
+                    self._cond.wait()
+                if item.done:
+                    return item.outcome()
+                self._leading += 1
+                batch = self._queue[: self.max_batch]
+                del self._queue[: self.max_batch]
+            try:
+                self._run(batch)
+            finally:
+                with self._cond:
+                    for pending in batch:
+                        if pending.result is None and pending.error is None:
+                            # `_run` itself was interrupted (a BaseException): no answer
+                            # but an error, never a 202 for a row that may not be there.
+                            pending.error = RuntimeError("group commit interrupted")
+                        pending.done = True
+                    self._leading -= 1
+                    self._cond.notify_all()
+
+    def _run(self, batch: list[_Pending]) -> None:
+        """The batch in one transaction without savepoints (two round trips a post fewer);
+        if any post fails, that transaction is rolled back and the batch is done again
+        with a SAVEPOINT per post, so the failure stays with its post. A batch of one is
+        `intake.store`'s own unit of work."""
+        if len(batch) == 1:
+            [pending] = batch
+            try:
+                pending.result = intake.store(
+                    self.db, pending.post, now=pending.now, config=self.config
+                )
+            except Exception as exc:
+                pending.error = exc
+            return
+        try:
+            with self.db.session() as session:
+                results = [
+                    intake.receive(session, p.post, now=p.now, config=self.config) for p in batch
+                ]
+        except Exception:
+            log.debug("ingest.group_commit_retried", extra={"posts": len(batch)})
+        else:
+            for pending, result in zip(batch, results, strict=True):
+                pending.result = result
+            return
+        try:
+            with self.db.session() as session:
+                for pending in batch:
+                    self._one(session, pending)
+        except Exception as exc:
+            # The commit (or the transaction) failed: nothing in it is stored.
+            for pending in batch:
+                pending.result, pending.error = None, exc
+
+    def _one(self, session: Session, pending: _Pending) -> None:
+        for attempt in (1, 2):
+            saved = _snapshot(session.info)
+            try:
+                with session.begin_nested():
+                    pending.result = intake.receive(
+                        session, pending.post, now=pending.now, config=self.config
+                    )
+                return
+            except IntegrityError as exc:
+                _restore(session.info, saved)
+                pending.result = None
+                if attempt == 2:
+                    pending.error = exc
+            except Exception as exc:
+                _restore(session.info, saved)
+                pending.result, pending.error = None, exc
+                return
+
+
+def _snapshot(info: dict[str, Any]) -> dict[str, Any]:
+    """`session.info` holds per-unit-of-work state (effects' card-pending answers,
+    counters to count at commit); a rolled-back savepoint must take its entries back."""
+    return {k: v.copy() if isinstance(v, dict | list) else v for k, v in info.items()}
+
+
+def _restore(info: dict[str, Any], saved: dict[str, Any]) -> None:
+    info.clear()
+    info.update(saved)

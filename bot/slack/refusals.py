@@ -1,0 +1,73 @@
+"""What a person reads when Casebot says no: every domain refusal worded for Slack.
+
+The core raises errors that carry data (a case id, the owner's user id); only here do
+they become words and mentions, so a refusal reads the same from a button, a modal
+or the slash command, and the core never writes Slack markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.events import (
+    AlreadyClaimed,
+    AlreadyOwns,
+    AlreadyWith,
+    CaseNotFound,
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    NotTheOwner,
+    Refused,
+)
+from bot.ids import format_case_id
+from bot.reading.pages import UnknownDepartment
+from bot.state import Action, CaseStatus, NotNow
+
+
+class BadValue(DomainError):
+    """A button or form whose value does not parse (stale, or forged)."""
+
+
+class StalePage(DomainError):
+    """A list page button whose page no longer reads."""
+
+
+_RESOLVED = {
+    Action.REPLY: "it is resolved; reopen it to reply.",
+    Action.SNOOZE: "it is resolved; nothing to snooze.",
+}
+
+
+def _not_now(exc: NotNow) -> str:
+    if exc.status is CaseStatus.RESOLVED:
+        return _RESOLVED.get(exc.action, "it is resolved; reopen it first.")
+    if exc.action is Action.REOPEN:
+        return "it is not resolved."
+    return "it is already waiting on the customer."
+
+
+WORDING: dict[type[DomainError], Callable[[Any], str]] = {
+    CaseNotFound: lambda e: f"There is no case {format_case_id(e.case_id)}.",
+    AlreadyClaimed: lambda e: f"{format_case_id(e.case_id)} is already owned by <@{e.owner}>.",
+    NotTheOwner: lambda e: f"{format_case_id(e.case_id)}: it is owned by <@{e.owner}>, not you.",
+    AlreadyOwns: lambda e: f"{format_case_id(e.case_id)}: <@{e.owner}> already owns it.",
+    AlreadyWith: lambda e: f"{format_case_id(e.case_id)}: it is already with {e.department_name}.",
+    NotNow: lambda e: f"{format_case_id(e.case_id)}: {_not_now(e)}",
+    InvalidTransition: lambda e: f"{format_case_id(e.case_id)}: {e.reason}",
+    Refused: lambda e: e.message,
+    NotAllowed: lambda e: e.reason,
+    UnknownDepartment: lambda e: f"There is no such department; use one of: {', '.join(e.known)}.",
+    BadValue: lambda _: "That button is out of date; open the case with /case show.",
+    StalePage: lambda _: "That list is out of date; run /case list again.",
+}
+"""One entry per refusal class; a test fails when a `DomainError` has none."""
+
+
+def refusal(exc: DomainError) -> str:
+    """The short ephemeral answer for a refusal."""
+    for cls in type(exc).__mro__:
+        if cls in WORDING:
+            return WORDING[cls](exc)
+    raise TypeError(f"no wording for the refusal {type(exc).__name__}")

@@ -1,0 +1,52 @@
+"""The worker's pacer: Slack's per-channel post rate with short bursts, and Retry-After
+holds per channel for posts, per method for the rest."""
+
+from __future__ import annotations
+
+from bot.slack.pacing import POST, Pacer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_burst_then_one_a_second_per_channel() -> None:
+    clock = Clock()
+    pacer = Pacer(1.0, burst=3, clock=clock)
+    assert [pacer.take(POST, "C1") for _ in range(3)] == [0, 0, 0]
+    assert pacer.take(POST, "C1") == 1.0
+    assert pacer.take(POST, "C2") == 0, "another channel has its own budget"
+    clock.now = 1.0
+    assert pacer.take(POST, "C1") == 0
+    assert pacer.take(POST, "C1") == 1.0
+
+
+def test_retry_after_holds_the_channel_then_lets_one_through() -> None:
+    clock = Clock()
+    pacer = Pacer(1.0, burst=3, clock=clock)
+    pacer.hold(POST, "C1", 20)
+    assert pacer.take(POST, "C1") == 20
+    assert pacer.take(POST, "C2") == 0
+    clock.now = 20.0
+    assert pacer.take(POST, "C1") == 0
+    assert pacer.take(POST, "C1") > 0, "no full burst right after a 429"
+
+
+def test_other_methods_are_held_for_the_whole_workspace_and_not_paced() -> None:
+    clock = Clock()
+    pacer = Pacer(1.0, clock=clock)
+    assert [pacer.take("chat.update", "C1") for _ in range(10)] == [0] * 10
+    pacer.hold("chat.update", "C1", 5)
+    assert pacer.take("chat.update", "C2") == 5
+
+
+def test_rate_zero_paces_nothing_but_still_holds() -> None:
+    clock = Clock()
+    pacer = Pacer(0, clock=clock)
+    assert [pacer.take(POST, "C1") for _ in range(10)] == [0] * 10
+    pacer.hold(POST, "C1", 2)
+    assert pacer.take(POST, "C1") == 2
