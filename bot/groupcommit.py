@@ -166,9 +166,10 @@ class GroupCommit:
 
 
 def _snapshot(info: dict[str, Any]) -> dict[str, Any]:
-    """`session.info` holds per-unit-of-work state (effects' card-pending answers,
-    counters to count at commit); a rolled-back savepoint must take its entries back."""
-    return {k: v.copy() if isinstance(v, dict | list) else v for k, v in info.items()}
+    """`session.info` holds per-unit-of-work state (effects' card-pending answers, the
+    problem cards queued, counters to count at commit); a rolled-back savepoint must
+    take its entries back."""
+    return {k: v.copy() if isinstance(v, dict | list | set) else v for k, v in info.items()}
 
 
 def _restore(info: dict[str, Any], saved: dict[str, Any]) -> None:

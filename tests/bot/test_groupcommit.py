@@ -230,3 +230,14 @@ def test_two_copies_in_one_batch_are_one_post(deps: Deps, monkeypatch: pytest.Mo
     with deps.db.session() as s:
         assert count(s, Post) == 2
         assert count(s, Case) == 2
+
+
+def test_a_rolled_back_post_takes_back_its_pending_sets() -> None:
+    """The problem card's "refresh already queued" set lives in `session.info` too: a
+    post whose savepoint rolled back must not leave its problem marked as queued (its
+    outbox row is gone with the savepoint), or the card would miss the next change."""
+    info: dict[str, Any] = {"casebot.problem_card_pending": {1}}
+    saved = groupcommit._snapshot(info)
+    info["casebot.problem_card_pending"].add(2)
+    groupcommit._restore(info, saved)
+    assert info["casebot.problem_card_pending"] == {1}
