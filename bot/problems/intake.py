@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.problems import links, window
 from bot.problems.detect import Join, Open, detect
-from bot.problems.similarity import _ochiai, stems
+from bot.problems.similarity import ochiai, stems
 from config.schema import CasebotConfig
 from storage import problems as store
 from storage.models import Case, Problem
@@ -110,7 +110,7 @@ def _absorb(
                 1
                 for m in members
                 if window.enough(common := row.terms & m.terms, row.terms, m.terms)
-                and _ochiai(len(common), len(row.terms), len(m.terms)) >= threshold
+                and ochiai(len(common), len(row.terms), len(m.terms)) >= threshold
                 and (not (row.tags and m.tags) or bool(row.tags & m.tags))
             )
             if links >= min_links:

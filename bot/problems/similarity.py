@@ -54,11 +54,11 @@ def stems(text: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
     return frozenset(_stem(t) for t in tokens(text, ignore))
 
 
-def _ochiai(overlap: int, size_a: int, size_b: int) -> float:
+def ochiai(overlap: int, size_a: int, size_b: int) -> float:
     return overlap / math.sqrt(size_a * size_b) if overlap else 0.0
 
 
-def _tags_allow(a: frozenset[str], b: frozenset[str]) -> bool:
+def tags_allow(a: frozenset[str], b: frozenset[str]) -> bool:
     return not (a and b) or bool(a & b)
 
 
@@ -69,12 +69,12 @@ def similarity(
     tags_b: frozenset[str] = frozenset(),
 ) -> float:
     """0..1; 0 when either post has nothing left to compare, or rules tagged them apart."""
-    if not _tags_allow(tags_a, tags_b):
+    if not tags_allow(tags_a, tags_b):
         return 0.0
     sa, sb = stems(a), stems(b)
     if not sa or not sb:
         return 0.0
-    return _ochiai(len(sa & sb), len(sa), len(sb))
+    return ochiai(len(sa & sb), len(sa), len(sb))
 
 
 @dataclass(slots=True)
@@ -207,12 +207,12 @@ class Matcher:
                     continue
                 seen.add(seq)
                 entry = self._entries.get(seq)
-                if entry is None or not _tags_allow(tags, entry.tags):
+                if entry is None or not tags_allow(tags, entry.tags):
                     continue
                 # Scored on the whole entry, not on the postings walked: a case whose
                 # common stems fell out of their capped postings still counts them.
                 shared = len(query.intersection(entry.stems))
-                score = _ochiai(shared, len(query), len(entry.stems))
+                score = ochiai(shared, len(query), len(entry.stems))
                 if score >= self.threshold:
                     found.append(Candidate(entry.case_id, score, entry.problem))
         found.sort(key=lambda c: (-c.score, c.case_id))
@@ -224,9 +224,9 @@ class Matcher:
         mine = frozenset(me.stems)
         found = []
         for entry in self._entries.values():
-            if entry is me or not _tags_allow(me.tags, entry.tags):
+            if entry is me or not tags_allow(me.tags, entry.tags):
                 continue
-            score = _ochiai(len(mine.intersection(entry.stems)), len(mine), len(entry.stems))
+            score = ochiai(len(mine.intersection(entry.stems)), len(mine), len(entry.stems))
             if score >= self.threshold:
                 found.append(Candidate(entry.case_id, score, entry.problem))
         found.sort(key=lambda c: (-c.score, c.case_id))

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.problems.detect import Candidate
-from bot.problems.similarity import _ochiai, _tags_allow
+from bot.problems.similarity import ochiai, tags_allow
 from config.problems import ProblemsConfig
 from storage import problems as store
 from storage.problems import Windowed
@@ -48,10 +48,10 @@ def score(
     """The rows similar to (terms, tags), best first."""
     found = []
     for row in rows:
-        if not _tags_allow(tags, row.tags):
+        if not tags_allow(tags, row.tags):
             continue
         common = terms & row.terms
-        value = _ochiai(len(common), len(terms), len(row.terms))
+        value = ochiai(len(common), len(terms), len(row.terms))
         if enough(common, terms, row.terms) and value >= threshold:
             problem = str(row.problem_id) if row.problem_id is not None else None
             found.append(Candidate(str(row.case_id), value, problem))
@@ -79,9 +79,7 @@ def nearby(
             shared[cid] += 1
             sizes[cid] = size
     shared.pop(case_id, None)
-    best = heapq.nlargest(
-        POOL, shared, key=lambda c: (_ochiai(shared[c], len(terms), sizes[c]), -c)
-    )
+    best = heapq.nlargest(POOL, shared, key=lambda c: (ochiai(shared[c], len(terms), sizes[c]), -c))
     active = store.active_problems(session, since=since, limit=ACTIVE_PROBLEMS)
     members = store.recent_members(session, problem_ids=active, per_problem=MEMBERS_PER_PROBLEM)
     return store.windowed(session, case_ids={*best, *members} - {case_id}, since=since)
