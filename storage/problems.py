@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal, text, union_all, update
 from sqlmodel import Session, col, select
 
+from bot.state import CaseStatus
 from storage.models import Case, CaseTerm, Customer, Post, Problem, ProblemReply
 
 
@@ -89,7 +90,7 @@ def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> l
         return []
     cases = session.execute(
         select(Case.id, Case.tags, Case.problem_id).where(
-            col(Case.id).in_(ids), col(Case.status) != "resolved"
+            col(Case.id).in_(ids), col(Case.status) != CaseStatus.RESOLVED.value
         )
     ).all()
     terms: dict[int, set[str]] = {}
@@ -128,7 +129,7 @@ def recent_members(session: Session, *, problem_ids: Sequence[int], per_problem:
     for pid in problem_ids:
         part = (
             select(Case.id)
-            .where(Case.problem_id == pid, col(Case.status) != "resolved")
+            .where(Case.problem_id == pid, col(Case.status) != CaseStatus.RESOLVED.value)
             .order_by(col(Case.id).desc())
             .limit(per_problem)
             .subquery()
@@ -150,7 +151,7 @@ def link(session: Session, *, case_ids: Sequence[int], problem_id: int | None) -
 def cases_of(session: Session, *, problem_id: int, open_only: bool = False) -> list[Case]:
     stmt = select(Case).where(Case.problem_id == problem_id)
     if open_only:
-        stmt = stmt.where(col(Case.status) != "resolved")
+        stmt = stmt.where(col(Case.status) != CaseStatus.RESOLVED.value)
     return list(session.exec(stmt.order_by(col(Case.id))))
 
 

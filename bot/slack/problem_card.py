@@ -13,6 +13,7 @@ from typing import Any
 from bot.problems.view import ProblemCardView
 from bot.slack.blocks import Block, Blocks, clip, escape, quote, slack_time
 from bot.slack.ids import ActionId, CallbackId, InputId, problem_value
+from bot.state import CaseStatus
 from bot.words import count
 
 SAMPLE_CHARS = 280
@@ -43,7 +44,7 @@ def _case_refs(view: ProblemCardView, links: Mapping[int, str]) -> str:
     refs = []
     for case in view.cases:
         ref = f"<{links[case.case_id]}|{case.ref}>" if case.case_id in links else case.ref
-        refs.append(f"~{ref}~" if case.status == "resolved" else ref)
+        refs.append(f"~{ref}~" if case.status == CaseStatus.RESOLVED else ref)
     hidden = view.count - len(view.cases)
     return ", ".join(refs) + (f" and {hidden} earlier" if hidden > 0 else "")
 
