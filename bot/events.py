@@ -306,6 +306,15 @@ class AlreadyClaimed(DomainError):
 
 
 @dataclass
+class ProblemOwned(DomainError):
+    """Someone (`owner`, maybe the one asking) already owns the problem."""
+
+    problem_id: int
+    owner: str
+    asked_by: str
+
+
+@dataclass
 class NotTheOwner(DomainError):
     """Only the owner gives a case back; `owner` holds it."""
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot import cases, effects, replies
 from bot.cases import get_case
-from bot.events import InvalidTransition, Refused
+from bot.events import InvalidTransition, ProblemOwned, Refused
 from bot.ids import Surface, format_case_id
 from bot.problems import links
 from bot.problems.ids import format_problem_id
@@ -88,12 +88,9 @@ def claim(
         where={"owner_id": None, "status": "open"},
         values={"owner_id": actor, "claimed_at": now},
     )
-    ref = format_problem_id(problem_id)
     if not won:
-        owner = get_problem(session, problem_id).owner_id
-        if owner == actor:
-            raise Refused(f"You already own {ref}.")
-        raise Refused(f"{ref} is already owned by <@{owner}>.")
+        owner = get_problem(session, problem_id).owner_id or ""
+        raise ProblemOwned(problem_id, owner, actor)
     problem = get_problem(session, problem_id)
     _audit(session, problem, "problem_claimed", actor, surface, now)
     refresh(session, problem, now)

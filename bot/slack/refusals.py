@@ -19,9 +19,11 @@ from bot.events import (
     InvalidTransition,
     NotAllowed,
     NotTheOwner,
+    ProblemOwned,
     Refused,
 )
 from bot.ids import format_case_id
+from bot.problems.ids import format_problem_id
 from bot.reading.pages import UnknownDepartment
 from bot.state import Action, CaseStatus, NotNow
 
@@ -56,6 +58,11 @@ WORDING: dict[type[DomainError], Callable[[Any], str]] = {
     AlreadyWith: lambda e: f"{format_case_id(e.case_id)}: it is already with {e.department_name}.",
     NotNow: lambda e: f"{format_case_id(e.case_id)}: {_not_now(e)}",
     InvalidTransition: lambda e: f"{format_case_id(e.case_id)}: {e.reason}",
+    ProblemOwned: lambda e: (
+        f"You already own {format_problem_id(e.problem_id)}."
+        if e.owner == e.asked_by
+        else f"{format_problem_id(e.problem_id)} is already owned by <@{e.owner}>."
+    ),
     Refused: lambda e: e.message,
     NotAllowed: lambda e: e.reason,
     UnknownDepartment: lambda e: f"There is no such department; use one of: {', '.join(e.known)}.",
