@@ -37,7 +37,7 @@ from config.load import parse_config
 from handlers.channels import email, feed, form, mastodon, normalized, twitter
 from handlers.channels.polling import MastodonFetcher
 from storage.db import Database
-from storage.models import PollerState
+from storage.worker_tables import PollerState
 from tests.conftest import START
 from tests.handlers.channels.feeds import ATOM, RSS, FeedServer, Got, Served, mention
 from tests.handlers.channels.test_twitter import tweet_payload

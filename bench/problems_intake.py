@@ -28,7 +28,8 @@ from bot.problems.text import tokens
 from config.load import load_config
 from config.schema import CasebotConfig
 from storage.db import Database
-from storage.models import Case, CaseTerm, Customer
+from storage.models import Case, Customer
+from storage.problem_tables import CaseTerm
 
 SIZES = (1_000, 10_000, 100_000)
 VOCABULARY = 20_000

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from storage.models import DigestRun
+from storage.worker_tables import DigestRun
 
 
 def last_slot(session: Session, *, name: str) -> datetime | None:

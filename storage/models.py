@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from storage.types import CASE_STATUS_CHECK, CaseStatus, UTCDateTime
+from storage.types import CASE_STATUS_CHECK, CaseStatus, utc_field
 
 MAX_ID = 2**31 - 1
 """Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id names no row, and asking
@@ -37,10 +37,6 @@ def _empty_list() -> list[Any]:
 
 def _empty_dict() -> dict[str, Any]:
     return {}
-
-
-def _utc(**kw: Any) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), **kw))
 
 
 OPEN_CASES = f"status != '{CaseStatus.RESOLVED.value}'"
@@ -62,7 +58,7 @@ class Customer(SQLModel, table=True):
     name: str = ""
     email: str | None = Field(default=None, index=True)
     tier: str = "standard"
-    created_at: datetime = _utc(nullable=False)
+    created_at: datetime = utc_field(nullable=False)
 
 
 class CustomerIdentity(SQLModel, table=True):
@@ -123,11 +119,11 @@ class Case(SQLModel, table=True):
     pauses: list[list[str | None]] = Field(
         default_factory=_empty_list, sa_column=Column(JSON, nullable=False)
     )
-    created_at: datetime = _utc(nullable=False)
-    updated_at: datetime = _utc(nullable=False)
-    claimed_at: datetime | None = _utc(nullable=True)
-    first_response_at: datetime | None = _utc(nullable=True)
-    resolved_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = utc_field(nullable=False)
+    updated_at: datetime = utc_field(nullable=False)
+    claimed_at: datetime | None = utc_field(nullable=True)
+    first_response_at: datetime | None = utc_field(nullable=True)
+    resolved_at: datetime | None = utc_field(nullable=True)
     answered: str | None = None
     """How the customer got their first response (`bot.answered.Answered`); NULL while
     an open case has had none."""
@@ -175,11 +171,11 @@ class Hold(SQLModel, table=True):
     department: str
     arrived: str
     """`opened`, `escalated` or `reopened`."""
-    started_at: datetime = _utc(nullable=False)
-    ended_at: datetime | None = _utc(nullable=True)
+    started_at: datetime = utc_field(nullable=False)
+    ended_at: datetime | None = utc_field(nullable=True)
     held_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     budget_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    settle_at: datetime | None = _utc(nullable=True, index=True)
+    settle_at: datetime | None = utc_field(nullable=True, index=True)
 
 
 class Reply(SQLModel, table=True):
@@ -201,8 +197,8 @@ class Reply(SQLModel, table=True):
     draft_channel: str | None = None
     draft_ts: str | None = None
     """Where the draft with Approve/Discard was posted, so the decision can edit it."""
-    created_at: datetime = _utc(nullable=False)
-    sent_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = utc_field(nullable=False)
+    sent_at: datetime | None = utc_field(nullable=True)
 
 
 class Post(SQLModel, table=True):
@@ -224,8 +220,8 @@ class Post(SQLModel, table=True):
     extra: dict[str, Any] = Field(
         default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)
     )
-    posted_at: datetime = _utc(nullable=False)
-    received_at: datetime = _utc(nullable=False)
+    posted_at: datetime = utc_field(nullable=False)
+    received_at: datetime = utc_field(nullable=False)
 
 
 class Event(SQLModel, table=True):
@@ -238,7 +234,7 @@ class Event(SQLModel, table=True):
     kind: str
     actor: str
     surface: str
-    at: datetime = _utc(nullable=False)
+    at: datetime = utc_field(nullable=False)
     data: dict[str, Any] = Field(
         default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)
     )
@@ -267,12 +263,12 @@ class Outbox(SQLModel, table=True):
     status: str = "pending"
     attempts: int = 0
     last_error: str | None = None
-    created_at: datetime = _utc(nullable=False)
-    next_attempt_at: datetime = _utc(nullable=False)
-    lease_until: datetime | None = _utc(nullable=True)
+    created_at: datetime = utc_field(nullable=False)
+    next_attempt_at: datetime = utc_field(nullable=False)
+    lease_until: datetime | None = utc_field(nullable=True)
     lease_token: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    post_started_at: datetime | None = _utc(nullable=True)
-    sent_at: datetime | None = _utc(nullable=True)
+    post_started_at: datetime | None = utc_field(nullable=True)
+    sent_at: datetime | None = utc_field(nullable=True)
     result: dict[str, Any] = Field(
         default_factory=_empty_dict, sa_column=Column(JSON, nullable=False)
     )
@@ -304,11 +300,11 @@ class SlaClock(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", index=True)
     name: str
     run: int = 1
-    started_at: datetime = _utc(nullable=False)
-    stopped_at: datetime | None = _utc(nullable=True)
-    snoozed_until: datetime | None = _utc(nullable=True)
-    next_due_at: datetime | None = _utc(nullable=True, index=True)
-    due_at: datetime | None = _utc(nullable=True)
+    started_at: datetime = utc_field(nullable=False)
+    stopped_at: datetime | None = utc_field(nullable=True)
+    snoozed_until: datetime | None = utc_field(nullable=True)
+    next_due_at: datetime | None = utc_field(nullable=True, index=True)
+    due_at: datetime | None = utc_field(nullable=True)
     """The deadline as the sweep last worked it out (pauses and business hours
     included; NULL while a pause holds the clock short of it): the summary judges a
     clock met when it stopped, or its case was answered, by this instant. A stop asks
@@ -335,46 +331,7 @@ class Reminder(SQLModel, table=True):
     clock_id: int = Field(foreign_key="sla_clocks.id", index=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     threshold: str
-    at: datetime = _utc(nullable=False)
-
-
-class DigestRun(SQLModel, table=True):
-    """A digest's schedule slot, claimed once: the unique row is inserted in the same
-    transaction that queues the digest, so each slot is sent once however many workers
-    run. `late` marks a slot sent on recovery after it was missed."""
-
-    __tablename__ = "digest_runs"
-    __table_args__ = (UniqueConstraint("name", "slot", name="uq_digest_run_slot"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str
-    slot: datetime = _utc(nullable=False)
-    late: bool = False
-    claimed_at: datetime = _utc(nullable=False)
-
-
-class OncallOverride(SQLModel, table=True):
-    __tablename__ = "oncall_overrides"
-
-    id: int | None = Field(default=None, primary_key=True)
-    department: str = Field(index=True)
-    user_id: str
-    starts_at: datetime = _utc(nullable=False)
-    ends_at: datetime = _utc(nullable=False)
-    created_by: str
-
-
-class Handoff(SQLModel, table=True):
-    """An announced on-call handoff; unique per department and shift start."""
-
-    __tablename__ = "handoffs"
-    __table_args__ = (UniqueConstraint("department", "shift_start", name="uq_handoff_shift"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    department: str
-    shift_start: datetime = _utc(nullable=False)
-    user_id: str
-    announced_at: datetime = _utc(nullable=False)
+    at: datetime = utc_field(nullable=False)
 
 
 class StatusLink(SQLModel, table=True):
@@ -389,7 +346,7 @@ class StatusLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     token_hash: str
-    created_at: datetime = _utc(nullable=False)
+    created_at: datetime = utc_field(nullable=False)
 
 
 class Acknowledgement(SQLModel, table=True):
@@ -406,100 +363,12 @@ class Acknowledgement(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", primary_key=True)
     state: str = "queued"
     reason: str | None = None
-    promised_at: datetime | None = _utc(nullable=True)
+    promised_at: datetime | None = utc_field(nullable=True)
     external_id: str | None = Field(default=None, index=True)
-    created_at: datetime = _utc(nullable=False)
-    sent_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = utc_field(nullable=False)
+    sent_at: datetime | None = utc_field(nullable=True)
 
 
-class Problem(SQLModel, table=True):
-    """Many customers' cases with one root cause (SPEC "Problems"), reached through the
-    cases linked to it (`Case.problem_id`). Its card is in `department`'s channel, the
-    department most of its cases were routed to; `card_at` is when the card was last
-    sent, so edits are paced (one per second per channel)."""
-
-    __tablename__ = "problems"
-    __table_args__ = (Index("ix_problems_status_last_seen", "status", "last_seen_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    status: str = "open"
-    department: str
-    owner_id: str | None = None
-    root_cause: str | None = None
-    note: str = ""
-    card_channel: str | None = None
-    card_ts: str | None = None
-    card_at: datetime | None = _utc(nullable=True)
-    created_at: datetime = _utc(nullable=False)
-    first_seen_at: datetime = _utc(nullable=False)
-    last_seen_at: datetime = _utc(nullable=False)
-    claimed_at: datetime | None = _utc(nullable=True)
-    answered_at: datetime | None = _utc(nullable=True)
-    """When Reply to all was first asked for; the cases' own clocks say who got it."""
-    resolved_at: datetime | None = _utc(nullable=True)
-
-
-class CaseTerm(SQLModel, table=True):
-    """The words (stems) an open case is compared by, one row each, while it is in the
-    problem window: detection looks cases up by the rare words of a new one through
-    `(term, at)`, so its cost follows how many cases share a word, not how many exist.
-    Rows go when the case is resolved or leaves the window."""
-
-    __tablename__ = "case_terms"
-    __table_args__ = (Index("ix_case_terms_lookup", "term", "at", "case_id", "size"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True)
-    term: str
-    at: datetime = _utc(nullable=False, index=True)
-    size: int
-    """How many terms the case has: with it, a lookup scores a candidate from the
-    index alone (the index covers the lookup)."""
-
-
-class ProblemReply(SQLModel, table=True):
-    """One Reply to all: the same text (by its SHA-256) goes to a problem's customers
-    once, however often it is submitted; each case's own `Reply` carries it out."""
-
-    __tablename__ = "problem_replies"
-    __table_args__ = (UniqueConstraint("problem_id", "digest", name="uq_problem_reply_digest"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    problem_id: int = Field(foreign_key="problems.id", index=True)
-    author_id: str
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    digest: str
-    created_at: datetime = _utc(nullable=False)
-
-
-class PollerState(SQLModel, table=True):
-    """Where one source's poller stands, shared by every worker (`bot.polling`).
-
-    `cursor` is the newest item stored (a Mastodon notification id), advanced in the
-    same transaction as the post it names, so a restart neither reads it again nor
-    skips what follows; `etag` and `last_modified` are the feed's validators, saved only
-    once every entry of that response is stored. `lease_owner`/`lease_until`: the
-    worker polling it now (one at a time). `target` is the URL the state belongs to: a
-    source pointed somewhere else starts afresh.
-    """
-
-    __tablename__ = "pollers"
-
-    source: str = Field(primary_key=True)
-    kind: str
-    target: str = ""
-    cursor: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    failures: int = 0
-    next_poll_at: datetime = _utc(nullable=False)
-    lease_owner: str | None = None
-    lease_until: datetime | None = _utc(nullable=True)
-    last_success_at: datetime | None = _utc(nullable=True)
-    last_error_at: datetime | None = _utc(nullable=True)
-    last_error: str | None = None
-    last_items: int = 0
-    """Posts stored by the last successful poll."""
-
-
+from storage import problem_tables as _problem_tables  # noqa: E402,F401  (registers them)
+from storage import worker_tables as _worker_tables  # noqa: E402,F401  (registers them)
 from storage.rollup import models as _rollup_models  # noqa: E402,F401  (registers them)

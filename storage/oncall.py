@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.models import Handoff, OncallOverride
+from storage.worker_tables import Handoff, OncallOverride
 
 
 def overrides(session: Session, *, department: str, until_after: datetime) -> list[OncallOverride]:

@@ -15,7 +15,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import PollerState
+from storage.worker_tables import PollerState
 
 
 def ensure(session: Session, *, source: str, kind: str, target: str, now: datetime) -> None:

@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, insert, literal, text, union_all, update
 from sqlmodel import Session, col, select
 
 from bot.state import CaseStatus
-from storage.models import Case, CaseTerm, Customer, Post, Problem, ProblemReply
+from storage.models import Case, Customer, Post
+from storage.problem_tables import CaseTerm, Problem, ProblemReply
 
 
 @dataclass(frozen=True)

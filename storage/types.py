@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -47,3 +48,8 @@ class CaseStatus(StrEnum):
 
 CASE_STATUS_CHECK = "status IN ({})".format(", ".join(f"'{s.value}'" for s in CaseStatus))
 """The CHECK constraint's condition (its migration spells it out, as migrations must)."""
+
+
+def utc_field(**kw: Any) -> Any:
+    """A column of aware UTC instants (`UTCDateTime`), as a SQLModel field."""
+    return Field(sa_column=Column(UTCDateTime(), **kw))

@@ -39,8 +39,13 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Tests marked `both_db` run once per backend; the rest on SQLite."""
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_db"):
+    """Tests marked `both_db` run once per backend, `postgresql_only` (what SQLite's one
+    writer at a time cannot show) on PostgreSQL alone; the rest on SQLite."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("postgresql_only"):
+        metafunc.parametrize("backend", ("postgresql",), indirect=True)
+    elif metafunc.definition.get_closest_marker("both_db"):
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 

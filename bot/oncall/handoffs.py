@@ -22,7 +22,7 @@ from config.schema import CasebotConfig
 from storage import oncall as store
 from storage import queries
 from storage import sla_clocks as clock_store
-from storage.models import Handoff
+from storage.worker_tables import Handoff
 
 AT_RISK_LIMIT = 15
 

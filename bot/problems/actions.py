@@ -21,7 +21,7 @@ from bot.problems.refresh import refresh
 from bot.problems.view import get_problem
 from config.schema import CasebotConfig
 from storage import problems as store
-from storage.models import Problem
+from storage.problem_tables import Problem
 
 NAME = "{name}"
 

@@ -20,7 +20,8 @@ from bot.problems.detect import Join, Open, detect
 from bot.problems.similarity import ochiai, stems
 from config.schema import CasebotConfig
 from storage import problems as store
-from storage.models import Case, Problem
+from storage.models import Case
+from storage.problem_tables import Problem
 from storage.problems import Windowed
 
 log = logging.getLogger("casebot.problems")

@@ -13,7 +13,8 @@ from bot.ids import Surface
 from bot.problems.ids import format_problem_id
 from bot.problems.refresh import refresh
 from storage import problems as store
-from storage.models import Case, Problem
+from storage.models import Case
+from storage.problem_tables import Problem
 
 
 def link(

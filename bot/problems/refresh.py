@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.outbox import kinds
 from storage import outbox
-from storage.models import Problem
+from storage.problem_tables import Problem
 
 PROBLEM_CARD = kinds.ProblemCard.kind
 PACE = timedelta(seconds=1)

@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from bot.outbox.kinds import ProblemReminderItem, ReminderItem
 from bot.problems.ids import format_problem_id
-from storage.models import Case, Problem
+from storage.models import Case
+from storage.problem_tables import Problem
 
 
 def owners(session: Session, cases: Iterable[Case]) -> dict[int, str]:

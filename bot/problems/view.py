@@ -16,7 +16,8 @@ from bot.problems.ids import format_problem_id
 from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import problems as store
-from storage.models import MAX_ID, Problem
+from storage.models import MAX_ID
+from storage.problem_tables import Problem
 
 SAMPLES = 3
 SHOWN_CASES = 20

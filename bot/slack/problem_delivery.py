@@ -17,7 +17,7 @@ from bot.problems.view import problem_view
 from bot.slack.delivery import CARD_GONE
 from bot.slack.posting import SlackOut
 from bot.slack.problem_card import problem_card
-from storage.models import Problem
+from storage.problem_tables import Problem
 
 log = logging.getLogger("casebot.outbox")
 

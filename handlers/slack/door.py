@@ -60,6 +60,21 @@ _OBJECT_OR_ID = (dict, str, type(None))
 _LIST = (list, type(None))
 _FLAG = (bool, str, type(None))
 
+_OWNERS = ("team", "enterprise", "user", "channel")
+"""Objects that some payloads give as a bare id instead."""
+_NESTED = (
+    "view",
+    "event",
+    "message",
+    "previous_message",
+    "container",
+    "function_data",
+    "item",
+    "assistant_thread",
+    "selected_option",
+)
+LISTS = ("actions", "authorizations", "response_urls")
+
 FIELDS: dict[str, tuple[type, ...]] = {
     **dict.fromkeys(
         (
@@ -90,44 +105,15 @@ FIELDS: dict[str, tuple[type, ...]] = {
         ),
         _TEXT,
     ),
-    **dict.fromkeys(("team", "enterprise", "user", "channel"), _OBJECT_OR_ID),
-    **dict.fromkeys(
-        (
-            "view",
-            "event",
-            "message",
-            "previous_message",
-            "container",
-            "function_data",
-            "item",
-            "assistant_thread",
-            "state",
-            "selected_option",
-        ),
-        _OBJECT,
-    ),
-    **dict.fromkeys(("actions", "authorizations", "response_urls"), _LIST),
+    **dict.fromkeys(_OWNERS, _OBJECT_OR_ID),
+    **dict.fromkeys((*_NESTED, "state"), _OBJECT),
+    **dict.fromkeys(LISTS, _LIST),
     **dict.fromkeys(("is_enterprise_install", "is_ext_shared_channel"), _FLAG),
 }
 """The type each field Bolt's request parsing or our listeners read must have, wherever
 it appears in the objects they descend into (`OBJECTS`, `LISTS`)."""
 
-OBJECTS = (
-    "team",
-    "enterprise",
-    "user",
-    "channel",
-    "view",
-    "event",
-    "message",
-    "previous_message",
-    "container",
-    "function_data",
-    "item",
-    "assistant_thread",
-    "selected_option",
-)
-LISTS = ("actions", "authorizations", "response_urls")
+OBJECTS = (*_OWNERS, *_NESTED)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from bot.worker import build_scheduler
 from config.digests import Digest
 from config.load import load_config
 from config.schema import CasebotConfig
-from storage.models import DigestRun, Outbox
+from storage.models import Outbox
+from storage.worker_tables import DigestRun
 from tests.conftest import EXAMPLE_CONFIG, count, drain, post_json, sample_post
 
 CHANNEL = "C0BILLING01"

@@ -8,7 +8,8 @@ import pytest
 from bot import intake
 from bot.deps import Deps
 from bot.posts import Author, IncomingPost
-from storage.models import Case, Problem
+from storage.models import Case
+from storage.problem_tables import Problem
 from tests.conftest import count
 from tests.handlers.slack.problems.storm import storm
 from tests.storage.test_concurrency import _race

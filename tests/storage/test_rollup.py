@@ -187,14 +187,11 @@ def test_a_change_of_a_watched_column_marks_the_case_and_others_do_not(db: Datab
         assert stale_count(s) == 3
 
 
-def test_a_refresh_leaves_a_case_being_written_for_later_without_waiting(
-    db: Database, backend: str
-) -> None:
+@pytest.mark.postgresql_only
+def test_a_refresh_leaves_a_case_being_written_for_later_without_waiting(db: Database) -> None:
     """PostgreSQL: a writer holds the mark of the case it changes again until it
     commits; the refresh skips that mark instead of waiting (no lock cycle with writers that change
     several cases), and folds it in once committed."""
-    if backend != "postgresql":
-        pytest.skip("SQLite has one writer at a time")
     _load(db, random.Random(4), 4)
     with db.session() as s:
         refresh(s)

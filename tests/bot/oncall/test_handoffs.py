@@ -13,7 +13,8 @@ from bot.oncall.handoffs import announce_handoffs
 from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
 from bot.worker import sweep_once
-from storage.models import Event, Handoff
+from storage.models import Event
+from storage.worker_tables import Handoff
 from tests.conftest import count, drain, post_json, sample_post
 from tests.support.slackreq import SlackClientSim
 

@@ -16,7 +16,8 @@ from bot.problems import window
 from config.schema import CasebotConfig
 from storage import problems as store
 from storage.db import Database
-from storage.models import Case, CaseTerm, Problem
+from storage.models import Case
+from storage.problem_tables import CaseTerm, Problem
 from tests.conftest import START, count
 
 pytestmark = pytest.mark.both_db

@@ -29,7 +29,8 @@ from config.load import parse_config
 from config.schema import CasebotConfig
 from handlers.channels import feed as feed_module
 from storage.db import Database
-from storage.models import Case, PollerState, Post
+from storage.models import Case, Post
+from storage.worker_tables import PollerState
 from tests.conftest import EXAMPLE_CONFIG
 from tests.handlers.channels.feeds import (
     ATOM,

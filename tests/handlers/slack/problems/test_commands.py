@@ -15,7 +15,8 @@ from bot.deps import Deps
 from bot.outbox.runner import Delivery
 from bot.slack.ids import ActionId
 from bot.timesource import ManualTime
-from storage.models import Case, Event, Problem
+from storage.models import Case, Event
+from storage.problem_tables import Problem
 from tests.conftest import drain, post_json, sample_post
 from tests.handlers.channels.remotes import HttpRemote
 from tests.handlers.slack.problems.storm import storm

@@ -20,7 +20,8 @@ from bot.outbox.runner import Delivery
 from bot.problems.refresh import PROBLEM_CARD
 from bot.slack.ids import PROBLEM_ACTIONS, ActionId, InputId
 from bot.timesource import ManualTime
-from storage.models import Case, Outbox, Problem
+from storage.models import Case, Outbox
+from storage.problem_tables import Problem
 from tests.conftest import drain, post_json, sample_post
 from tests.handlers.channels.remotes import HttpRemote
 from tests.handlers.slack.problems.conftest import SOURCES
