@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal, text, union_all, update
 from sqlmodel import Session, col, select
 
-from bot.state import CaseStatus
 from storage.models import Case, Customer, Post
 from storage.problem_tables import CaseTerm, Problem, ProblemReply
+from storage.types import CaseStatus
 
 
 @dataclass(frozen=True)

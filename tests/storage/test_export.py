@@ -52,6 +52,7 @@ def _load(db: Database, seed: int, n: int) -> None:
                 first_response_at=later[0] if rng.random() < 0.6 else None,
                 resolved_at=later[1] if rng.random() < 0.6 else None,
                 root_cause=rng.choice([None, "app-bug"]),
+                problem_id=rng.choice([None, None, 3, 12]),
             )
             s.add(case)
             s.flush()

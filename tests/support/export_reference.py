@@ -12,6 +12,7 @@ from sqlalchemy import String, cast, func, select
 from sqlmodel import Session, col
 
 from bot.ids import format_case_id
+from bot.problems.ids import format_problem_id
 from storage.models import Case, Hold, Post, Reminder, SlaClock
 from storage.summary import Scope, created_in, is_postgres, micros
 
@@ -34,6 +35,7 @@ class CaseRow(NamedTuple):
     resolution_us: int | None
     breaches: list[str]
     root_cause: str | None
+    problem_id: int | None
 
 
 def _joined(session: Session, value: Any) -> Any:
@@ -80,6 +82,7 @@ def case_rows(session: Session, scope: Scope) -> Iterator[CaseRow]:
             micros(session, Case.created_at, Case.resolved_at),
             breaches,
             Case.root_cause,
+            Case.problem_id,
         )
         .where(*created_in(scope))
         .order_by(col(Case.created_at), col(Case.id))
@@ -102,6 +105,7 @@ def case_rows(session: Session, scope: Scope) -> Iterator[CaseRow]:
             row[10],
             sorted(set(row[11].split())) if row[11] else [],
             row[12],
+            row[13],
         )
 
 
@@ -130,4 +134,5 @@ def case_row(row: CaseRow) -> tuple[Any, ...]:
         None if res_us is None else res_us / 1_000_000,
         " ".join(row.breaches) or None,
         row.root_cause,
+        format_problem_id(row.problem_id) if row.problem_id else None,
     )
