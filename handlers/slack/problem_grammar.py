@@ -9,16 +9,12 @@ says it is a note, not a tag.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.ids import parse_case_id
 from bot.problems.ids import parse_problem_id
-from bot.slack.blocks import clip, escape
-
-QUOTES = '"“”'
-_WORD = re.compile(r"\S+")
+from bot.slack.blocks import escape
+from handlers.slack.words import Problem, Scanner, case_arg, echo
 
 
 class ProblemUsage(Exception):
@@ -77,87 +73,39 @@ USAGE: dict[str, tuple[str, str]] = {
 }
 
 
-def _echo(word: str) -> str:
-    return escape(clip(" ".join(word.replace("`", "'").split()), 40))
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-class _Words:
-    def __init__(self, text: str) -> None:
-        self.text, self.pos = text, 0
-
-    def take(self) -> str | None:
-        m = _WORD.search(self.text, self.pos)
-        if m is None:
-            return None
-        self.pos = m.end()
-        return m.group(0)
-
-    def peek(self) -> str | None:
-        m = _WORD.search(self.text, self.pos)
-        return m.group(0) if m else None
-
-    def rest(self) -> str:
-        rest = _unescape(self.text[self.pos :].strip())
-        self.pos = len(self.text)
-        if len(rest) >= 2 and rest[0] in QUOTES and rest[-1] in QUOTES:
-            inner = rest[1:-1]
-            if not any(q in inner for q in QUOTES):
-                return inner.strip()
-        return rest
-
-    def end(self) -> None:
-        if (extra := self.take()) is not None:
-            raise ValueError(f"Unexpected `{_echo(extra)}`.")
-
-
-def _problem(w: _Words) -> int:
-    word = w.take()
-    if word is None:
-        raise ValueError("Which problem? Give its id, like P-7.")
+def _problem(w: Scanner) -> int:
+    word = w.need("Which problem? Give its id, like P-7.")
     pid = parse_problem_id(word)
     if pid is None:
-        raise ValueError(f"`{_echo(word)}` is not a problem id (try P-7).")
+        raise Problem(f"`{echo(word)}` is not a problem id (try P-7).")
     return pid
 
 
-def _case(w: _Words) -> int:
-    word = w.take()
-    if word is None:
-        raise ValueError("Which case? Give its id, like C-42.")
-    cid = parse_case_id(word)
-    if cid is None:
-        raise ValueError(f"`{_echo(word)}` is not a case id (try C-42 or 42).")
-    return cid
-
-
-def _resolve(w: _Words, known_tags: Collection[str], slash: str) -> ResolveAll:
+def _resolve(w: Scanner, known_tags: Collection[str], slash: str) -> ResolveAll:
     pid = _problem(w)
     tags = {t.lower(): t for t in known_tags}
+    quoted = w.quoted_next()
     first = w.peek()
-    tag = tags.get(first.lower()) if first else None
+    tag = tags.get(first.lower()) if first and not quoted else None
     if tag is not None:
         w.take()
-    elif first is not None and tags and first[0] not in QUOTES:
+    elif first is not None and tags and not quoted:
         known = ", ".join(escape(t) for t in known_tags)
-        raise ValueError(
-            f"`{_echo(first)}` is not a root-cause tag; use one of: {known}."
+        raise Problem(
+            f"`{echo(first)}` is not a root-cause tag; use one of: {known}."
             f' For a note without a tag, quote it: `{slash} problem resolve P-{pid} "note"`.'
         )
     return ResolveAll(pid, tag, w.rest())
 
 
-def _parse(w: _Words, sub: str, known_tags: Collection[str], slash: str) -> ProblemCommand:
+def _parse(w: Scanner, sub: str, known_tags: Collection[str], slash: str) -> ProblemCommand:
     if sub == "link":
-        cid = _case(w)
+        cid = case_arg(w)
         pid = _problem(w)
         w.end()
         return LinkCase(cid, pid)
     if sub == "unlink":
-        cid = _case(w)
+        cid = case_arg(w)
         w.end()
         return UnlinkCase(cid)
     if sub == "claim":
@@ -168,7 +116,7 @@ def _parse(w: _Words, sub: str, known_tags: Collection[str], slash: str) -> Prob
         pid = _problem(w)
         text = w.rest()
         if not text:
-            raise ValueError("Write the reply after the problem id.")
+            raise Problem("Write the reply after the problem id.")
         return ReplyAll(pid, text)
     if sub == "resolve":
         return _resolve(w, known_tags, slash)
@@ -184,12 +132,12 @@ def usage_line(slash: str, key: str) -> str:
 
 def parse(text: str, slash: str = "/case", known_tags: Collection[str] = ()) -> ProblemCommand:
     """The text after `problem`."""
-    w = _Words(text)
+    w = Scanner(text)
     first = (w.peek() or "").lower()
     key = f"problem {first}" if f"problem {first}" in USAGE else "problem"
     if key != "problem":
         w.take()
     try:
         return _parse(w, key.removeprefix("problem").strip(), known_tags, slash)
-    except ValueError as exc:
+    except Problem as exc:
         raise ProblemUsage(f"{exc}\n{usage_line(slash, key)}") from None
