@@ -21,18 +21,14 @@ from bot.ids import Surface
 from bot.outbox.runner import Delivery
 from bot.reading import pages
 from bot.slack.presenters import plain_line
-from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import parse_config
 from config.schema import CasebotConfig
-from config.settings import Settings
-from storage.db import Database
 from storage.models import Acknowledgement, Case, Customer, Event, Post, Reply
-from tests.conftest import EXAMPLE_CONFIG, INGEST_SECRET, drain, post_json, sample_post, sign
+from tests.conftest import EXAMPLE_CONFIG, drain, post_json, sample_post, sign
 from tests.handlers.channels.remotes import SmtpRemote
 from tests.handlers.channels.test_twitter import tweet_payload
 from tests.support.flows import SUPPORT, blocks_text, thread_texts
-from tests.support.slackreq import SIGNING_SECRET
 
 SAMPLES = Path(__file__).parent / "samples" / "mail"
 ANA = "U0ANA0001"
@@ -71,19 +67,6 @@ def config(smtp: SmtpRemote) -> CasebotConfig:
         }
     }
     return parse_config(yaml.safe_dump(raw), "e2e-config")
-
-
-@pytest.fixture
-def deps(db: Database, slack: SlackStandIn, config: CasebotConfig, time_source: ManualTime) -> Deps:
-    settings = Settings(
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        database_url=db.url,
-        ingest_secret=INGEST_SECRET,
-        slack_channel_rate=0,
-    )
-    return Deps(settings=settings, config=config, db=db, time=time_source)
 
 
 @pytest.fixture
