@@ -120,7 +120,10 @@ def main() -> None:
                         flush=True,
                     )
             with open(log, encoding="utf-8", errors="replace") as f:
-                errors = sum('"level": "error"' in line or "Traceback" in line for line in f)
+                bad = [line for line in f if '"level": "error"' in line or "Traceback" in line]
+            errors = len(bad)
+            for line in bad[:3]:
+                print(f"  logged: {line.strip()[-600:]}", flush=True)
             app, bare = max(peaks["casebot-serve"]), max(peaks["bare-bolt"])
             print(
                 f"memory: serve {app / 2**20:.1f} MiB peak, bare Bolt {bare / 2**20:.1f} MiB,"

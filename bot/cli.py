@@ -1,7 +1,9 @@
 """The `casebot` command (`python -m bot` is the same): one subcommand per process or task.
 
 Every start-up mistake (environment, config, database, log level) ends the command with
-one line naming it and a non-zero exit code, never a traceback.
+one line naming it and a non-zero exit code, never a traceback. The heavy imports
+(pydantic, SQLAlchemy, alembic) are made by the commands that need them, so that
+`web` and `serve` can leave them out of the gunicorn master (`bot.prefork`).
 """
 
 from __future__ import annotations
@@ -11,17 +13,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
-from alembic.util import CommandError
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from bot import logs
-from bot.deps import Deps
+from bot.prefork import in_child
+from config import holiday_days
 from config.errors import ConfigError
-from config.load import load_config
-from config.settings import load_settings
-from storage.db import Database
-from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+    from config.holiday_days import Computed, Place
 
 
 def prog_name() -> str:
@@ -30,9 +31,9 @@ def prog_name() -> str:
 
 
 def _deps() -> Deps:
-    settings = load_settings()
-    config = load_config(settings.casebot_config)
-    return Deps(settings=settings, config=config, db=Database(settings.database_url))
+    from bot.deps import from_environment
+
+    return from_environment()
 
 
 def _stop_on(problem: str | None) -> None:
@@ -41,6 +42,11 @@ def _stop_on(problem: str | None) -> None:
 
 
 def _migrate(url: str) -> None:
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.migrate import upgrade
+
     try:
         upgrade(url)
     except SQLAlchemyError as exc:
@@ -52,6 +58,8 @@ def _migrate(url: str) -> None:
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
+    from config.settings import load_settings
+
     _migrate(load_settings().database_url)
     print("database is at the latest migration")
 
@@ -61,19 +69,32 @@ def _web(*, with_worker: bool) -> None:
 
     remove_metrics = metrics_dir.prepare()  # before anything imports prometheus_client
     try:
-        from bot.check import connector_problem, database_problem
+        bind, holidays = in_child(lambda: _ready_to_serve(with_worker=with_worker))
+        holiday_days.adopt(holidays)
         from bot.server import run_web
 
-        deps = _deps()
-        deps.settings.require("slack_bot_token", "slack_signing_secret", "ingest_secret")
-        if with_worker:
-            _stop_on(connector_problem(deps.config, os.environ))
-            _migrate(deps.settings.database_url)
-        else:
-            _stop_on(database_problem(deps.db, prog_name()))
-        run_web(deps, with_worker=with_worker)
+        run_web(bind, with_worker=with_worker)
     finally:
         remove_metrics()
+
+
+def _ready_to_serve(*, with_worker: bool) -> tuple[str, dict[Place, Computed]]:
+    """The start-up checks (and, for `serve`, the migration); the address to listen on
+    and the public holidays the calendars need (`config.holiday_days`)."""
+    from bot.check import connector_problem, database_problem
+    from bot.server import bind_address
+
+    deps = _deps()
+    deps.settings.require("slack_bot_token", "slack_signing_secret", "ingest_secret")
+    if with_worker:
+        _stop_on(connector_problem(deps.config, os.environ))
+        _migrate(deps.settings.database_url)
+    else:
+        _stop_on(database_problem(deps.db, prog_name()))
+    places = deps.config.sla.holiday_places()
+    return bind_address(deps.settings.host, deps.settings.port), holiday_days.compute(
+        places, deps.time.now().date()
+    )
 
 
 def cmd_worker(_: argparse.Namespace) -> None:

@@ -39,10 +39,12 @@ QUIET_LIBRARIES = {
     "httpx": logging.WARNING,
     "sqlalchemy": logging.WARNING,
     "apscheduler": logging.WARNING,
+    "alembic.runtime.plugins": logging.WARNING,
 }
 """The least severe level each library may log at: slack_sdk and Bolt write request and
 response bodies (message text) at DEBUG, httpx every URL it asks at INFO (a private
-feed's URL is a secret), SQLAlchemy result rows at DEBUG and SQL at INFO."""
+feed's URL is a secret), SQLAlchemy result rows at DEBUG and SQL at INFO; alembic
+announces each of its plugins at INFO when it is imported (after logging is set up)."""
 
 EXPECTED = (
     ("apscheduler", "maximum number of running instances reached"),

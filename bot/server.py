@@ -3,10 +3,11 @@
 A sync Bolt app behind threaded WSGI workers: each request holds a thread only until
 `ack()`, and there is one concurrency model in the whole process.
 
-The app (Flask, Bolt, the handlers) and the worker's scheduler are imported in the
-gunicorn worker (`load`), not here: the master only forks and watches, and what it
-imports is resident twice (master and worker), since reference counting dirties the
-pages a fork would share.
+The app (Flask, Bolt, the handlers), its dependencies (config, database) and the
+worker's scheduler are built in the gunicorn worker (`load`), not here: the master only
+forks and watches, and what it imports is resident twice (master and worker), since
+reference counting dirties the pages a fork would share. Its start-up checks ran in a
+child that has exited (`bot.prefork`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
 from gunicorn.workers.gthread import ThreadWorker
 
-from bot.deps import Deps
 from bot.metrics_dir import MULTIPROC_ENV
 from handlers.channels.limits import MAX_BODY, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE
 
@@ -152,11 +152,21 @@ def forget_worker(_server: Any, worker: Any) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
+def stop_scheduler(_server: Any, worker: Any) -> None:
+    """gunicorn's `worker_exit`: `serve`'s in-process scheduler finishes its running job
+    and stops before the interpreter does; left to interpreter shutdown, its thread
+    would try to run the next job on an executor that is already closed, and log that
+    as an error on every stop."""
+    scheduler = getattr(worker.app, "scheduler", None)
+    if scheduler is not None:
+        scheduler.shutdown(wait=True)
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, deps: Deps, options: dict[str, Any], with_worker: bool) -> None:
-        self.deps = deps
+    def __init__(self, options: dict[str, Any], with_worker: bool) -> None:
         self.options = options
         self.with_worker = with_worker
+        self.scheduler: Any = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -166,17 +176,19 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         """Runs in each gunicorn worker process, after the fork (engines are not shared)."""
         from bot.app import create_app
+        from bot.deps import from_environment
         from bot.worker import build_scheduler
 
-        self.deps.db.dispose()
-        web = create_app(self.deps)
-        if self.deps.settings.slack_app_token:
+        deps = from_environment()
+        web = create_app(deps)
+        if deps.settings.slack_app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            SocketModeHandler(web.bolt, self.deps.settings.slack_app_token).connect()
+            SocketModeHandler(web.bolt, deps.settings.slack_app_token).connect()
             log.info("socket_mode.connected")
         if self.with_worker:
-            build_scheduler(self.deps, background=True).start()
+            self.scheduler = build_scheduler(deps, background=True)
+            self.scheduler.start()
             log.info("worker.started_in_process")
         return web.flask
 
@@ -185,11 +197,11 @@ def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def run_web(deps: Deps, *, with_worker: bool) -> None:
+def run_web(bind: str, *, with_worker: bool) -> None:
     log.info("metrics.dir", extra={"path": os.environ.get(MULTIPROC_ENV)})
     workers = 1 if with_worker else int(os.environ.get("WEB_CONCURRENCY", "2"))
     options = {
-        "bind": bind_address(deps.settings.host, deps.settings.port),
+        "bind": bind,
         "workers": workers,
         "worker_class": CasebotWorker,
         "threads": int(os.environ.get("WEB_THREADS", "8")),
@@ -199,8 +211,9 @@ def run_web(deps: Deps, *, with_worker: bool) -> None:
         "pre_request": close_when_refused,
         "post_fork": die_with_master,
         "child_exit": forget_worker,
+        "worker_exit": stop_scheduler,
         "limit_request_line": MAX_REQUEST_LINE,
         "limit_request_fields": MAX_HEADERS,
         "limit_request_field_size": MAX_HEADER_BYTES,
     }
-    _Gunicorn(deps, options, with_worker).run()
+    _Gunicorn(options, with_worker).run()

@@ -4,24 +4,17 @@ the closed days (a country's public holidays plus the company's own dates)."""
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_tables
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from config import holiday_days
 from config.common import QUOTE_HINT, WEEKDAYS, Strict, ZoneName, day_seconds
 
 ALWAYS_OPEN = "24/7"
 OpenSpan = tuple[int, int]
 """Seconds since local midnight, half-open [open, close); close may be 86400 (24:00)."""
-
-
-@cache
-def _holiday_table(country: str, subdivision: str | None) -> holiday_tables.HolidayBase:
-    """Shared per place and kept out of the models, so equal calendars stay equal."""
-    return holiday_tables.country_holidays(country, subdiv=subdivision)
 
 
 def _days_of(key: str) -> list[int]:
@@ -72,10 +65,15 @@ class HolidayRules(Strict):
             raise ValueError("subdivision needs a country")
         if self.country:
             try:
-                _holiday_table(self.country, self.subdivision)
+                holiday_days.check((self.country, self.subdivision))
             except NotImplementedError as exc:
                 raise ValueError(f"no holiday table for this place: {exc}") from None
         return self
+
+    @property
+    def place(self) -> holiday_days.Place | None:
+        """Where the public holidays come from; None without a country."""
+        return (self.country, self.subdivision) if self.country else None
 
 
 class Calendar(Strict):
@@ -139,9 +137,8 @@ class Calendar(Strict):
     def open_spans(self, day: date) -> tuple[OpenSpan, ...]:
         """The local opening spans of one date; empty on closed weekdays and holidays."""
         rules = self.holidays
-        if day in rules.dates or (
-            rules.country and day in _holiday_table(rules.country, rules.subdivision)
-        ):
+        place = rules.place
+        if day in rules.dates or (place and holiday_days.is_holiday(place, day)):
             return ()
         return self._weekly[day.weekday()]
 

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from config.calendars import ALWAYS, ALWAYS_OPEN, Calendar
 from config.common import Duration, Key, Strict
+from config.holiday_days import Place
 
 DEFAULT_WARN_AT = (0.5, 0.8)
 
@@ -140,6 +141,10 @@ class SlaConfig(Strict):
 
     def calendar(self, name: str) -> Calendar:
         return ALWAYS if name == ALWAYS_OPEN else self.calendars[name]
+
+    def holiday_places(self) -> set[Place]:
+        """Every place whose public holidays some calendar closes on."""
+        return {c.holidays.place for c in self.calendars.values() if c.holidays.place}
 
     def check_departments(self, known: Collection[str]) -> None:
         """For the main config's validator: SLA keys must name departments that exist."""
