@@ -13,6 +13,11 @@ from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READONLY = "casebot_readonly"
+SQLITE_CACHE_KIB = 512
+"""Page cache per SQLite connection (SQLite's default is 2,000 KiB). A process keeps a
+pool of connections and each fills its cache on the first scan of a big table; the
+operating system caches the same file pages anyway, so a smaller per-connection cache
+costs a system call on a miss and took ~3 MiB off `serve` at 100k open cases."""
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -63,7 +68,7 @@ def make_engine(url: str) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA cache_size=-512")
+        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")

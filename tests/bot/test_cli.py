@@ -59,9 +59,12 @@ def test_web_process_serves_health_under_gunicorn(tmp_path: Path, slack: SlackSt
 
 def test_serve_runs_web_and_worker_in_one_process(tmp_path: Path, slack: SlackStandIn) -> None:
     """The one-machine mode end to end: migrate, accept a signed post over HTTP, and the
-    in-process worker delivers its card to Slack."""
+    in-process worker delivers its card to Slack; stopped, it logs no error (its
+    scheduler stops before the interpreter does)."""
     port = free_port()
-    proc = start_bot(["serve"], web_env(tmp_path, slack.api_url, port))
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = start_bot(["serve"], web_env(tmp_path, slack.api_url, port), out)
     try:
         wait_healthy(port)
         body = json.dumps(sample_post(1, "Hello from a real socket")).encode()
@@ -79,6 +82,8 @@ def test_serve_runs_web_and_worker_in_one_process(tmp_path: Path, slack: SlackSt
         assert "Hello from a real socket" in str(slack.channel("C0SUPPORT01")[0].blocks)
     finally:
         stop(proc)
+    levels = {json.loads(line)["level"] for line in _lines(log)}
+    assert levels <= {"info", "warning"}, log.read_text()
 
 
 def test_demo_runs_offline_and_shows_the_flow() -> None:
