@@ -63,10 +63,12 @@ def _merge_refused(exc: MergeRefused) -> str:
             return f"{ref} was already merged into {other}; nothing was changed."
         case Why.RESOLVED:
             return f"{ref} is resolved; reopen it to merge it."
+        case Why.INTO_MERGED if exc.other == exc.case_id:
+            return f"{into} was already merged into {ref}; nothing was changed."
         case Why.INTO_MERGED:
             return f"{into} was merged into {other}; merge {ref} into {other} instead."
         case Why.INTO_RESOLVED:
-            return f"{into} is resolved; reopen it, or merge it into {ref} instead."
+            return f"{into} is resolved; reopen it to merge {ref} into it."
         case Why.DISMISSED:
             return f"{ref} and {into} were marked not the same; nothing was merged."
     return f"{ref} no longer suggests {into}; use /case merge {ref} {into} to merge them."
