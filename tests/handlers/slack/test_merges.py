@@ -17,10 +17,12 @@ from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
 from bot.outbox.runner import Delivery
 from bot.timesource import ManualTime
+from bot.worker import fold_summary, sweep_once
 from storage import merges as store
 from storage import summary
 from storage.merge_tables import MergeDismissal
 from storage.models import Case, Event, Post, SlaClock
+from storage.rollup import check
 from tests.conftest import START, drain, post_json
 from tests.support.flows import SUPPORT, blocks_text, button_ids
 from tests.support.slackreq import SlackClientSim
@@ -265,6 +267,29 @@ def test_merges_that_cannot_be_are_refused_in_words(
         "C-2 was already merged into C-1; nothing was changed.",
     ]
     assert len(audit(deps, "merged")) == 2, "one merge, audited on both cases"
+
+
+def test_a_merged_case_counts_as_neither_open_nor_resolved_and_the_rollup_agrees(
+    http: FlaskClient,
+    worker: Delivery,
+    user: SlackClientSim,
+    time_source: ManualTime,
+    deps: Deps,
+) -> None:
+    two_channels(http, worker, time_source, timedelta(hours=1))
+    user.click("case_merge", MERGE_1_INTO_2, user=ANA)
+    time_source.advance(timedelta(days=3))
+    sweep_once(deps)
+    fold_summary(deps)
+    now = time_source.now()
+    scope = summary.Scope(START - timedelta(days=1), now, None)
+    with deps.db.read() as s:
+        figures = check.reference(s, scope, now, [])
+        assert check.rolled(s, scope, now, []) == figures
+        assert figures["resolved"] == 0 and summary.open_count(s, None) == 1
+        assert figures["volume"].new == 2, "both contacts came in"
+        assert figures["fr"].decided == 1, "only the kept case's first response is judged"
+        assert figures["res"].decided == 1
 
 
 def test_help_lists_merge(slack: SlackStandIn, user: SlackClientSim) -> None:
