@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import col, select
 
+from bot import status
 from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
 from bot.outbox.runner import Delivery
@@ -138,6 +139,7 @@ def test_merge_button_moves_posts_clocks_and_history_and_leaves_a_pointer(
         ).one()
         assert first.started_at == START and first.stopped_at is None
         assert summary.open_count(s, None) == 1, "a merged case is not open"
+        assert status.page(s, 2, deps.config, time_source.now()).ref == "C-1"
     pointer = card(slack, "C-2")
     assert "Merged into *C-1*" in blocks_text(pointer)
     assert button_ids(pointer) == [] and "accessory" not in blocks_text(pointer)
