@@ -80,6 +80,7 @@ class CardView:
     """Another case this one may be the same as (`bot.merges`): Merge or Not the same."""
     merged_into: str | None = None
     """The case (C-12) this one was merged into: the card is a pointer there."""
+    merged_into_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         fields=form_fields(extra, config, case),
         suggestion=merges.suggestion_of(session, case),
         merged_into=format_case_id(case.merged_into) if case.merged_into else None,
+        merged_into_id=case.merged_into,
     )
 
 

@@ -130,10 +130,11 @@ def _ack_line(view: CardView) -> list[str]:
     return [f"🤖 Not acknowledged: {escape(ack.reason or ack.state)}"]
 
 
-def case_card(view: CardView) -> tuple[str, Blocks]:
-    """The case card: fallback text (notifications) and blocks, rendered from scratch."""
+def case_card(view: CardView, link: str | None = None) -> tuple[str, Blocks]:
+    """The case card: fallback text (notifications) and blocks, rendered from scratch;
+    `link` is where a merged case's pointer leads (the kept case's card)."""
     if view.merged_into:
-        return merge_card.merged_card(view, _card_head(view)[:1])
+        return merge_card.merged_card(view, _card_head(view)[:1], link)
     context = [
         _status_line(view),
         *_ack_line(view),

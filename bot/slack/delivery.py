@@ -51,7 +51,8 @@ def _card(out: SlackOut, d: Delivery, a: Attempt) -> dict[str, Any]:
             # Escalated away and back before the other card was posted: the card still
             # showing the case in this channel is its card here again.
             ts = shown[1]
-    text, rendered = blocks.case_card(view)
+        kept = view.merged_into_id and card_store.where_shown(session, case_id=view.merged_into_id)
+    text, rendered = blocks.case_card(view, _permalink(out, *kept) if kept else None)
     if ts:
         try:
             out.update(view.channel, ts, text=text, blocks=rendered)

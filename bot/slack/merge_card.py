@@ -48,9 +48,12 @@ def suggestion_blocks(view: CardView) -> Blocks:
     ]
 
 
-def merged_card(view: CardView, head: Blocks) -> tuple[str, Blocks]:
-    """A merged case's card: its head and where it lives now; nothing to click."""
+def merged_card(view: CardView, head: Blocks, link: str | None = None) -> tuple[str, Blocks]:
+    """A merged case's card: its head and where it lives now (linking that case's card
+    once it is known); nothing to click."""
     into = escape(view.merged_into or "another case")
     note = f"🔗 Merged into *{into}*: its messages, history and clocks are there now."
+    if link:
+        note += f" <{link}|Go to {into}>"
     blocks = [*head, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
     return f"{view.ref} was merged into {into}", blocks

@@ -144,6 +144,8 @@ def test_merge_button_moves_posts_clocks_and_history_and_leaves_a_pointer(
     assert "Merged into *C-1*" in blocks_text(pointer)
     assert button_ids(pointer) == [] and "accessory" not in blocks_text(pointer)
     survivor = card(slack, "C-1")
+    link = f"archives/{SUPPORT}/p{survivor.ts.replace('.', '')}|Go to C-1>"
+    assert link in blocks_text(pointer), "the pointer links the kept case's card"
     assert "3 messages in thread" in blocks_text(survivor)
     assert "also C-2" not in blocks_text(survivor)
     [history] = [m.text for m in slack.thread(SUPPORT, survivor.ts) if "🔗" in m.text]
