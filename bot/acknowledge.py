@@ -137,6 +137,8 @@ class AckFacts:
 def _too_late(case: Case, promise: Promise | None) -> str | None:
     if case.status == CaseStatus.RESOLVED:
         return "the case was resolved before it went out"
+    if case.status == CaseStatus.MERGED:
+        return "the case was merged into another before it went out"
     if case.first_response_at is not None:
         return "a person answered first"
     if promise is None:

@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import pii
+from bot import merges, pii
 from bot.cases import get_case
 from bot.ids import format_case_id
+from bot.merges import Suggestion
 from bot.problems.ids import format_problem_id
 from bot.sla import ClockReading, ClockState, tracking
 from bot.state import CaseStatus
@@ -75,6 +76,11 @@ class CardView:
     attachments: list[Attachment] = field(default_factory=list)
     fields: list[tuple[str, str]] = field(default_factory=list)
     """A web form's other fields (`order`, …) as (label, value), masked like the text."""
+    suggestion: Suggestion | None = None
+    """Another case this one may be the same as (`bot.merges`): Merge or Not the same."""
+    merged_into: str | None = None
+    """The case (C-12) this one was merged into: the card is a pointer there."""
+    merged_into_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,9 @@ def card_view(session: Session, case_id: int, config: CasebotConfig, now: dateti
         also_open=[(format_case_id(c.id or 0), c.source) for c in also],
         attachments=attachments_of(extra),
         fields=form_fields(extra, config, case),
+        suggestion=merges.suggestion_of(session, case),
+        merged_into=format_case_id(case.merged_into) if case.merged_into else None,
+        merged_into_id=case.merged_into,
     )
 
 

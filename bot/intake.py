@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import acknowledge, answered, automated, effects, priority, routing
+from bot import acknowledge, answered, automated, effects, merges, priority, routing
 from bot.events import (
     SYSTEM,
     CaseOpened,
@@ -170,6 +170,7 @@ def receive(
     effects.publish(session, events)
     if opened:
         problems.on_open(session, case, post.text, now=now, config=config)
+        merges.on_open(session, case, now=now, config=config)
     return Received(case.id or 0, row.id or 0, duplicate=False)
 
 

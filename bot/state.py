@@ -35,6 +35,8 @@ class Action(StrEnum):
     SNOOZE = "snooze"
     NOTE = "note"
     REVEAL = "reveal"
+    MERGE = "merge"
+    """Merge into another case, or say it is not the same (`bot.merges`)."""
 
 
 _WORKING = frozenset(
@@ -49,6 +51,7 @@ _WORKING = frozenset(
         Action.SNOOZE,
         Action.NOTE,
         Action.REVEAL,
+        Action.MERGE,
     }
 )
 
@@ -56,8 +59,10 @@ PERMITTED: dict[CaseStatus, frozenset[Action]] = {
     CaseStatus.OPEN: _WORKING | {Action.WAIT},
     CaseStatus.WAITING: _WORKING,
     CaseStatus.RESOLVED: frozenset({Action.REOPEN, Action.UNCLAIM, Action.NOTE, Action.REVEAL}),
+    CaseStatus.MERGED: frozenset(),
 }
-"""What each status allows at all (an owner may still give back a resolved case)."""
+"""What each status allows at all (an owner may still give back a resolved case; a
+merged case lives on in the case it was merged into, so it allows nothing)."""
 
 CARD_ORDER = (
     Action.CLAIM,

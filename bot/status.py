@@ -31,6 +31,7 @@ from bot.sla.promise import dated
 from bot.state import CaseStatus
 from config.schema import CasebotConfig, PiiKind
 from storage import status as store
+from storage.queries import MERGE_HOPS
 
 TOKEN_BYTES = 24
 """192 bits: at least 128 is the bar; 32 URL-safe characters stay short enough for a post."""
@@ -119,6 +120,12 @@ def page(session: Session, case_id: int, config: CasebotConfig, now: datetime) -
     """The page of one case at `now`, in the time zone of its first-response calendar
     (the zone its promise is made in)."""
     case = get_case(session, case_id)
+    for _ in range(MERGE_HOPS):
+        # A merged case's link shows the case it lives on in.
+        if case.merged_into is None:
+            break
+        case = get_case(session, case.merged_into)
+    case_id = case.id or case_id
     zone = policy_for(config.sla, case.priority, case.department, case.source).calendar.zone
     region = pii.region_for(config, case)
     replies = tuple(

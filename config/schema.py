@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -14,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from config.common import ChannelId, Key, Strict, UserId
+from config.common import ChannelId, Duration, Key, Strict, UserId
 from config.connectors import SourceConfig
 from config.digests import Digest
 from config.oncall import Rotation
@@ -170,6 +171,9 @@ class CasebotConfig(Strict):
     digests: list[Digest] = Field(default_factory=list)
     problems: ProblemsConfig = Field(default_factory=ProblemsConfig)
     customers: list[KnownCustomer] = Field(default_factory=list)
+    merge_window: Duration = timedelta(hours=48)
+    """How recent another open case of the same customer (another source) must be for a
+    new case's card to suggest merging them (SPEC "Suggested merges")."""
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Self:

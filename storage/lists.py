@@ -17,10 +17,8 @@ from sqlalchemy import ColumnElement, case, exists, func
 from sqlmodel import Session, col, select
 
 from storage.models import Case, Customer, Event, Post, Reminder, SlaClock
-from storage.types import CaseStatus
+from storage.types import ACTIVE_STATUSES, CaseStatus
 
-RESOLVED = CaseStatus.RESOLVED.value
-WAITING = CaseStatus.WAITING.value
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 SCOPES = ("mine", "open", "unclaimed", "breaching")
 
@@ -36,7 +34,7 @@ def _breaching() -> tuple[list[ColumnElement[bool]], list[ColumnElement[Any]]]:
         .where(col(Reminder.clock_id) == col(SlaClock.id))
         .where(col(SlaClock.case_id) == col(Case.id), col(SlaClock.stopped_at).is_(None))
     )
-    filters = [col(Case.status) != RESOLVED, col(Case.status) != WAITING, warned]
+    filters = [col(Case.status) == CaseStatus.OPEN.value, warned]
     return filters, [col(Case.created_at), col(Case.id)]
 
 
@@ -50,7 +48,7 @@ def _scope(
     scope: str, user: str | None
 ) -> tuple[list[ColumnElement[bool]], list[ColumnElement[Any]]]:
     order: list[ColumnElement[Any]] = [_priority_rank(), col(Case.created_at), col(Case.id)]
-    unresolved = col(Case.status) != RESOLVED
+    unresolved = col(Case.status).in_(ACTIVE_STATUSES)
     match scope:
         case "mine":
             if not user:
@@ -106,7 +104,7 @@ def busiest_department(session: Session) -> str | None:
     waiting = func.count(col(Case.id))
     stmt = (
         select(Case.department)
-        .where(col(Case.owner_id).is_(None), col(Case.status) != RESOLVED)
+        .where(col(Case.owner_id).is_(None), col(Case.status).in_(ACTIVE_STATUSES))
         .group_by(col(Case.department))
         .order_by(waiting.desc(), col(Case.department))
         .limit(1)

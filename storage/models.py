@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from storage.types import CASE_STATUS_CHECK, CaseStatus, utc_field
+from storage.types import ACTIVE_STATUSES, CASE_STATUS_CHECK, CaseStatus, utc_field
 
 MAX_ID = 2**31 - 1
 """Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id names no row, and asking
@@ -39,7 +39,7 @@ def _empty_dict() -> dict[str, Any]:
     return {}
 
 
-OPEN_CASES = f"status != '{CaseStatus.RESOLVED.value}'"
+OPEN_CASES = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
 """The predicate of the partial index of open cases; a query uses that index only when
 it says exactly this (a literal, not a bound parameter)."""
 
@@ -129,6 +129,11 @@ class Case(SQLModel, table=True):
     an open case has had none."""
     problem_id: int | None = Field(default=None, index=True)
     """The problem (`Problem`, P-n) this case is one report of; NULL: none."""
+    merged_into: int | None = None
+    """The case a `merged` case was merged into (its posts and clocks moved there)."""
+    suggested_merge: int | None = None
+    """An older open case of the same customer from another source that this one may
+    duplicate, found as it opened (`bot.merges`); NULL once merged or dismissed."""
 
 
 class CaseCard(SQLModel, table=True):
@@ -369,6 +374,7 @@ class Acknowledgement(SQLModel, table=True):
     sent_at: datetime | None = utc_field(nullable=True)
 
 
+from storage import merge_tables as _merge_tables  # noqa: E402,F401  (registers them)
 from storage import problem_tables as _problem_tables  # noqa: E402,F401  (registers them)
 from storage import worker_tables as _worker_tables  # noqa: E402,F401  (registers them)
 from storage.rollup import models as _rollup_models  # noqa: E402,F401  (registers them)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import Case, Customer, Post
 from storage.problem_tables import CaseTerm, Problem, ProblemReply
-from storage.types import CaseStatus
+from storage.types import ACTIVE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> l
         return []
     cases = session.execute(
         select(Case.id, Case.tags, Case.problem_id).where(
-            col(Case.id).in_(ids), col(Case.status) != CaseStatus.RESOLVED.value
+            col(Case.id).in_(ids), col(Case.status).in_(ACTIVE_STATUSES)
         )
     ).all()
     terms: dict[int, set[str]] = {}
@@ -130,7 +130,7 @@ def recent_members(session: Session, *, problem_ids: Sequence[int], per_problem:
     for pid in problem_ids:
         part = (
             select(Case.id)
-            .where(Case.problem_id == pid, col(Case.status) != CaseStatus.RESOLVED.value)
+            .where(Case.problem_id == pid, col(Case.status).in_(ACTIVE_STATUSES))
             .order_by(col(Case.id).desc())
             .limit(per_problem)
             .subquery()
@@ -152,7 +152,7 @@ def link(session: Session, *, case_ids: Sequence[int], problem_id: int | None) -
 def cases_of(session: Session, *, problem_id: int, open_only: bool = False) -> list[Case]:
     stmt = select(Case).where(Case.problem_id == problem_id)
     if open_only:
-        stmt = stmt.where(col(Case.status) != CaseStatus.RESOLVED.value)
+        stmt = stmt.where(col(Case.status).in_(ACTIVE_STATUSES))
     return list(session.exec(stmt.order_by(col(Case.id))))
 
 

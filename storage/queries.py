@@ -13,7 +13,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Acknowledgement, Case, Customer, CustomerIdentity, Post, Reply
-from storage.types import CaseStatus
+from storage.types import ACTIVE_STATUSES, CaseStatus
 
 
 def find_post(session: Session, *, source: str, external_id: str) -> Post | None:
@@ -88,8 +88,41 @@ def open_case_for_thread(
 
     Always the same customer: on X every reply under a brand's post shares one
     conversation id, and two people there are two cases. `resolved_in_problem`: the
-    resolved case of a problem instead, which such a follow-up reopens.
+    resolved case of a problem instead, which such a follow-up reopens. A thread of a
+    merged case goes on in the case it was merged into, while that one is open.
     """
+    case = _thread_case(
+        session,
+        source=source,
+        customer_id=customer_id,
+        conversation_key=conversation_key,
+        in_reply_to=in_reply_to,
+        resolved_in_problem=resolved_in_problem,
+    )
+    for _ in range(MERGE_HOPS):
+        if case is None or case.status != CaseStatus.MERGED.value or case.merged_into is None:
+            break
+        case = session.get(Case, case.merged_into)
+    if case is not None and case.status == CaseStatus.MERGED.value:
+        return None
+    if case is not None and not resolved_in_problem and case.status not in ACTIVE_STATUSES:
+        return None
+    return case
+
+
+MERGE_HOPS = 10
+"""How many merges a follow-up follows (C-13 into C-12 into C-9…); a chain is short."""
+
+
+def _thread_case(
+    session: Session,
+    *,
+    source: str,
+    customer_id: int,
+    conversation_key: str | None,
+    in_reply_to: str | None,
+    resolved_in_problem: bool,
+) -> Case | None:
     resolved = CaseStatus.RESOLVED.value
     state = (
         (Case.status == resolved, col(Case.problem_id).is_not(None))
@@ -144,6 +177,7 @@ def contacts_until(session: Session, *, customer_id: int, since: datetime, case_
             Case.customer_id == customer_id,
             col(Case.created_at) >= since,
             col(Case.id) <= case_id,
+            Case.status != CaseStatus.MERGED.value,
         )
     ).one()
 
@@ -155,7 +189,11 @@ def other_open_cases(
     return list(
         session.exec(
             select(Case)
-            .where(Case.customer_id == customer_id, Case.id != besides, Case.status != "resolved")
+            .where(
+                Case.customer_id == customer_id,
+                Case.id != besides,
+                col(Case.status).in_(ACTIVE_STATUSES),
+            )
             .order_by(col(Case.id).desc())
             .limit(limit)
         )
@@ -211,7 +249,7 @@ def open_cases(session: Session, *, department: str, limit: int) -> list[Case]:
     return list(
         session.exec(
             select(Case)
-            .where(Case.department == department, Case.status != CaseStatus.RESOLVED.value)
+            .where(Case.department == department, col(Case.status).in_(ACTIVE_STATUSES))
             .order_by(col(Case.id))
             .limit(limit)
         )

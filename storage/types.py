@@ -44,7 +44,13 @@ class CaseStatus(StrEnum):
     WAITING = "waiting"
     """Waiting on the customer: the SLA clocks are paused until they write."""
     RESOLVED = "resolved"
+    MERGED = "merged"
+    """Merged into another case (`cases.merged_into`): its posts and clocks live there;
+    it is neither open nor resolved, and offers nothing."""
 
+
+ACTIVE_STATUSES = (CaseStatus.OPEN.value, CaseStatus.WAITING.value)
+"""The statuses of a case someone still works on: what open lists and backlogs count."""
 
 CASE_STATUS_CHECK = "status IN ({})".format(", ".join(f"'{s.value}'" for s in CaseStatus))
 """The CHECK constraint's condition (its migration spells it out, as migrations must)."""

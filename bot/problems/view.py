@@ -13,11 +13,11 @@ from bot import pii
 from bot.events import Refused
 from bot.ids import format_case_id
 from bot.problems.ids import format_problem_id
-from bot.state import CaseStatus
 from config.schema import CasebotConfig
 from storage import problems as store
 from storage.models import MAX_ID
 from storage.problem_tables import Problem
+from storage.types import ACTIVE_STATUSES
 
 SAMPLES = 3
 SHOWN_CASES = 20
@@ -77,7 +77,7 @@ def problem_view(session: Session, problem_id: int, config: CasebotConfig) -> Pr
         department_name=department.name if department else problem.department,
         channel=department.channel if department else "",
         count=len(cases),
-        open_count=sum(1 for c in cases if c.status != CaseStatus.RESOLVED),
+        open_count=sum(1 for c in cases if c.status in ACTIVE_STATUSES),
         sources=Counter(c.source for c in cases).most_common(),
         first_seen=problem.first_seen_at,
         last_seen=problem.last_seen_at,

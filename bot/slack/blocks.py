@@ -13,7 +13,7 @@ from bot import answered
 from bot.cards import CardView
 from bot.events import ReplyApproved
 from bot.sla import ClockReading, ClockState, format_duration
-from bot.slack import card_details
+from bot.slack import card_details, merge_card
 from bot.slack.ids import BUTTONS, ActionId, Button, case_actions_block, case_value, reply_value
 from bot.slack.mrkdwn import clip, escape
 from bot.state import CaseState, CaseStatus, available_actions
@@ -130,8 +130,11 @@ def _ack_line(view: CardView) -> list[str]:
     return [f"🤖 Not acknowledged: {escape(ack.reason or ack.state)}"]
 
 
-def case_card(view: CardView) -> tuple[str, Blocks]:
-    """The case card: fallback text (notifications) and blocks, rendered from scratch."""
+def case_card(view: CardView, link: str | None = None) -> tuple[str, Blocks]:
+    """The case card: fallback text (notifications) and blocks, rendered from scratch;
+    `link` is where a merged case's pointer leads (the kept case's card)."""
+    if view.merged_into:
+        return merge_card.merged_card(view, _card_head(view)[:1], link)
     context = [
         _status_line(view),
         *_ack_line(view),
@@ -153,6 +156,7 @@ def case_card(view: CardView) -> tuple[str, Blocks]:
         context.append(clip(line, SECTION_TEXT_LIMIT))
     blocks = _card_head(view, _card_buttons(view, beside_text=True))
     blocks += card_details.post_details(view)
+    blocks += merge_card.suggestion_blocks(view)
     blocks.append(
         {
             "type": "context",

@@ -13,9 +13,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import cards
+from bot import cards, merges
 from bot.events import ReplyRequested
 from bot.ids import format_case_id
+from bot.merge_events import CaseMerged
 from bot.outbox import kinds
 from bot.outbox.kinds import ProblemReminderItem, ReminderItem
 from bot.outbox.runner import Attempt, Deliverer, Delivery, GiveUp
@@ -50,7 +51,8 @@ def _card(out: SlackOut, d: Delivery, a: Attempt) -> dict[str, Any]:
             # Escalated away and back before the other card was posted: the card still
             # showing the case in this channel is its card here again.
             ts = shown[1]
-    text, rendered = blocks.case_card(view)
+        kept = view.merged_into_id and card_store.where_shown(session, case_id=view.merged_into_id)
+    text, rendered = blocks.case_card(view, _permalink(out, *kept) if kept else None)
     if ts:
         try:
             out.update(view.channel, ts, text=text, blocks=rendered)
@@ -85,6 +87,11 @@ def _timeline(out: SlackOut, d: Delivery, a: Attempt) -> dict[str, Any]:
             case = session.get(Case, a.row.case_id)
             text = post.text if post else ""
             data["text"] = cards.pii.for_case(text, d.config, case) if case else ""
+        if item.event == CaseMerged.kind and data.get("kept"):
+            data["history"] = [
+                {"at": i.at.isoformat(), "what": i.what, "by": i.by, "text": i.text}
+                for i in merges.history(session, data, d.config)
+            ]
     _enrich(out, d, data)
     line = presenters.thread_line(item.event, item.actor, data)
     extra: dict[str, Any] = {}

@@ -30,6 +30,8 @@ class ActionId(StrEnum):
     WAIT = "case_wait"
     TAKE_OVER = "case_take_over"
     REVEAL = "case_reveal"
+    MERGE = "case_merge"
+    NOT_SAME = "case_not_same"
     APPROVE_REPLY = "reply_approve"
     DISCARD_REPLY = "reply_discard"
     SNOOZE_CHOICE = "snooze_choice"
@@ -139,6 +141,20 @@ def read_case_value(text: str) -> int | None:
     """The case id of a button value or `private_metadata`, else None."""
     data = _load(text)
     return _positive(data.get("case")) if data else None
+
+
+def merge_value(case_id: int, other_id: int) -> str:
+    """A suggestion's Merge and Not the same buttons: `{"case":13,"other":12}`."""
+    return _dump({"case": case_id, "other": other_id})
+
+
+def read_merge_value(text: str) -> tuple[int, int] | None:
+    """(the case with the suggestion, the case it suggests), else None."""
+    data = _load(text)
+    if data is None:
+        return None
+    case_id, other = _positive(data.get("case")), _positive(data.get("other"))
+    return (case_id, other) if case_id and other else None
 
 
 def problem_value(problem_id: int) -> str:

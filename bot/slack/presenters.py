@@ -47,6 +47,7 @@ from bot.events import (
     event_class,
     event_classes,
 )
+from bot.merge_events import CaseMerged, MergeDismissed, MergeSuggested
 from bot.reading import LinePart, Person
 from bot.sla import BREACH
 from bot.slack.blocks import clip, escape, quote, slack_time, who
@@ -217,6 +218,30 @@ def _bounced_what(data: Data) -> str:
     return "The acknowledgement" if data.get("what") == "acknowledgement" else "A reply"
 
 
+def _merged(_: str, data: Data) -> tuple[LinePart, ...]:
+    if data.get("kept"):
+        return _line(f"Merged {_text(data, 'merged')} ({_text(data, 'source')}) into this case")
+    return _line(f"Merged into {_text(data, 'into')}")
+
+
+def _merged_thread(by: str, data: Data) -> str:
+    """The kept case's thread gets the merged case's history (`history`, added at
+    delivery: masked posts, notes and replies); the merged one's says where it went."""
+    if not data.get("kept"):
+        into = escape(_text(data, "into"))
+        return f"🔗 {by} merged this case into *{into}*; it goes on there"
+    merged, source = escape(_text(data, "merged")), escape(_text(data, "source"))
+    lines = [f"🔗 {by} merged *{merged}* ({source}) into this case. Its history:"]
+    for item in data.get("history") or []:
+        when = slack_time(str(item["at"]))
+        said = escape(clip(str(item["text"]), 500)) or "(empty)"
+        who_said = "the customer" if item["what"] == "post" else who(str(item["by"]))
+        lines.append(f"• {when} {who_said} ({escape(str(item['what']))}): {said}")
+    if len(lines) == 1:
+        lines.append("• (nothing was written there)")
+    return "\n".join(lines)
+
+
 def _said(text: str) -> PlainLine:
     """A plain line that is the same words whatever the event says."""
     return lambda _actor, _data: _line(text)
@@ -307,6 +332,16 @@ PRESENTERS: dict[type[DomainEvent], Presenter] = {
             f"🤖 An automatic answer came in ({escape(str(d.get('reason', '')))}); no clock changed"
         ),
     ),
+    MergeSuggested: Presenter(
+        lambda _, d: _line(f"Possibly the same as {_text(d, 'other')} ({_text(d, 'other_source')})")
+    ),
+    MergeDismissed: Presenter(
+        lambda _, d: _line(f"Not the same as {_text(d, 'other')}"),
+        lambda by, d: (
+            f"🙅 {by}: not the same as {escape(_text(d, 'other'))}; never suggested again"
+        ),
+    ),
+    CaseMerged: Presenter(_merged, _merged_thread),
 }
 """One entry per event class; `tests/bot/slack/test_presenters.py` checks none is missing."""
 

@@ -23,6 +23,7 @@ from bot.events import (
     Refused,
 )
 from bot.ids import format_case_id
+from bot.merge_events import MergeRefused, Why
 from bot.problems.ids import format_problem_id
 from bot.reading.pages import UnknownDepartment
 from bot.state import Action, CaseStatus, NotNow
@@ -43,6 +44,8 @@ _RESOLVED = {
 
 
 def _not_now(exc: NotNow) -> str:
+    if exc.status is CaseStatus.MERGED:
+        return "it was merged into another case; work on that one (see /case show)."
     if exc.status is CaseStatus.RESOLVED:
         return _RESOLVED.get(exc.action, "it is resolved; reopen it first.")
     if exc.action is Action.REOPEN:
@@ -50,7 +53,29 @@ def _not_now(exc: NotNow) -> str:
     return "it is already waiting on the customer."
 
 
+def _merge_refused(exc: MergeRefused) -> str:
+    ref, into = format_case_id(exc.case_id), format_case_id(exc.into)
+    other = format_case_id(exc.other) if exc.other else "another case"
+    match exc.why:
+        case Why.ITSELF:
+            return f"{ref} cannot be merged into itself."
+        case Why.MERGED:
+            return f"{ref} was already merged into {other}; nothing was changed."
+        case Why.RESOLVED:
+            return f"{ref} is resolved; reopen it to merge it."
+        case Why.INTO_MERGED if exc.other == exc.case_id:
+            return f"{into} was already merged into {ref}; nothing was changed."
+        case Why.INTO_MERGED:
+            return f"{into} was merged into {other}; merge {ref} into {other} instead."
+        case Why.INTO_RESOLVED:
+            return f"{into} is resolved; reopen it to merge {ref} into it."
+        case Why.DISMISSED:
+            return f"{ref} and {into} were marked not the same; nothing was merged."
+    return f"{ref} no longer suggests {into}; use /case merge {ref} {into} to merge them."
+
+
 WORDING: dict[type[DomainError], Callable[[Any], str]] = {
+    MergeRefused: _merge_refused,
     CaseNotFound: lambda e: f"There is no case {format_case_id(e.case_id)}.",
     AlreadyClaimed: lambda e: f"{format_case_id(e.case_id)} is already owned by <@{e.owner}>.",
     NotTheOwner: lambda e: f"{format_case_id(e.case_id)}: it is owned by <@{e.owner}>, not you.",

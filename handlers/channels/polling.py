@@ -7,15 +7,17 @@ of network trouble, never the URL (a private feed's URL is a secret), a token or
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from bot.polling import Fetcher, Item, Page, PollFailed, Seen
+from bot.polling import MAX_PAGES, Fetcher, Item, Page, PollFailed, Seen
 from config.connectors import FeedPoll, MastodonPoll, SourceConfig
 from config.errors import ConfigError
 from handlers.channels import feed, mastodon
@@ -123,8 +125,11 @@ class MastodonFetcher:
 
     `min_id` asks for the page right after the cursor (oldest news first), so more than
     one page of mentions between two polls is read page by page, none skipped; `since_id`
-    says the same to servers that only know it. The first poll (no cursor yet) starts
-    from the newest page: the account's older mentions are history, not news.
+    says the same to servers that only know it. The first poll (no cursor yet) reads the
+    newest page and follows its `Link: rel="next"` to older pages, up to `MAX_PAGES` in
+    all (the lease covers that many requests), so mentions waiting when Casebot starts
+    are not lost to a first page that was full. Only the link's `max_id` is taken: the
+    request goes to `base_url` with the token, never to a host a header names.
     """
 
     def __init__(self, source: str, cfg: MastodonPoll, *, token: str) -> None:
@@ -134,8 +139,33 @@ class MastodonFetcher:
 
     def fetch(self, seen: Seen) -> Page:
         params = [("types[]", "mention"), ("limit", str(MASTODON_PAGE))]
-        if seen.cursor:
-            params += [("min_id", seen.cursor), ("since_id", seen.cursor)]
+        if not seen.cursor:
+            return self._first(params)
+        data, _ = self._page([*params, ("min_id", seen.cursor), ("since_id", seen.cursor)])
+        items = sorted(
+            (self._item(n) for n in data if isinstance(n, dict) and _has_id(n)),
+            key=lambda item: _id_order(item.cursor or ""),
+        )
+        items = [i for i in items if _id_order(i.cursor or "") > _id_order(seen.cursor)]
+        return Page(items=items, more=len(data) >= MASTODON_PAGE)
+
+    def _first(self, params: list[tuple[str, str]]) -> Page:
+        """The newest page and the older ones its links lead to, oldest first."""
+        found: dict[str, Item] = {}
+        query = params
+        for _ in range(MAX_PAGES):
+            data, headers = self._page(query)
+            for n in data:
+                if isinstance(n, dict) and _has_id(n):
+                    item = self._item(n)
+                    found.setdefault(item.cursor or "", item)
+            older = _next_max_id(headers)
+            if not data or older is None:
+                break
+            query = [*params, ("max_id", older)]
+        return Page(items=sorted(found.values(), key=lambda i: _id_order(i.cursor or "")))
+
+    def _page(self, params: list[tuple[str, str]]) -> tuple[list[Any], httpx.Headers]:
         resp = get(
             f"{self._cfg.base_url}/api/v1/notifications",
             timeout=self._cfg.timeout_seconds,
@@ -150,13 +180,7 @@ class MastodonFetcher:
             raise PollFailed(f"notifications {exc}") from None
         if not isinstance(data, list):
             raise PollFailed("notifications: the answer is not a list")
-        items = sorted(
-            (self._item(n) for n in data if isinstance(n, dict) and _has_id(n)),
-            key=lambda item: _id_order(item.cursor or ""),
-        )
-        if seen.cursor:
-            items = [i for i in items if _id_order(i.cursor or "") > _id_order(seen.cursor)]
-        return Page(items=items, more=bool(seen.cursor) and len(data) >= MASTODON_PAGE)
+        return data, resp.headers
 
     def _item(self, notification: dict[str, Any]) -> Item:
         cursor = str(notification["id"])
@@ -166,6 +190,19 @@ class MastodonFetcher:
             return Item(mastodon.parse_object(self._source, notification), cursor)
         except ParseError:
             return Item(None, cursor)
+
+
+_LINK = re.compile(r'<([^<>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
+
+
+def _next_max_id(headers: httpx.Headers) -> str | None:
+    """The `max_id` of a `Link: <…?max_id=123>; rel="next"` header, if any."""
+    found = _LINK.search(headers.get("Link", ""))
+    if found is None:
+        return None
+    values = parse_qs(urlsplit(found.group(1)).query).get("max_id", [])
+    value = values[0] if values else ""
+    return value if 0 < len(value) < 64 and value.isalnum() else None
 
 
 def _has_id(notification: dict[str, Any]) -> bool:

@@ -13,14 +13,20 @@ from typing import Any
 
 from slack_bolt import App, Args, Respond
 
-from bot import cards, cases, replies
+from bot import cards, cases, merges, replies
 from bot.deps import Deps
 from bot.events import DomainEvent, TakenOver
 from bot.ids import Surface, format_case_id
 from bot.sla import snooze
 from bot.slack import modals as render
 from bot.slack.blocks import quote
-from bot.slack.ids import ActionId, read_case_value, read_reply_value, read_snooze_value
+from bot.slack.ids import (
+    ActionId,
+    read_case_value,
+    read_merge_value,
+    read_reply_value,
+    read_snooze_value,
+)
 from bot.slack.refusals import BadValue
 from handlers.slack.answers import answer, deps_of
 
@@ -245,6 +251,58 @@ def reveal_clicked(args: Args) -> None:
     answer(responder(args), work)
 
 
+def _merge_pair(body: dict[str, Any]) -> tuple[int, int]:
+    pair = read_merge_value(button_value(body))
+    if pair is None:
+        raise BadValue()
+    return pair
+
+
+def merge_clicked(args: Args) -> None:
+    """Merge into C-12: the card's case is merged into the one it suggests, if the
+    suggestion still stands."""
+    args.ack()
+    deps, body = deps_of(args.context), args.body
+
+    def work() -> str:
+        case_id, into = _merge_pair(body)
+        with deps.db.session() as session:
+            merges.merge(
+                session,
+                case_id,
+                into,
+                actor=body["user"]["id"],
+                surface=SURFACE,
+                now=deps.time.now(),
+                config=deps.config,
+                suggested=True,
+            )
+        return f"{format_case_id(case_id)} is merged into {format_case_id(into)}."
+
+    answer(responder(args), work)
+
+
+def not_same_clicked(args: Args) -> None:
+    args.ack()
+    deps, body = deps_of(args.context), args.body
+
+    def work() -> str:
+        case_id, other = _merge_pair(body)
+        with deps.db.session() as session:
+            merges.dismiss(
+                session,
+                case_id,
+                other,
+                actor=body["user"]["id"],
+                surface=SURFACE,
+                now=deps.time.now(),
+            )
+        ref, other_ref = format_case_id(case_id), format_case_id(other)
+        return f"Noted: {ref} and {other_ref} are not the same; they won't be suggested again."
+
+    answer(responder(args), work)
+
+
 def register(app: App) -> None:
     app.action(ActionId.CLAIM)(claim_clicked)
     app.action(ActionId.TAKE_OVER)(take_over_clicked)
@@ -258,3 +316,5 @@ def register(app: App) -> None:
     app.action(ActionId.SNOOZE_WITH_REASON)(snooze_with_reason_clicked)
     app.action(ActionId.SNOOZE_CHOICE)(snooze_chosen)
     app.action(ActionId.REVEAL)(reveal_clicked)
+    app.action(ActionId.MERGE)(merge_clicked)
+    app.action(ActionId.NOT_SAME)(not_same_clicked)

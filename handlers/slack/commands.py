@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import cases, escalation, replies, summary
+from bot import cases, escalation, merges, replies, summary
 from bot.deps import Deps
 from bot.events import Refused
 from bot.ids import Surface, format_case_id
@@ -29,6 +29,7 @@ from handlers.slack.grammar import (
     Escalate,
     Help,
     ListCases,
+    Merge,
     Note,
     Oncall,
     OncallOverride,
@@ -101,6 +102,9 @@ def run(deps: Deps, cmd: Command, user: str, people: People | None = None) -> st
             case Reveal(case_id=cid):
                 text, _ = cases.reveal(s, cid, **common)
                 return actions.revealed(cid, text)
+            case Merge(case_id=cid, into_id=into):
+                merges.merge(s, cid, into, config=deps.config, **common)
+                return f"{format_case_id(cid)} is merged into {format_case_id(into)}."
             case Note(case_id=cid, text=text):
                 cases.note(s, cid, text=text, **common)
                 return f"Note added to {format_case_id(cid)} (internal only)."

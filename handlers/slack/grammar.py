@@ -23,6 +23,7 @@ from handlers.slack.grammar_cases import (
     Assign,
     Claim,
     Escalate,
+    Merge,
     Note,
     Reopen,
     Reply,
@@ -35,6 +36,7 @@ from handlers.slack.grammar_cases import (
     id_only,
     parse_assign,
     parse_escalate,
+    parse_merge,
     parse_resolve,
 )
 from handlers.slack.grammar_queues import (
@@ -60,6 +62,7 @@ __all__ = [
     "Escalate",
     "Help",
     "ListCases",
+    "Merge",
     "Note",
     "Oncall",
     "OncallOverride",
@@ -105,6 +108,7 @@ Command = (
     | Show
     | Reveal
     | Wait
+    | Merge
     | ListCases
     | Summary
     | Oncall
@@ -137,6 +141,10 @@ USAGE: dict[str, tuple[str, str]] = {
     "show": ("show ID", "a case and its timeline"),
     "reveal": ("reveal ID", "the customer's text unmasked, for you alone (audited)"),
     "wait": ("wait ID", "waiting on the customer: pause the clock until they write"),
+    "merge": (
+        "merge ID INTO-ID",
+        "the same matter twice: merge the first case into the second (posts, history, clocks)",
+    ),
     "list": (
         "list [mine|open|unclaimed|breaching] [dept] [page N]",
         "cases, yours by default",
@@ -206,6 +214,7 @@ _PARSERS: dict[str, Callable[[Scanner], Command]] = {
     "show": id_only(Show),
     "reveal": id_only(Reveal),
     "wait": id_only(Wait),
+    "merge": parse_merge,
     "list": parse_list,
     "summary": parse_summary,
     "oncall": parse_oncall,

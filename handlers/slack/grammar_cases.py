@@ -103,8 +103,27 @@ class Wait:
     case_id: int
 
 
+@dataclass(frozen=True)
+class Merge:
+    """`merge C-13 C-12`: the first case is merged into the second, which it goes on in."""
+
+    case_id: int
+    into_id: int
+
+
 CaseCommand = (
-    Claim | Unclaim | Assign | Escalate | Resolve | Reopen | Note | Reply | Show | Reveal | Wait
+    Claim
+    | Unclaim
+    | Assign
+    | Escalate
+    | Resolve
+    | Reopen
+    | Note
+    | Reply
+    | Show
+    | Reveal
+    | Wait
+    | Merge
 )
 
 
@@ -122,6 +141,15 @@ def parse_assign(s: Scanner) -> CaseCommand:
     uid = user_arg(s)
     s.end()
     return Assign(case_id, uid)
+
+
+def parse_merge(s: Scanner) -> CaseCommand:
+    case_id = case_arg(s)
+    if s.peek() is None:
+        raise Problem("Merge it into which case? Name the case it goes on in second.")
+    into_id = case_arg(s)
+    s.end()
+    return Merge(case_id, into_id)
 
 
 def parse_escalate(s: Scanner) -> CaseCommand:

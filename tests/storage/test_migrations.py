@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401
 from storage.db import Database
 from storage.migrate import alembic_config, upgrade
+from storage.models import OPEN_CASES
 from storage.types import CaseStatus
 
 pytestmark = pytest.mark.both_db
@@ -168,8 +169,49 @@ def test_status_check_keeps_the_cases_indexes_and_rows(tmp_path: Path) -> None:
             text("SELECT sql FROM sqlite_master WHERE name = 'ix_cases_open'")
         ).scalar_one()
     assert [tuple(r) for r in rows] == [(7, "waiting")]
-    assert "WHERE status != 'resolved'" in index
+    assert f"WHERE {OPEN_CASES}" in index
     command.downgrade(alembic_config(url), "0011")
     with engine.begin() as conn:
         conn.execute(text("UPDATE cases SET status = 'closed'"))
     engine.dispose()
+
+
+def test_merged_status_keeps_the_rollup_triggers_and_goes_back_as_resolved(
+    tmp_path: Path,
+) -> None:
+    """0017 copies `cases` on SQLite to change its CHECK: the summary's stale-mark
+    triggers and the partial indexes are put back, and a downgrade reads a merged case
+    as resolved."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0016")
+    engine = create_engine(url)
+    schema = "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'index') ORDER BY 2"
+    with engine.connect() as conn:
+        before = {tuple(r) for r in conn.execute(text(schema))}
+    upgrade(url)
+    at = "2026-11-23 09:00:00.000000"
+    with engine.begin() as conn:
+        after = {tuple(r) for r in conn.execute(text(schema))}
+        conn.execute(
+            text("INSERT INTO customers (id, name, tier, created_at) VALUES (1, 'c', 'std', :at)"),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, department, status, priority, priority_reason, tags,"
+                " customer_id, source, escalations, pauses, created_at, updated_at,"
+                " merged_into) VALUES (3, 'billing', 'merged', 'normal', '', '[]', 1, 'web', 0,"
+                " '[]', :at, :at, 2)"
+            ),
+            {"at": at},
+        )
+        stale = conn.execute(text("SELECT case_id FROM summary_stale")).scalars().all()
+    assert before <= after and ("trigger", "summary_cases_update") in after
+    assert stale == [3], "the insert trigger on cases still marks the case"
+    command.downgrade(alembic_config(url), "0016")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, status FROM cases")).all()
+        triggers = {tuple(r) for r in conn.execute(text(schema))}
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(3, "resolved")]
+    assert triggers == before

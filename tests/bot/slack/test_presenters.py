@@ -112,6 +112,18 @@ LINES: list[tuple[str, dict[str, Any], str | tuple[LinePart, ...]]] = [
     ("revealed", {"post_id": 1}, "Revealed the customer's unmasked text"),
     ("merged_into", {}, "Merged into"),
     (
+        "merge_suggested",
+        {"other_id": 12, "other": "C-12", "other_source": "email"},
+        "Possibly the same as C-12 (email)",
+    ),
+    ("merge_dismissed", {"other_id": 12, "other": "C-12"}, "Not the same as C-12"),
+    ("merged", {"kept": False, "into": "C-12", "merged": "C-13"}, "Merged into C-12"),
+    (
+        "merged",
+        {"kept": True, "into": "C-12", "merged": "C-13", "source": "x"},
+        "Merged C-13 (x) into this case",
+    ),
+    (
         "bounced",
         {"what": "reply", "reason": "delivery status: failed"},
         "A reply bounced (delivery status: failed); the customer did not get it",

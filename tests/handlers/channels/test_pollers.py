@@ -207,6 +207,48 @@ def test_mastodon_reads_every_page_when_more_than_one_arrived(
     assert len(posts(db, "mastodon")) == 42 == cases(db)
 
 
+def _page(ids: range, older: int | None, host: str = "") -> Served:
+    """A page of mentions, newest first, linking the next (older) page by `max_id`."""
+    body = json.dumps([mention(i, 7000 + i) for i in reversed(ids)]).encode()
+    link = f"{host}/api/v1/notifications?types%5B%5D=mention&max_id={older}"
+    headers = {"Link": f'<{link}>; rel="next", <{host}/x?min_id=1>; rel="prev"'} if older else {}
+    return Served(200, body, headers)
+
+
+def test_the_first_mastodon_poll_follows_the_older_pages_of_its_links(
+    db: Database, feeds: FeedServer, time_source: ManualTime
+) -> None:
+    """No cursor yet: the newest page and the older ones its `Link: rel="next"` names,
+    all stored oldest first; only the link's `max_id` is used, never its host."""
+    path = "/api/v1/notifications"
+    feeds.serve(
+        path,
+        _page(range(161, 201), 161, host="https://elsewhere.example"),
+        _page(range(121, 161), 121),
+        _page(range(110, 121), 110),
+        Served(200, b"[]"),
+    )
+    masto = make_pollers(db, polled_config(feeds.url), time_source)["mastodon"]
+    assert masto.run().stored == 91
+    got = feeds.requests_to(path)
+    assert [g.param("max_id") for g in got] == [None, "161", "121", "110"]
+    assert all(g.headers["authorization"] == f"Bearer {TOKEN}" for g in got)
+    stored = [int(p.external_id) for p in posts(db, "mastodon")]
+    assert stored == sorted(stored) and stored[0] == 7110 and stored[-1] == 7200
+    assert state(db, "mastodon").cursor == "200"
+
+
+def test_the_first_mastodon_poll_reads_at_most_five_pages(
+    db: Database, feeds: FeedServer, time_source: ManualTime
+) -> None:
+    path = "/api/v1/notifications"
+    feeds.serve(path, *(_page(range(top - 40, top), top - 40) for top in range(1000, 700, -40)))
+    masto = make_pollers(db, polled_config(feeds.url), time_source)["mastodon"]
+    assert masto.run().stored == 5 * 40
+    assert len(feeds.requests_to(path)) == polling.MAX_PAGES == 5
+    assert state(db, "mastodon").cursor == "999"
+
+
 def test_a_500_backs_off_with_jitter_and_healthz_names_the_error(
     db: Database, feeds: FeedServer, time_source: ManualTime, http_for: Any
 ) -> None:
