@@ -192,6 +192,18 @@ def down_http(down_deps: Deps) -> FlaskClient:
     return create_app(down_deps, process_before_response=True).flask.test_client()
 
 
+@pytest.fixture(autouse=True)
+def root_logging_restored() -> Iterator[None]:
+    """A test that runs `casebot` in-process (`cli.main`) points the root logger at the
+    stderr pytest captured for it; later tests' background threads (the SMTP stand-in,
+    the flood summariser) would write there after pytest closed it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 @pytest.fixture
 def log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     """The process's logging as `casebot` sets it up (JSON lines, flood summaries, quiet
