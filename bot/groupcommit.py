@@ -37,6 +37,7 @@ from bot import intake
 from bot.intake import Received
 from bot.posts import IncomingPost
 from config.schema import CasebotConfig
+from storage import rows
 from storage.db import Database
 
 log = logging.getLogger("casebot.ingest")
@@ -127,6 +128,7 @@ class GroupCommit:
             return
         try:
             with self.db.session() as session:
+                rows.batch(session)
                 results = [
                     intake.receive(session, p.post, now=p.now, config=self.config) for p in batch
                 ]
@@ -138,6 +140,7 @@ class GroupCommit:
             return
         try:
             with self.db.session() as session:
+                rows.batch(session)
                 for pending in batch:
                     self._one(session, pending)
         except Exception as exc:
