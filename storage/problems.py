@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, text, union_all, update
+from sqlalchemy import bindparam, delete, func, insert, literal, text, union_all, update
 from sqlmodel import Session, col, select
 
 from storage.models import Case, Customer, Post
@@ -40,11 +41,53 @@ def serialize_detection(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DETECTION_LOCK})
 
 
+# Detection runs for every new case, under SQLite's write lock: its statements are
+# built once, with bound parameters, rather than per call (building and keying a
+# statement cost more than running it). A statement object keeps its cache key.
+_TERMS = CaseTerm.__table__  # type: ignore[attr-defined]
+_ADD_TERMS = insert(_TERMS)
+_PRUNE = delete(_TERMS).where(
+    _TERMS.c.id.in_(
+        select(_TERMS.c.id).where(_TERMS.c.at < bindparam("before")).limit(bindparam("limit"))
+    )
+)
+_ACTIVE = (
+    select(Problem.id)
+    .where(Problem.status == "open", col(Problem.last_seen_at) >= bindparam("since"))
+    .order_by(col(Problem.last_seen_at).desc())
+    .limit(bindparam("limit"))
+)
+_WINDOWED_CASES = select(Case.id, Case.tags, Case.problem_id).where(
+    col(Case.id).in_(bindparam("ids", expanding=True)),
+    col(Case.status) != CaseStatus.RESOLVED.value,
+)
+_WINDOWED_TERMS = select(CaseTerm.case_id, CaseTerm.term).where(
+    col(CaseTerm.case_id).in_(bindparam("ids", expanding=True)),
+    col(CaseTerm.at) >= bindparam("since"),
+)
+
+
+@cache
+def _postings(n: int) -> Any:
+    """The lookup of `n` terms: one range scan with a limit per term, as one statement."""
+    parts = []
+    for i in range(n):
+        part = (
+            select(literal(i).label("i"), CaseTerm.case_id, CaseTerm.size)
+            .where(CaseTerm.term == bindparam(f"t{i}"), col(CaseTerm.at) >= bindparam("since"))
+            .order_by(col(CaseTerm.at).desc())
+            .limit(bindparam("per_term"))
+            .subquery()
+        )
+        parts.append(select(part.c.i, part.c.case_id, part.c.size))
+    return union_all(*parts) if n > 1 else parts[0]
+
+
 def add_terms(session: Session, *, case_id: int, terms: Iterable[str], at: datetime) -> None:
     unique = set(terms)
     rows = [{"case_id": case_id, "term": t, "at": at, "size": len(unique)} for t in unique]
     if rows:
-        session.execute(insert(CaseTerm), rows)
+        session.execute(_ADD_TERMS, rows)
 
 
 def drop_terms(session: Session, *, case_ids: Sequence[int]) -> None:
@@ -55,12 +98,7 @@ def drop_terms(session: Session, *, case_ids: Sequence[int]) -> None:
 
 def prune_terms(session: Session, *, before: datetime, limit: int = 5_000) -> int:
     """Forget terms of cases that left the window; bounded per call (the worker repeats)."""
-    ids = select(CaseTerm.id).where(col(CaseTerm.at) < before).limit(limit)
-    stmt = delete(CaseTerm).where(col(CaseTerm.id).in_(ids.scalar_subquery()))
-    # No ORM session sync: no term row is ever loaded as an object, and the ORM's
-    # "fetch" strategy (RETURNING every id, matched against the identity map) was a
-    # fifth of an ingest's time.
-    result = session.execute(stmt.execution_options(synchronize_session=False))
+    result = session.execute(_PRUNE, {"before": before, "limit": limit})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -72,18 +110,10 @@ def postings(
     `ix_case_terms_lookup` with a limit."""
     if not terms:
         return {}
-    parts = []
-    for i, term in enumerate(terms):
-        part = (
-            select(literal(i).label("i"), CaseTerm.case_id, CaseTerm.size)
-            .where(CaseTerm.term == term, col(CaseTerm.at) >= since)
-            .order_by(col(CaseTerm.at).desc())
-            .limit(per_term)
-            .subquery()
-        )
-        parts.append(select(part.c.i, part.c.case_id, part.c.size))
+    params: dict[str, Any] = {f"t{i}": term for i, term in enumerate(terms)}
+    params.update(since=since, per_term=per_term)
     found: dict[str, list[tuple[int, int]]] = {term: [] for term in terms}
-    for i, case_id, size in session.execute(union_all(*parts)):
+    for i, case_id, size in session.execute(_postings(len(terms)), params):
         found[terms[i]].append((case_id, size))
     return found
 
@@ -93,17 +123,9 @@ def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> l
     ids = sorted(set(case_ids))
     if not ids:
         return []
-    cases = session.execute(
-        select(Case.id, Case.tags, Case.problem_id).where(
-            col(Case.id).in_(ids), col(Case.status) != CaseStatus.RESOLVED.value
-        )
-    ).all()
+    cases = session.execute(_WINDOWED_CASES, {"ids": ids}).all()
     terms: dict[int, set[str]] = {}
-    rows = session.execute(
-        select(CaseTerm.case_id, CaseTerm.term).where(
-            col(CaseTerm.case_id).in_([c[0] for c in cases]), col(CaseTerm.at) >= since
-        )
-    )
+    rows = session.execute(_WINDOWED_TERMS, {"ids": [c[0] for c in cases], "since": since})
     for case_id, term in rows:
         terms.setdefault(case_id, set()).add(term)
     return [
@@ -115,14 +137,7 @@ def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> l
 
 def active_problems(session: Session, *, since: datetime, limit: int) -> list[int]:
     """Open problems with a case in the window, most recent first."""
-    return list(
-        session.exec(
-            select(Problem.id)
-            .where(Problem.status == "open", col(Problem.last_seen_at) >= since)
-            .order_by(col(Problem.last_seen_at).desc())
-            .limit(limit)
-        )
-    )
+    return list(session.execute(_ACTIVE, {"since": since, "limit": limit}).scalars())
 
 
 def recent_members(session: Session, *, problem_ids: Sequence[int], per_problem: int) -> list[int]:
