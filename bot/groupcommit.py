@@ -33,7 +33,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import intake
+from bot import intake, metrics
+from bot.fresh import look_up
 from bot.intake import Received
 from bot.posts import IncomingPost
 from config.schema import CasebotConfig
@@ -117,6 +118,7 @@ class GroupCommit:
         if any post fails, that transaction is rolled back and the batch is done again
         with a SAVEPOINT per post, so the failure stays with its post. A batch of one is
         `intake.store`'s own unit of work."""
+        metrics.INGEST_BATCH.observe(len(batch))
         if len(batch) == 1:
             [pending] = batch
             try:
@@ -127,11 +129,11 @@ class GroupCommit:
                 pending.error = exc
             return
         try:
+            fresh = look_up(self.db, [p.post for p in batch])
             with self.db.session() as session:
                 rows.batch(session)
-                results = [
-                    intake.receive(session, p.post, now=p.now, config=self.config) for p in batch
-                ]
+                posts = [(p.post, p.now) for p in batch]
+                results = intake.receive_all(session, posts, config=self.config, fresh=fresh)
         except Exception:
             log.debug("ingest.group_commit_retried", extra={"posts": len(batch)})
         else:

@@ -18,6 +18,7 @@ from bot.events import (
     DomainEvent,
     PostAdded,
 )
+from bot.fresh import Fresh
 from bot.ids import Surface
 from bot.posts import IncomingPost
 from bot.problems import intake as problems
@@ -50,7 +51,9 @@ NEW_TIER = "standard"
 """A new customer's tier (the column's default) when neither config nor post names one."""
 
 
-def _customer(session: Session, post: IncomingPost, now: datetime, config: CasebotConfig) -> _Who:
+def _customer(
+    session: Session, post: IncomingPost, now: datetime, config: CasebotConfig, fresh: Fresh
+) -> _Who:
     """One person across channels: a known handle, else a known e-mail, else someone new.
 
     A `customers:` entry that names the post's address or handle links everyone it
@@ -61,7 +64,11 @@ def _customer(session: Session, post: IncomingPost, now: datetime, config: Caseb
     """
     author = post.author
     known = config.known_customer(author.email, author.handle)
-    identity = queries.find_identity(session, source=post.source, external_id=author.id)
+    identity = (
+        None
+        if fresh.take_author(post)
+        else queries.find_identity(session, source=post.source, external_id=author.id)
+    )
     customer = session.get(Customer, identity.customer_id) if identity else None
     if known is not None:
         linked = queries.customers_known_as(session, emails=known.emails, handles=known.handles)
@@ -106,18 +113,26 @@ def _conversation_key(post: IncomingPost) -> str | None:
 
 
 def receive(
-    session: Session, post: IncomingPost, *, now: datetime, config: CasebotConfig
+    session: Session,
+    post: IncomingPost,
+    *,
+    now: datetime,
+    config: CasebotConfig,
+    fresh: Fresh | None = None,
 ) -> Received:
     """Store the post and attach it to a case. Idempotent on `(source, external_id)`.
 
-    A concurrent duplicate trips the unique constraint at flush; the caller's unit of
-    work is retried once and then takes the duplicate branch.
+    A concurrent duplicate trips the unique constraint at its INSERT; the caller's unit
+    of work is retried once and then takes the duplicate branch. `fresh`: what a look-up
+    before the transaction found new (`bot.fresh.look_up`).
     """
-    existing = queries.find_post(session, source=post.source, external_id=post.external_id)
-    if existing:
-        return Received(existing.case_id, existing.id or 0, duplicate=True)
+    fresh = fresh or Fresh()
+    if not fresh.take_post(post):
+        existing = queries.find_post(session, source=post.source, external_id=post.external_id)
+        if existing:
+            return Received(existing.case_id, existing.id or 0, duplicate=True)
 
-    customer = _customer(session, post, now, config)
+    customer = _customer(session, post, now, config, fresh)
     if post.automated is not None:
         post_id = _insert_post(session, post, None, customer.id, now)
         concerned = automated.record(session, post, post_id, now)
@@ -177,8 +192,47 @@ def receive(
         ]
     effects.publish(session, events)
     if opened:
-        problems.on_open(session, case, post.text, now=now, config=config)
+        later: list[_Detection] | None = session.info.get(DETECT_LATER)
+        if later is None:
+            problems.on_open(session, case, post.text, now=now, config=config)
+        else:
+            later.append(_Detection(case, post.text, now))
     return Received(case.id or 0, post_id, duplicate=False)
+
+
+DETECT_LATER = "casebot.detect_later"
+
+
+@dataclass(frozen=True)
+class _Detection:
+    case: Case
+    text: str
+    now: datetime
+
+
+def receive_all(
+    session: Session,
+    posts: list[tuple[IncomingPost, datetime]],
+    *,
+    config: CasebotConfig,
+    fresh: Fresh | None = None,
+) -> list[Received]:
+    """Each post as `receive`, in order, in one transaction; the problem detection of
+    the cases they opened runs after all of them, in the same order. Detection is
+    serialised until commit (on PostgreSQL an advisory lock, `serialize_detection`):
+    run last, that lock covers the detections and the commit, not the whole batch, so
+    the batches of other request threads and processes overlap theirs."""
+    later: list[_Detection] = []
+    session.info[DETECT_LATER] = later
+    try:
+        results = [
+            receive(session, post, now=now, config=config, fresh=fresh) for post, now in posts
+        ]
+    finally:
+        del session.info[DETECT_LATER]
+    for item in later:
+        problems.on_open(session, item.case, item.text, now=item.now, config=config)
+    return results
 
 
 def _insert_post(
@@ -283,7 +337,7 @@ def store_all(
         try:
             with db.session() as session:
                 rows.batch(session)
-                return [receive(session, post, now=now, config=config) for post in posts]
+                return receive_all(session, [(post, now) for post in posts], config=config)
         except IntegrityError:
             if attempt == 2:
                 raise

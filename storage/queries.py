@@ -35,6 +35,20 @@ def stored_ids(session: Session, *, source: str, external_ids: list[str]) -> set
     )
 
 
+def known_identities(session: Session, *, source: str, external_ids: list[str]) -> set[str]:
+    """Which of these authors of `source` have a handle stored (one query for a batch)."""
+    if not external_ids:
+        return set()
+    return set(
+        session.exec(
+            select(CustomerIdentity.external_id).where(
+                CustomerIdentity.source == source,
+                col(CustomerIdentity.external_id).in_(external_ids),
+            )
+        )
+    )
+
+
 def find_identity(session: Session, *, source: str, external_id: str) -> CustomerIdentity | None:
     return session.exec(
         select(CustomerIdentity).where(
