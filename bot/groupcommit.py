@@ -114,23 +114,15 @@ class GroupCommit:
                     self._cond.notify_all()
 
     def _run(self, batch: list[_Pending]) -> None:
-        """The batch in one transaction without savepoints (two round trips a post fewer);
-        if any post fails, that transaction is rolled back and the batch is done again
-        with a SAVEPOINT per post, so the failure stays with its post. A batch of one is
-        `intake.store`'s own unit of work."""
+        """The batch in one transaction without savepoints (two round trips a post fewer),
+        its look-ups read before it (`bot.fresh`); if any post fails, that transaction is
+        rolled back and the batch is done again with a SAVEPOINT per post and every
+        look-up inside, so the failure stays with its post. Each transaction waits for
+        this process's turn to write (`Database.writer_turn`)."""
         metrics.INGEST_BATCH.observe(len(batch))
-        if len(batch) == 1:
-            [pending] = batch
-            try:
-                pending.result = intake.store(
-                    self.db, pending.post, now=pending.now, config=self.config
-                )
-            except Exception as exc:
-                pending.error = exc
-            return
         try:
             fresh = look_up(self.db, [p.post for p in batch])
-            with self.db.session() as session:
+            with self.db.writer_turn(), self.db.session() as session:
                 rows.batch(session)
                 posts = [(p.post, p.now) for p in batch]
                 results = intake.receive_all(session, posts, config=self.config, fresh=fresh)
@@ -141,7 +133,7 @@ class GroupCommit:
                 pending.result = result
             return
         try:
-            with self.db.session() as session:
+            with self.db.writer_turn(), self.db.session() as session:
                 rows.batch(session)
                 for pending in batch:
                     self._one(session, pending)
