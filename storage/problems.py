@@ -43,8 +43,11 @@ def serialize_detection(session: Session) -> None:
 
 # Detection runs for every new case, under SQLite's write lock: its statements are
 # built once, with bound parameters, rather than per call (building and keying a
-# statement cost more than running it). A statement object keeps its cache key.
+# statement cost more than running it; a statement object keeps its cache key), and
+# on the tables, not the models (plain rows: no ORM compile and load step).
 _TERMS = CaseTerm.__table__  # type: ignore[attr-defined]
+_CASES = Case.__table__  # type: ignore[attr-defined]
+_PROBLEMS = Problem.__table__  # type: ignore[attr-defined]
 _ADD_TERMS = insert(_TERMS)
 _PRUNE = delete(_TERMS).where(
     _TERMS.c.id.in_(
@@ -52,18 +55,18 @@ _PRUNE = delete(_TERMS).where(
     )
 )
 _ACTIVE = (
-    select(Problem.id)
-    .where(Problem.status == "open", col(Problem.last_seen_at) >= bindparam("since"))
-    .order_by(col(Problem.last_seen_at).desc())
+    select(_PROBLEMS.c.id)
+    .where(_PROBLEMS.c.status == "open", _PROBLEMS.c.last_seen_at >= bindparam("since"))
+    .order_by(_PROBLEMS.c.last_seen_at.desc())
     .limit(bindparam("limit"))
 )
-_WINDOWED_CASES = select(Case.id, Case.tags, Case.problem_id).where(
-    col(Case.id).in_(bindparam("ids", expanding=True)),
-    col(Case.status) != CaseStatus.RESOLVED.value,
+_WINDOWED_CASES = select(_CASES.c.id, _CASES.c.tags, _CASES.c.problem_id).where(
+    _CASES.c.id.in_(bindparam("ids", expanding=True)),
+    _CASES.c.status != CaseStatus.RESOLVED.value,
 )
-_WINDOWED_TERMS = select(CaseTerm.case_id, CaseTerm.term).where(
-    col(CaseTerm.case_id).in_(bindparam("ids", expanding=True)),
-    col(CaseTerm.at) >= bindparam("since"),
+_WINDOWED_TERMS = select(_TERMS.c.case_id, _TERMS.c.term).where(
+    _TERMS.c.case_id.in_(bindparam("ids", expanding=True)),
+    _TERMS.c.at >= bindparam("since"),
 )
 
 
@@ -73,9 +76,9 @@ def _postings(n: int) -> Any:
     parts = []
     for i in range(n):
         part = (
-            select(literal(i).label("i"), CaseTerm.case_id, CaseTerm.size)
-            .where(CaseTerm.term == bindparam(f"t{i}"), col(CaseTerm.at) >= bindparam("since"))
-            .order_by(col(CaseTerm.at).desc())
+            select(literal(i).label("i"), _TERMS.c.case_id, _TERMS.c.size)
+            .where(_TERMS.c.term == bindparam(f"t{i}"), _TERMS.c.at >= bindparam("since"))
+            .order_by(_TERMS.c.at.desc())
             .limit(bindparam("per_term"))
             .subquery()
         )

@@ -71,8 +71,13 @@ def _same(value: Any) -> Any:
 def insert_id(session: Session, model: type[SQLModel], **values: Any) -> int:
     """Insert one row now (a plain INSERT … RETURNING id, no object, no flush): for rows
     whose id the caller needs, or that a later post of the same batch looks up."""
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return int(session.execute(insert(table).returning(table.c.id), values).scalar_one())
+    return int(session.execute(_returning_id(model.__table__), values).scalar_one())  # type: ignore[attr-defined]
+
+
+@cache
+def _returning_id(table: Table) -> Any:
+    """Built once a table: a statement object keeps its cache key."""
+    return insert(table).returning(table.c.id)
 
 
 def insert_object(session: Session, obj: M) -> M:
@@ -82,7 +87,7 @@ def insert_object(session: Session, obj: M) -> M:
     the flush cycle, which costs several times the INSERT."""
     table: Table = type(obj).__table__  # type: ignore[attr-defined]
     values = {c.name: getattr(obj, c.name) for c in table.columns if not c.primary_key}
-    obj.id = int(session.execute(insert(table).returning(table.c.id), values).scalar_one())  # type: ignore[attr-defined]
+    obj.id = int(session.execute(_returning_id(table), values).scalar_one())  # type: ignore[attr-defined]
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
@@ -99,7 +104,12 @@ def write(session: Session) -> None:
         groups.setdefault((table, tuple(values)), []).append(values)
     pending.clear()
     for (table, _), rows in groups.items():
-        session.execute(insert(table), rows)
+        session.execute(_insert(table), rows)
+
+
+@cache
+def _insert(table: Table) -> Any:
+    return insert(table)
 
 
 @event.listens_for(Session, "before_commit")
