@@ -121,7 +121,9 @@ class GroupCommit:
         this process's turn to write (`Database.writer_turn`)."""
         metrics.INGEST_BATCH.observe(len(batch))
         try:
-            fresh = look_up(self.db, [p.post for p in batch])
+            # Only SQLite has a write lock to keep the look-ups out of; on PostgreSQL
+            # a read beforehand is a connection checkout and round trips more.
+            fresh = look_up(self.db, [p.post for p in batch]) if self.db.is_sqlite else None
             with self.db.writer_turn(), self.db.session() as session:
                 rows.batch(session)
                 posts = [(p.post, p.now) for p in batch]

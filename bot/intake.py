@@ -220,8 +220,9 @@ def receive_all(
     """Each post as `receive`, in order, in one transaction; the problem detection of
     the cases they opened runs after all of them, in the same order. Detection is
     serialised until commit (on PostgreSQL an advisory lock, `serialize_detection`):
-    run last, that lock covers the detections and the commit, not the whole batch, so
-    the batches of other request threads and processes overlap theirs."""
+    run last, after the batch's effect rows are written, that lock covers the detections
+    and the commit, not the whole batch, so the batches of other request threads and
+    processes overlap theirs."""
     later: list[_Detection] = []
     session.info[DETECT_LATER] = later
     try:
@@ -230,6 +231,8 @@ def receive_all(
         ]
     finally:
         del session.info[DETECT_LATER]
+    if later:
+        rows.write(session)
     for item in later:
         problems.on_open(session, item.case, item.text, now=item.now, config=config)
     return results
