@@ -138,7 +138,13 @@ class Database:
             return
         with self._turns_lock:  # threads of this process, then the processes
             if self._turns_fd is None:
-                self._turns_fd = os.open(self._turns, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    self._turns_fd = os.open(self._turns, os.O_RDWR | os.O_CREAT, 0o600)
+                except OSError:
+                    # No lock file (the directory is gone or read-only): the database
+                    # says what is wrong with it (a 503), not the hint.
+                    yield
+                    return
             fcntl.flock(self._turns_fd, fcntl.LOCK_EX)
             try:
                 yield
