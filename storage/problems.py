@@ -60,13 +60,14 @@ _ACTIVE = (
     .order_by(_PROBLEMS.c.last_seen_at.desc())
     .limit(bindparam("limit"))
 )
-_WINDOWED_CASES = select(_CASES.c.id, _CASES.c.tags, _CASES.c.problem_id).where(
-    _CASES.c.id.in_(bindparam("ids", expanding=True)),
-    _CASES.c.status != CaseStatus.RESOLVED.value,
-)
-_WINDOWED_TERMS = select(_TERMS.c.case_id, _TERMS.c.term).where(
-    _TERMS.c.case_id.in_(bindparam("ids", expanding=True)),
-    _TERMS.c.at >= bindparam("since"),
+_WINDOWED = (
+    select(_CASES.c.id, _CASES.c.problem_id, _TERMS.c.term, _CASES.c.tags)
+    .join_from(_CASES, _TERMS, _TERMS.c.case_id == _CASES.c.id)
+    .where(
+        _CASES.c.id.in_(bindparam("ids", expanding=True)),
+        _CASES.c.status != CaseStatus.RESOLVED.value,
+        _TERMS.c.at >= bindparam("since"),
+    )
 )
 
 
@@ -126,15 +127,14 @@ def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> l
     ids = sorted(set(case_ids))
     if not ids:
         return []
-    cases = session.execute(_WINDOWED_CASES, {"ids": ids}).all()
     terms: dict[int, set[str]] = {}
-    rows = session.execute(_WINDOWED_TERMS, {"ids": [c[0] for c in cases], "since": since})
-    for case_id, term in rows:
-        terms.setdefault(case_id, set()).add(term)
+    facts: dict[int, tuple[list[str], int | None]] = {}
+    for cid, pid, term, tags in session.execute(_WINDOWED, {"ids": ids, "since": since}):
+        terms.setdefault(cid, set()).add(term)
+        facts[cid] = (tags, pid)
     return [
-        Windowed(cid, frozenset(terms[cid]), frozenset(tags or ()), pid)
-        for cid, tags, pid in cases
-        if cid in terms
+        Windowed(cid, frozenset(found), frozenset(facts[cid][0] or ()), facts[cid][1])
+        for cid, found in terms.items()
     ]
 
 
