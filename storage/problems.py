@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, literal, text, union_all, update
+from sqlalchemy import bindparam, delete, event, func, insert, literal, text, union_all, update
 from sqlmodel import Session, col, select
 
 from storage.models import Case, Customer, Post
@@ -31,14 +31,20 @@ class Windowed:
 
 
 DETECTION_LOCK = 0x70726F62  # "prob"
+DETECTION_LOCKED = "casebot.detection_locked"
 
 
 def serialize_detection(session: Session) -> None:
     """One detection at a time, until the transaction ends: two posts of a storm that
     arrive together must each see the other, or they would miss each other (or open two
-    problems). SQLite's single writer (`BEGIN IMMEDIATE`) already does this."""
+    problems). SQLite's single writer (`BEGIN IMMEDIATE`) already does this. Taken once
+    a transaction (a batch of posts detects many times): the flag in `session.info` is
+    dropped whenever a transaction or savepoint ends, so it never outlives the lock."""
+    if session.info.get(DETECTION_LOCKED):
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DETECTION_LOCK})
+    session.info[DETECTION_LOCKED] = True
 
 
 # Detection runs for every new case, under SQLite's write lock: its statements are
@@ -85,6 +91,11 @@ def _postings(n: int) -> Any:
         )
         parts.append(select(part.c.i, part.c.case_id, part.c.size))
     return union_all(*parts) if n > 1 else parts[0]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _lock_gone(session: Session, _transaction: Any) -> None:
+    session.info.pop(DETECTION_LOCKED, None)
 
 
 def add_terms(session: Session, *, case_id: int, terms: Iterable[str], at: datetime) -> None:
