@@ -4,11 +4,12 @@ A commit is the expensive part of an accepted post: on PostgreSQL a durable flus
 the WAL, on SQLite the one write lock, held from `BEGIN IMMEDIATE` to `COMMIT`. One
 request at a time per lock caps ingest near one post per commit latency, however many
 clients send. Here the request threads of a process queue their posts; one of them (the
-leader) takes everything queued, runs `intake.receive` for each post inside one
-transaction, commits once, and wakes the others; if one post fails, that transaction is
-rolled back and done again with a SAVEPOINT per post. While it works the next posts
-queue, so under load batches grow by themselves and when quiet a post is a batch of
-one: no timer, no added wait.
+leader) takes everything queued, runs `intake.receive_all` for them inside one
+transaction (on SQLite after reading the batch's look-ups, `bot.fresh`, and waiting for
+its process's turn to write, `Database.writer_turn`), commits once, and wakes the
+others; if one post fails, that transaction is rolled back and done again with a
+SAVEPOINT per post. While it works the next posts queue, so under load batches grow by
+themselves and when quiet a post is a batch of one: no timer, no added wait.
 
 What stays true:
 - "202 only after commit": `store` returns only after the commit that holds its row;
@@ -19,7 +20,8 @@ What stays true:
   committed first) trips the unique constraint in its savepoint and is retried once,
   taking the duplicate branch, exactly as `intake.store` retries its unit of work.
 - One case per `(source, id)`: two copies in one batch see each other (one session), so
-  the second is the duplicate.
+  the second is the duplicate; a copy stored by another process after the look-up trips
+  the unique constraint, and the retry looks it up inside the transaction.
 """
 
 from __future__ import annotations
