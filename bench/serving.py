@@ -42,7 +42,7 @@ def bare_ingest_app() -> Callable[..., Any]:
     The row: a post's identity, author, text and time, unique on the id."""
     import json
 
-    from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
+    from sqlalchemy import Column, Integer, MetaData, String, Table, Text, exc, insert
 
     from storage.db import make_engine  # storage only: the same engine set-up
 
@@ -58,7 +58,16 @@ def bare_ingest_app() -> Callable[..., Any]:
         Column("text", Text, nullable=False),
         Column("received_at", String(40), nullable=False),
     )
-    bare.create_all(engine)
+    for attempt in range(5):
+        try:
+            bare.create_all(engine)
+            break
+        except exc.DBAPIError:
+            # Both workers create the table at start: on PostgreSQL the second one's
+            # CREATE can fail on the first one's (the worker died, and gunicorn with it).
+            if attempt == 4:
+                raise
+            time.sleep(0.2)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ["REQUEST_METHOD"] == "GET":  # /healthz

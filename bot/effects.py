@@ -24,7 +24,7 @@ from bot.events import CaseEscalated, CaseOpened, DomainEvent, ReplyApproved, Re
 from bot.outbox import kinds
 from bot.problems import refresh as problem_card
 from bot.sla import tracking
-from storage import cards, outbox
+from storage import cards, outbox, rows
 from storage.models import Case, Event
 
 CARD = kinds.CardRefresh.kind
@@ -76,15 +76,15 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
         if moved:
             cards.add(session, case_id=event.case_id, stint=stint, department=event.to_department)
         data = event.data()
-        session.add(
-            Event(
-                case_id=event.case_id,
-                kind=event.kind,
-                actor=event.actor,
-                surface=event.surface.value,
-                at=event.at,
-                data=data,
-            )
+        rows.add(
+            session,
+            Event,
+            case_id=event.case_id,
+            kind=event.kind,
+            actor=event.actor,
+            surface=event.surface.value,
+            at=event.at,
+            data=data,
         )
         if event.refreshes_card():
             refresh_card(session, event.case_id, event.at)

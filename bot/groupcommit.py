@@ -4,11 +4,12 @@ A commit is the expensive part of an accepted post: on PostgreSQL a durable flus
 the WAL, on SQLite the one write lock, held from `BEGIN IMMEDIATE` to `COMMIT`. One
 request at a time per lock caps ingest near one post per commit latency, however many
 clients send. Here the request threads of a process queue their posts; one of them (the
-leader) takes everything queued, runs `intake.receive` for each post inside one
-transaction, commits once, and wakes the others; if one post fails, that transaction is
-rolled back and done again with a SAVEPOINT per post. While it works the next posts
-queue, so under load batches grow by themselves and when quiet a post is a batch of
-one: no timer, no added wait.
+leader) takes everything queued, runs `intake.receive_all` for them inside one
+transaction (on SQLite after reading the batch's look-ups, `bot.fresh`, and waiting for
+its process's turn to write, `Database.writer_turn`), commits once, and wakes the
+others; if one post fails, that transaction is rolled back and done again with a
+SAVEPOINT per post. While it works the next posts queue, so under load batches grow by
+themselves and when quiet a post is a batch of one: no timer, no added wait.
 
 What stays true:
 - "202 only after commit": `store` returns only after the commit that holds its row;
@@ -19,7 +20,8 @@ What stays true:
   committed first) trips the unique constraint in its savepoint and is retried once,
   taking the duplicate branch, exactly as `intake.store` retries its unit of work.
 - One case per `(source, id)`: two copies in one batch see each other (one session), so
-  the second is the duplicate.
+  the second is the duplicate; a copy stored by another process after the look-up trips
+  the unique constraint, and the retry looks it up inside the transaction.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import intake
+from bot import intake, metrics
+from bot.fresh import look_up
 from bot.intake import Received
 from bot.posts import IncomingPost
 from config.schema import CasebotConfig
+from storage import rows
 from storage.db import Database
 
 log = logging.getLogger("casebot.ingest")
@@ -112,24 +116,20 @@ class GroupCommit:
                     self._cond.notify_all()
 
     def _run(self, batch: list[_Pending]) -> None:
-        """The batch in one transaction without savepoints (two round trips a post fewer);
-        if any post fails, that transaction is rolled back and the batch is done again
-        with a SAVEPOINT per post, so the failure stays with its post. A batch of one is
-        `intake.store`'s own unit of work."""
-        if len(batch) == 1:
-            [pending] = batch
-            try:
-                pending.result = intake.store(
-                    self.db, pending.post, now=pending.now, config=self.config
-                )
-            except Exception as exc:
-                pending.error = exc
-            return
+        """The batch in one transaction without savepoints (two round trips a post fewer),
+        its look-ups read before it (`bot.fresh`); if any post fails, that transaction is
+        rolled back and the batch is done again with a SAVEPOINT per post and every
+        look-up inside, so the failure stays with its post. Each transaction waits for
+        this process's turn to write (`Database.writer_turn`)."""
+        metrics.INGEST_BATCH.observe(len(batch))
         try:
-            with self.db.session() as session:
-                results = [
-                    intake.receive(session, p.post, now=p.now, config=self.config) for p in batch
-                ]
+            # Only SQLite has a write lock to keep the look-ups out of; on PostgreSQL
+            # a read beforehand is a connection checkout and round trips more.
+            fresh = look_up(self.db, [p.post for p in batch]) if self.db.is_sqlite else None
+            with self.db.writer_turn(), self.db.session() as session:
+                rows.batch(session)
+                posts = [(p.post, p.now) for p in batch]
+                results = intake.receive_all(session, posts, config=self.config, fresh=fresh)
         except Exception:
             log.debug("ingest.group_commit_retried", extra={"posts": len(batch)})
         else:
@@ -137,7 +137,8 @@ class GroupCommit:
                 pending.result = result
             return
         try:
-            with self.db.session() as session:
+            with self.db.writer_turn(), self.db.session() as session:
+                rows.batch(session)
                 for pending in batch:
                     self._one(session, pending)
         except Exception as exc:

@@ -18,12 +18,13 @@ from bot.events import (
     DomainEvent,
     PostAdded,
 )
+from bot.fresh import Fresh
 from bot.ids import Surface
 from bot.posts import IncomingPost
 from bot.problems import intake as problems
 from bot.state import CaseStatus
 from config.schema import CasebotConfig
-from storage import queries
+from storage import queries, rows
 from storage.db import Database
 from storage.models import Case, Customer, CustomerIdentity, Post
 
@@ -36,48 +37,75 @@ class Received:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class _Who:
+    """The post's customer as intake needs them."""
+
+    id: int
+    tier: str
+    new: bool
+    """Made by this post: they can have no case yet, so none is looked up."""
+
+
+NEW_TIER = "standard"
+"""A new customer's tier (the column's default) when neither config nor post names one."""
+
+
 def _customer(
-    session: Session, post: IncomingPost, now: datetime, config: CasebotConfig
-) -> Customer:
+    session: Session, post: IncomingPost, now: datetime, config: CasebotConfig, fresh: Fresh
+) -> _Who:
     """One person across channels: a known handle, else a known e-mail, else someone new.
 
     A `customers:` entry that names the post's address or handle links everyone it
     names: the oldest customer known by any of them is the one, and this handle is moved
     to them if it belonged to someone else. Its tier wins over the post's `author.tier`.
+    A new customer and a new handle are plain INSERTs (a burst is mostly new people);
+    the handle is written at once, so a second post of theirs in the same batch finds it.
     """
     author = post.author
     known = config.known_customer(author.email, author.handle)
-    identity = queries.find_identity(session, source=post.source, external_id=author.id)
+    identity = (
+        None
+        if fresh.take_author(post)
+        else queries.find_identity(session, source=post.source, external_id=author.id)
+    )
     customer = session.get(Customer, identity.customer_id) if identity else None
     if known is not None:
         linked = queries.customers_known_as(session, emails=known.emails, handles=known.handles)
         customer = linked[0] if linked else customer
     if customer is None and author.email:
         customer = queries.find_customer_by_email(session, email=author.email)
-    if customer is None:
-        customer = Customer(
-            name=(known.name if known else None) or author.name or author.handle,
-            email=author.email,
-            created_at=now,
-        )
-        session.add(customer)
-        session.flush()
-    if identity is None:
-        session.add(
-            CustomerIdentity(
-                customer_id=customer.id or 0,
-                source=post.source,
-                external_id=author.id,
-                handle=author.handle,
-                followers=author.followers,
-            )
-        )
-    elif identity.customer_id != customer.id:
-        identity.customer_id = customer.id or 0
     tier = (known.tier if known else None) or author.tier
-    if tier and customer.tier != tier:
-        customer.tier = tier
-    return customer
+    if customer is None:
+        who = _Who(
+            rows.insert_id(
+                session,
+                Customer,
+                name=(known.name if known else None) or author.name or author.handle,
+                email=author.email,
+                tier=tier or NEW_TIER,
+                created_at=now,
+            ),
+            tier or NEW_TIER,
+            new=True,
+        )
+    else:
+        if tier and customer.tier != tier:
+            customer.tier = tier
+        who = _Who(customer.id or 0, customer.tier, new=False)
+    if identity is None:
+        rows.insert_id(
+            session,
+            CustomerIdentity,
+            customer_id=who.id,
+            source=post.source,
+            external_id=author.id,
+            handle=author.handle,
+            followers=author.followers,
+        )
+    elif identity.customer_id != who.id:
+        identity.customer_id = who.id
+    return who
 
 
 def _conversation_key(post: IncomingPost) -> str | None:
@@ -85,49 +113,43 @@ def _conversation_key(post: IncomingPost) -> str | None:
 
 
 def receive(
-    session: Session, post: IncomingPost, *, now: datetime, config: CasebotConfig
+    session: Session,
+    post: IncomingPost,
+    *,
+    now: datetime,
+    config: CasebotConfig,
+    fresh: Fresh | None = None,
 ) -> Received:
     """Store the post and attach it to a case. Idempotent on `(source, external_id)`.
 
-    A concurrent duplicate trips the unique constraint at flush; the caller's unit of
-    work is retried once and then takes the duplicate branch.
+    A concurrent duplicate trips the unique constraint at its INSERT; the caller's unit
+    of work is retried once and then takes the duplicate branch. `fresh`: what a look-up
+    before the transaction found new (`bot.fresh.look_up`).
     """
-    existing = queries.find_post(session, source=post.source, external_id=post.external_id)
-    if existing:
-        return Received(existing.case_id, existing.id or 0, duplicate=True)
+    fresh = fresh or Fresh()
+    if not fresh.take_post(post):
+        existing = queries.find_post(session, source=post.source, external_id=post.external_id)
+        if existing:
+            return Received(existing.case_id, existing.id or 0, duplicate=True)
 
-    customer = _customer(session, post, now, config)
-    row = Post(
-        source=post.source,
-        external_id=post.external_id,
-        customer_id=customer.id or 0,
-        text=post.text,
-        url=post.url,
-        author_handle=post.author.handle,
-        author_name=post.author.name,
-        conversation_id=post.conversation_id,
-        in_reply_to=post.in_reply_to,
-        language=post.language,
-        extra=post.metadata,
-        posted_at=post.posted_at or now,
-        received_at=now,
-    )
-    session.add(row)
-    session.flush()
+    customer = _customer(session, post, now, config, fresh)
     if post.automated is not None:
-        concerned = automated.record(session, post, row.id or 0, now)
-        return Received(concerned, row.id or 0, duplicate=False)
+        post_id = _insert_post(session, post, None, customer.id, now)
+        concerned = automated.record(session, post, post_id, now)
+        return Received(concerned, post_id, duplicate=False)
 
     thread = {
         "source": post.source,
-        "customer_id": customer.id or 0,
+        "customer_id": customer.id,
         "conversation_key": _conversation_key(post),
         "in_reply_to": post.in_reply_to,
     }
-    case = queries.open_case_for_thread(session, **thread)
+    case = None if customer.new else queries.open_case_for_thread(session, **thread)
     events: list[DomainEvent] = []
-    if case is None and (
-        case := queries.open_case_for_thread(session, **thread, resolved_in_problem=True)
+    if (
+        case is None
+        and not customer.new
+        and (case := queries.open_case_for_thread(session, **thread, resolved_in_problem=True))
     ):
         # Resolved with its problem, written to again: this case reopens, alone.
         case.status, case.resolved_at = CaseStatus.OPEN.value, None
@@ -137,6 +159,7 @@ def receive(
         )
     opened = case is None
     if case is not None:
+        post_id = _insert_post(session, post, case.id, customer.id, now)
         case.updated_at = now
         if case.status == CaseStatus.WAITING:
             case.status = CaseStatus.OPEN.value
@@ -149,11 +172,12 @@ def receive(
                 actor=SYSTEM,
                 surface=Surface.INGEST,
                 at=now,
-                post_id=row.id or 0,
+                post_id=post_id,
             )
         )
     else:
         case, rule = _open_case(session, post, customer, now, config)
+        post_id = _insert_post(session, post, case.id, customer.id, now)
         acknowledge.on_open(session, case, post, config, now)
         events = [
             CaseOpened(
@@ -166,18 +190,86 @@ def receive(
                 rule=rule,
             )
         ]
-    row.case_id = case.id
     effects.publish(session, events)
     if opened:
-        problems.on_open(session, case, post.text, now=now, config=config)
-        merges.on_open(session, case, now=now, config=config)
-    return Received(case.id or 0, row.id or 0, duplicate=False)
+        if not customer.new:
+            merges.on_open(session, case, now=now, config=config)
+        later: list[_Detection] | None = session.info.get(DETECT_LATER)
+        if later is None:
+            problems.on_open(session, case, post.text, now=now, config=config)
+        else:
+            later.append(_Detection(case, post.text, now))
+    return Received(case.id or 0, post_id, duplicate=False)
+
+
+DETECT_LATER = "casebot.detect_later"
+
+
+@dataclass(frozen=True)
+class _Detection:
+    case: Case
+    text: str
+    now: datetime
+
+
+def receive_all(
+    session: Session,
+    posts: list[tuple[IncomingPost, datetime]],
+    *,
+    config: CasebotConfig,
+    fresh: Fresh | None = None,
+) -> list[Received]:
+    """Each post as `receive`, in order, in one transaction; the problem detection of
+    the cases they opened runs after all of them, in the same order. Detection is
+    serialised until commit (on PostgreSQL an advisory lock, `serialize_detection`):
+    run last, after the batch's effect rows are written, that lock covers the detections
+    and the commit, not the whole batch, so the batches of other request threads and
+    processes overlap theirs."""
+    later: list[_Detection] = []
+    session.info[DETECT_LATER] = later
+    try:
+        results = [
+            receive(session, post, now=now, config=config, fresh=fresh) for post, now in posts
+        ]
+    finally:
+        del session.info[DETECT_LATER]
+    if later:
+        rows.write(session)
+    for item in later:
+        problems.on_open(session, item.case, item.text, now=item.now, config=config)
+    return results
+
+
+def _insert_post(
+    session: Session, post: IncomingPost, case_id: int | None, customer_id: int, now: datetime
+) -> int:
+    """The post's row, written once its case is known (no later UPDATE of `case_id`), as
+    a plain INSERT: nothing reads it back as an object. Written at once, not batched: the
+    next post of the batch may be its duplicate or a reply to it."""
+    return rows.insert_id(
+        session,
+        Post,
+        source=post.source,
+        external_id=post.external_id,
+        case_id=case_id,
+        customer_id=customer_id,
+        text=post.text,
+        url=post.url,
+        author_handle=post.author.handle,
+        author_name=post.author.name,
+        conversation_id=post.conversation_id,
+        in_reply_to=post.in_reply_to,
+        language=post.language,
+        extra=post.metadata,
+        posted_at=post.posted_at or now,
+        received_at=now,
+    )
 
 
 def _open_case(
     session: Session,
     post: IncomingPost,
-    customer: Customer,
+    customer: _Who,
     now: datetime,
     config: CasebotConfig,
 ) -> tuple[Case, str | None]:
@@ -185,10 +277,14 @@ def _open_case(
     if decision.priority:
         level, reason = decision.priority, f"rule '{decision.rule}'"
     else:
-        recent = queries.count_recent_cases(
-            session,
-            customer_id=customer.id or 0,
-            since=now - timedelta(days=config.priority.repeat_window_days),
+        recent = (
+            0
+            if customer.new
+            else queries.count_recent_cases(
+                session,
+                customer_id=customer.id,
+                since=now - timedelta(days=config.priority.repeat_window_days),
+            )
         )
         scored = priority.score(
             text=post.text,
@@ -203,15 +299,13 @@ def _open_case(
         priority=level,
         priority_reason=reason,
         tags=decision.tags,
-        customer_id=customer.id or 0,
+        customer_id=customer.id,
         source=post.source,
         conversation_key=_conversation_key(post),
         created_at=now,
         updated_at=now,
     )
-    session.add(case)
-    session.flush()
-    return case, decision.rule
+    return rows.insert_object(session, case), decision.rule
 
 
 def store(
@@ -228,6 +322,7 @@ def store(
     for attempt in (1, 2):
         try:
             with db.session() as session:
+                rows.batch(session)
                 received = receive(session, post, now=now, config=config)
                 if also is not None:
                     also(session)
@@ -246,7 +341,8 @@ def store_all(
     for attempt in (1, 2):
         try:
             with db.session() as session:
-                return [receive(session, post, now=now, config=config) for post in posts]
+                rows.batch(session)
+                return receive_all(session, [(post, now) for post in posts], config=config)
         except IntegrityError:
             if attempt == 2:
                 raise

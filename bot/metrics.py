@@ -33,6 +33,11 @@ from storage.backlog import Pending
 INGESTED = Counter(
     "casebot_ingest", "Posts received at /ingest, by source and HTTP answer", ["source", "code"]
 )
+INGEST_BATCH = Histogram(
+    "casebot_ingest_batch_posts",
+    "Posts committed together by ingest's group commit (one transaction each batch)",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 CASES_OPENED = Counter("casebot_cases_opened", "Cases opened", ["department"])
 CASES_RESOLVED = Counter("casebot_cases_resolved", "Cases resolved", ["department"])
 

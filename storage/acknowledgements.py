@@ -6,18 +6,16 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from storage import rows
 from storage.models import Acknowledgement, Case, Reply
 
 
-def add(
-    session: Session, *, case_id: int, state: str, reason: str | None, now: datetime
-) -> Acknowledgement:
-    row = Acknowledgement(case_id=case_id, state=state, reason=reason, created_at=now)
-    session.add(row)
-    return row
+def add(session: Session, *, case_id: int, state: str, reason: str | None, now: datetime) -> None:
+    rows.add(session, Acknowledgement, case_id=case_id, state=state, reason=reason, created_at=now)
 
 
 def get(session: Session, *, case_id: int) -> Acknowledgement | None:
+    rows.write(session)
     return session.get(Acknowledgement, case_id)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from storage import rows
 from storage.models import Case, CaseCard, Reply
 
 
 def add(session: Session, *, case_id: int, stint: int, department: str) -> None:
-    session.add(CaseCard(case_id=case_id, stint=stint, department=department))
+    rows.add(session, CaseCard, case_id=case_id, stint=stint, department=department)
 
 
 def of_case(session: Session, *, case_id: int) -> list[CaseCard]:

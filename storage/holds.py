@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, literal, update
 from sqlmodel import Session, col, select
 
-from storage import summary
+from storage import rows, summary
 from storage.models import Case, Hold, SlaClock
 
 OLA_PREFIX = "ola:"
@@ -16,12 +16,13 @@ OLA_PREFIX = "ola:"
 
 
 def begin(session: Session, *, case_id: int, department: str, arrived: str, at: datetime) -> None:
-    session.add(Hold(case_id=case_id, department=department, arrived=arrived, started_at=at))
+    rows.add(session, Hold, case_id=case_id, department=department, arrived=arrived, started_at=at)
 
 
 def end(session: Session, *, case_id: int, at: datetime) -> None:
     """End the case's open hold, if any, and ask the sweep to settle it."""
     session.flush()
+    rows.write(session)
     session.execute(
         update(Hold)
         .where(col(Hold.case_id) == case_id, col(Hold.ended_at).is_(None))

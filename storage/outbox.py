@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from storage import rows
 from storage.models import Outbox
 
 LEASE = timedelta(seconds=20)
@@ -53,21 +54,22 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> None:
     """`not_before`: due no earlier than this (pacing a message edited in place)."""
-    session.add(
-        Outbox(
-            key=key,
-            kind=kind,
-            case_id=case_id,
-            payload=payload or {},
-            created_at=now,
-            next_attempt_at=max(now, not_before) if not_before else now,
-        )
+    rows.add(
+        session,
+        Outbox,
+        key=key,
+        kind=kind,
+        case_id=case_id,
+        payload=payload or {},
+        created_at=now,
+        next_attempt_at=max(now, not_before) if not_before else now,
     )
 
 
 def waiting_with_prefix(session: Session, *, kind: str, prefix: str) -> bool:
     """Whether a row of this kind whose key starts with `prefix` waits undelivered and
     unstarted (like `cases_with_pending`, for rows that are not about one case)."""
+    rows.write(session)
     stmt = select(Outbox.id).where(
         Outbox.status == "pending",
         Outbox.kind == kind,
@@ -82,6 +84,7 @@ def cases_with_pending(session: Session, *, kind: str, case_ids: list[int]) -> s
     (a card refresh not yet rendered covers later changes)."""
     if not case_ids:
         return set()
+    rows.write(session)
     stmt = select(Outbox.case_id).where(
         Outbox.kind == kind,
         col(Outbox.case_id).in_(case_ids),

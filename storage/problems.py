@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, text, union_all, update
+from sqlalchemy import bindparam, delete, event, func, insert, literal, text, union_all, update
 from sqlmodel import Session, col, select
 
 from storage.models import Case, Customer, Post
@@ -30,21 +31,78 @@ class Windowed:
 
 
 DETECTION_LOCK = 0x70726F62  # "prob"
+DETECTION_LOCKED = "casebot.detection_locked"
 
 
 def serialize_detection(session: Session) -> None:
     """One detection at a time, until the transaction ends: two posts of a storm that
     arrive together must each see the other, or they would miss each other (or open two
-    problems). SQLite's single writer (`BEGIN IMMEDIATE`) already does this."""
+    problems). SQLite's single writer (`BEGIN IMMEDIATE`) already does this. Taken once
+    a transaction (a batch of posts detects many times): the flag in `session.info` is
+    dropped whenever a transaction or savepoint ends, so it never outlives the lock."""
+    if session.info.get(DETECTION_LOCKED):
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DETECTION_LOCK})
+    session.info[DETECTION_LOCKED] = True
+
+
+# Detection runs for every new case, under SQLite's write lock: its statements are
+# built once, with bound parameters, rather than per call (building and keying a
+# statement cost more than running it; a statement object keeps its cache key), and
+# on the tables, not the models (plain rows: no ORM compile and load step).
+_TERMS = CaseTerm.__table__  # type: ignore[attr-defined]
+_CASES = Case.__table__  # type: ignore[attr-defined]
+_PROBLEMS = Problem.__table__  # type: ignore[attr-defined]
+_ADD_TERMS = insert(_TERMS)
+_PRUNE = delete(_TERMS).where(
+    _TERMS.c.id.in_(
+        select(_TERMS.c.id).where(_TERMS.c.at < bindparam("before")).limit(bindparam("limit"))
+    )
+)
+_ACTIVE = (
+    select(_PROBLEMS.c.id)
+    .where(_PROBLEMS.c.status == "open", _PROBLEMS.c.last_seen_at >= bindparam("since"))
+    .order_by(_PROBLEMS.c.last_seen_at.desc())
+    .limit(bindparam("limit"))
+)
+_WINDOWED = (
+    select(_CASES.c.id, _CASES.c.problem_id, _TERMS.c.term, _CASES.c.tags)
+    .join_from(_CASES, _TERMS, _TERMS.c.case_id == _CASES.c.id)
+    .where(
+        _CASES.c.id.in_(bindparam("ids", expanding=True)),
+        _CASES.c.status.in_(ACTIVE_STATUSES),
+        _TERMS.c.at >= bindparam("since"),
+    )
+)
+
+
+@cache
+def _postings(n: int) -> Any:
+    """The lookup of `n` terms: one range scan with a limit per term, as one statement."""
+    parts = []
+    for i in range(n):
+        part = (
+            select(literal(i).label("i"), _TERMS.c.case_id, _TERMS.c.size)
+            .where(_TERMS.c.term == bindparam(f"t{i}"), _TERMS.c.at >= bindparam("since"))
+            .order_by(_TERMS.c.at.desc())
+            .limit(bindparam("per_term"))
+            .subquery()
+        )
+        parts.append(select(part.c.i, part.c.case_id, part.c.size))
+    return union_all(*parts) if n > 1 else parts[0]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _lock_gone(session: Session, _transaction: Any) -> None:
+    session.info.pop(DETECTION_LOCKED, None)
 
 
 def add_terms(session: Session, *, case_id: int, terms: Iterable[str], at: datetime) -> None:
     unique = set(terms)
     rows = [{"case_id": case_id, "term": t, "at": at, "size": len(unique)} for t in unique]
     if rows:
-        session.execute(insert(CaseTerm), rows)
+        session.execute(_ADD_TERMS, rows)
 
 
 def drop_terms(session: Session, *, case_ids: Sequence[int]) -> None:
@@ -55,8 +113,7 @@ def drop_terms(session: Session, *, case_ids: Sequence[int]) -> None:
 
 def prune_terms(session: Session, *, before: datetime, limit: int = 5_000) -> int:
     """Forget terms of cases that left the window; bounded per call (the worker repeats)."""
-    ids = select(CaseTerm.id).where(col(CaseTerm.at) < before).limit(limit)
-    result = session.execute(delete(CaseTerm).where(col(CaseTerm.id).in_(ids.scalar_subquery())))
+    result = session.execute(_PRUNE, {"before": before, "limit": limit})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -68,18 +125,10 @@ def postings(
     `ix_case_terms_lookup` with a limit."""
     if not terms:
         return {}
-    parts = []
-    for i, term in enumerate(terms):
-        part = (
-            select(literal(i).label("i"), CaseTerm.case_id, CaseTerm.size)
-            .where(CaseTerm.term == term, col(CaseTerm.at) >= since)
-            .order_by(col(CaseTerm.at).desc())
-            .limit(per_term)
-            .subquery()
-        )
-        parts.append(select(part.c.i, part.c.case_id, part.c.size))
+    params: dict[str, Any] = {f"t{i}": term for i, term in enumerate(terms)}
+    params.update(since=since, per_term=per_term)
     found: dict[str, list[tuple[int, int]]] = {term: [] for term in terms}
-    for i, case_id, size in session.execute(union_all(*parts)):
+    for i, case_id, size in session.execute(_postings(len(terms)), params):
         found[terms[i]].append((case_id, size))
     return found
 
@@ -89,36 +138,20 @@ def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> l
     ids = sorted(set(case_ids))
     if not ids:
         return []
-    cases = session.execute(
-        select(Case.id, Case.tags, Case.problem_id).where(
-            col(Case.id).in_(ids), col(Case.status).in_(ACTIVE_STATUSES)
-        )
-    ).all()
     terms: dict[int, set[str]] = {}
-    rows = session.execute(
-        select(CaseTerm.case_id, CaseTerm.term).where(
-            col(CaseTerm.case_id).in_([c[0] for c in cases]), col(CaseTerm.at) >= since
-        )
-    )
-    for case_id, term in rows:
-        terms.setdefault(case_id, set()).add(term)
+    facts: dict[int, tuple[list[str], int | None]] = {}
+    for cid, pid, term, tags in session.execute(_WINDOWED, {"ids": ids, "since": since}):
+        terms.setdefault(cid, set()).add(term)
+        facts[cid] = (tags, pid)
     return [
-        Windowed(cid, frozenset(terms[cid]), frozenset(tags or ()), pid)
-        for cid, tags, pid in cases
-        if cid in terms
+        Windowed(cid, frozenset(found), frozenset(facts[cid][0] or ()), facts[cid][1])
+        for cid, found in terms.items()
     ]
 
 
 def active_problems(session: Session, *, since: datetime, limit: int) -> list[int]:
     """Open problems with a case in the window, most recent first."""
-    return list(
-        session.exec(
-            select(Problem.id)
-            .where(Problem.status == "open", col(Problem.last_seen_at) >= since)
-            .order_by(col(Problem.last_seen_at).desc())
-            .limit(limit)
-        )
-    )
+    return list(session.execute(_ACTIVE, {"since": since, "limit": limit}).scalars())
 
 
 def recent_members(session: Session, *, problem_ids: Sequence[int], per_problem: int) -> list[int]:

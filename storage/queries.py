@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Acknowledgement, Case, Customer, CustomerIdentity, Post, Reply
@@ -22,17 +22,30 @@ def find_post(session: Session, *, source: str, external_id: str) -> Post | None
     ).first()
 
 
+def _ids_of(table: Any) -> Any:
+    """Built once (ingest asks for every batch): which of these ids of a source exist."""
+    return select(table.c.external_id).where(
+        table.c.source == bindparam("source"),
+        table.c.external_id.in_(bindparam("ids", expanding=True)),
+    )
+
+
+_STORED = _ids_of(Post.__table__)  # type: ignore[attr-defined]
+_KNOWN = _ids_of(CustomerIdentity.__table__)  # type: ignore[attr-defined]
+
+
 def stored_ids(session: Session, *, source: str, external_ids: list[str]) -> set[str]:
     """Which of these posts of `source` are stored already (one query for a whole feed)."""
     if not external_ids:
         return set()
-    return set(
-        session.exec(
-            select(Post.external_id).where(
-                Post.source == source, col(Post.external_id).in_(external_ids)
-            )
-        )
-    )
+    return set(session.execute(_STORED, {"source": source, "ids": external_ids}).scalars())
+
+
+def known_identities(session: Session, *, source: str, external_ids: list[str]) -> set[str]:
+    """Which of these authors of `source` have a handle stored (one query for a batch)."""
+    if not external_ids:
+        return set()
+    return set(session.execute(_KNOWN, {"source": source, "ids": external_ids}).scalars())
 
 
 def find_identity(session: Session, *, source: str, external_id: str) -> CustomerIdentity | None:

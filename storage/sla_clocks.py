@@ -8,27 +8,27 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from storage import rows
 from storage.models import SlaClock
 
 
-def start(
-    session: Session, *, case_id: int, name: str, at: datetime, first: bool = False
-) -> SlaClock:
+def start(session: Session, *, case_id: int, name: str, at: datetime, first: bool = False) -> None:
     """A new run of the named clock; runs are numbered so each has its own reminders.
     `first` skips looking up earlier runs (a case that was just opened has none)."""
     last = None
     if not first:
+        rows.write(session)
         last = session.exec(
             select(func.max(SlaClock.run)).where(SlaClock.case_id == case_id, SlaClock.name == name)
         ).one()
-    row = SlaClock(case_id=case_id, name=name, run=(last or 0) + 1, started_at=at, next_due_at=at)
-    session.add(row)
-    return row
+    run = (last or 0) + 1
+    rows.add(session, SlaClock, case_id=case_id, name=name, run=run, started_at=at, next_due_at=at)
 
 
 def stop(session: Session, *, case_id: int, names: Sequence[str] | None, at: datetime) -> None:
     """Stop running clocks (all of them when `names` is None); the sweep settles their
     deadline once more, as of the stop (see `SlaClock.due_at`)."""
+    rows.write(session)
     stmt = update(SlaClock).where(
         col(SlaClock.case_id) == case_id, col(SlaClock.stopped_at).is_(None)
     )
@@ -39,6 +39,7 @@ def stop(session: Session, *, case_id: int, names: Sequence[str] | None, at: dat
 
 def touch(session: Session, *, case_id: int, at: datetime) -> None:
     """Ask the sweep to look at the case's running clocks again (pause, resume, snooze)."""
+    rows.write(session)
     session.execute(
         update(SlaClock)
         .where(col(SlaClock.case_id) == case_id, col(SlaClock.stopped_at).is_(None))
@@ -47,6 +48,7 @@ def touch(session: Session, *, case_id: int, at: datetime) -> None:
 
 
 def running(session: Session, *, case_id: int, name: str) -> bool:
+    rows.write(session)
     return (
         session.exec(
             select(SlaClock.id).where(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -43,7 +43,7 @@ def on_open(
         return
     tags = frozenset(case.tags)
     store.serialize_detection(session)
-    store.prune_terms(session, before=now - cfg.window, limit=PRUNE_PER_CASE)
+    _prune(session, now - cfg.window)
     near = window.nearby(session, case_id=case_id, terms=terms, now=now, config=cfg)
     candidates = window.score(terms, tags, near, cfg.similarity)
     store.add_terms(session, case_id=case_id, terms=terms, at=now)
@@ -71,6 +71,22 @@ def on_open(
         return
     links.link(session, problem, joined, actor=None, now=now)
     log.info("problem.linked", extra={"problem": problem.id, "cases": len(joined)})
+
+
+PRUNED_TO = "casebot.terms_pruned_to"
+"""`session.info`: terms before this instant are all gone (a prune found fewer than its
+limit). Nothing in the transaction adds older ones, so a batch of posts prunes once:
+the posts after the first are within `PRUNE_SLACK` of it. Only housekeeping is late by
+that much: detection reads the window by time whatever is left in the table."""
+PRUNE_SLACK = timedelta(seconds=1)
+
+
+def _prune(session: Session, before: datetime) -> None:
+    done: datetime | None = session.info.get(PRUNED_TO)
+    if done is not None and before - done < PRUNE_SLACK:
+        return
+    if store.prune_terms(session, before=before, limit=PRUNE_PER_CASE) < PRUNE_PER_CASE:
+        session.info[PRUNED_TO] = before
 
 
 def _cases(session: Session, ids: list[int]) -> list[Case]:

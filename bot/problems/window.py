@@ -82,4 +82,27 @@ def nearby(
     best = heapq.nlargest(POOL, shared, key=lambda c: (ochiai(shared[c], len(terms), sizes[c]), -c))
     active = store.active_problems(session, since=since, limit=ACTIVE_PROBLEMS)
     members = store.recent_members(session, problem_ids=active, per_problem=MEMBERS_PER_PROBLEM)
+    if not members:
+        full = [{cid for cid, _ in hits} for hits in found.values() if len(hits) >= PER_TERM]
+        if not any(_may_match(c, shared[c], sizes[c], len(terms), full, config) for c in best):
+            return []
     return store.windowed(session, case_ids={*best, *members} - {case_id}, since=since)
+
+
+def _may_match(
+    case_id: int,
+    shared: int,
+    size: int,
+    mine: int,
+    full: list[set[int]],
+    config: ProblemsConfig,
+) -> bool:
+    """Whether the case could score as similar once read whole. The look-up saw `shared`
+    of its `size` stems among ours; it can share more only through a stem whose list the
+    look-up cut at `PER_TERM` (`full`) without it. When no case of the pool could, and no
+    problem is active, there is no candidate, so the decision is "nothing" whatever the
+    window holds, and the window is not read: a burst of posts that share one common
+    word and nothing else costs no window read."""
+    most = shared + sum(1 for listed in full if case_id not in listed)
+    possible = most >= MIN_SHARED or min(mine, size) > MIN_SHARED
+    return possible and ochiai(most, mine, size) >= config.similarity

@@ -56,7 +56,7 @@ def test_an_unexpected_failure_is_500_json_without_a_traceback(
     def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(intake, "store", broken)
+    monkeypatch.setattr(intake, "receive", broken)
     resp = post_json(http, "web", sample_post(1))
     body = _json_error(resp, 500)
     assert "secret internals" not in json.dumps(body)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from bench.problems_eval import load, through_intake
@@ -141,3 +142,27 @@ def test_a_common_word_brings_at_most_its_latest_cases(db: Database, config: Cas
     with db.read() as s:
         found = store.postings(s, terms=["checkout"], since=START, per_term=window.PER_TERM)
     assert sorted(cid for cid, _ in found["checkout"]) == sorted(ids[-window.PER_TERM :])
+
+
+def test_a_word_shared_with_the_whole_window_and_nothing_else_reads_no_window(
+    db: Database, config: CasebotConfig
+) -> None:
+    """Forty cases say "refund" and a number of their own: none can be similar to the
+    next one (one common stem of two), so with no problem active the window's cases are
+    not read; a post that shares two stems with them still reads and scores them."""
+    for n in range(40):
+        _post(db, config, n, f"refund {1000 + n}", minutes=n / 10)
+    reads: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if "JOIN case_terms" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        _post(db, config, 100, "refund 5000", minutes=5)
+        assert reads == []
+        _post(db, config, 101, "refund 1039", minutes=5)
+        assert len(reads) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
