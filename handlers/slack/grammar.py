@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from handlers.slack import problem_grammar
 from handlers.slack.grammar_cases import (
     Assign,
+    CaseCommand,
     Claim,
     Escalate,
     Merge,
@@ -96,26 +97,7 @@ class Help:
     topic: str | None = None
 
 
-Command = (
-    Claim
-    | Unclaim
-    | Assign
-    | Escalate
-    | Resolve
-    | Reopen
-    | Note
-    | Reply
-    | Show
-    | Reveal
-    | Wait
-    | Merge
-    | ListCases
-    | Summary
-    | Oncall
-    | OncallOverride
-    | Help
-    | ProblemCommand
-)
+Command = CaseCommand | ListCases | Summary | Oncall | OncallOverride | Help | ProblemCommand
 
 
 USAGE: dict[str, tuple[str, str]] = {
