@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Protocol
 
 import snowballstemmer
 
@@ -40,13 +42,26 @@ DEFAULT_WINDOW = timedelta(hours=2)
 # the ones kept; a common stem ("app") cannot make one lookup walk the whole window.
 DEFAULT_PER_TOKEN = 200
 
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMERS = threading.local()
+"""One stemmer per thread: neither snowballstemmer's stemmers nor PyStemmer's (which
+it uses when installed) may be shared by threads, and request threads detect at once."""
+
+
+class _Stemmer(Protocol):
+    def stemWord(self, word: str) -> str: ...
+
+
+def _stemmer() -> _Stemmer:
+    found = getattr(_STEMMERS, "english", None)
+    if found is None:
+        found = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return found
 
 
 @lru_cache(maxsize=65_536)
 def _stem(token: str) -> str:
     # Interned: 100k cases share one string per stem, not one per case.
-    return sys.intern(_STEMMER.stemWord(token) if token.isalpha() else token)
+    return sys.intern(_stemmer().stemWord(token) if token.isalpha() else token)
 
 
 def stems(text: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
