@@ -14,6 +14,7 @@ from bot.cards import CardView
 from bot.events import ReplyApproved
 from bot.sla import ClockReading, ClockState, format_duration
 from bot.slack import card_details, merge_card
+from bot.slack.elements import Block, Blocks, button
 from bot.slack.ids import BUTTONS, ActionId, Button, case_actions_block, case_value, reply_value
 from bot.slack.mrkdwn import clip, escape
 from bot.state import CaseState, CaseStatus, available_actions
@@ -21,8 +22,6 @@ from bot.state import CaseState, CaseStatus, available_actions
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
 CONTEXT_ELEMENTS = 10
-Block = dict[str, Any]
-Blocks = list[Block]
 PRIORITY_MARK = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪"}
 
 
@@ -59,18 +58,6 @@ def _status_line(view: CardView) -> str:
     if view.owner_id:
         return f"👤 Owner: <@{view.owner_id}>"
     return "🆕 Unclaimed"
-
-
-def button(label: str, action: ActionId, value: str, style: str | None = None) -> Block:
-    button: Block = {
-        "type": "button",
-        "action_id": action.value,
-        "text": {"type": "plain_text", "text": label},
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def offered_button(case_id: int, look: Button) -> Block:

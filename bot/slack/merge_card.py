@@ -4,15 +4,11 @@ buttons. Pure rendering, called by `bot.slack.blocks.case_card`."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.cards import CardView
 from bot.slack.card_details import SOURCE_LABELS
+from bot.slack.elements import Blocks, button
 from bot.slack.ids import ActionId, merge_value
 from bot.slack.mrkdwn import escape
-
-Block = dict[str, Any]
-Blocks = list[Block]
 
 
 def merge_block_id(case_id: int) -> str:
@@ -27,21 +23,10 @@ def suggestion_blocks(view: CardView) -> Blocks:
     source = escape(SOURCE_LABELS.get(found.other_source, found.other_source))
     value = merge_value(view.case_id, found.other_id)
     text = f"🔀 Possibly the same as *{found.other}* ({source}, same customer)"
-    buttons = [
-        (f"Merge into {found.other}", ActionId.MERGE, "primary"),
-        ("Not the same", ActionId.NOT_SAME, None),
+    elements = [
+        button(f"Merge into {found.other}", ActionId.MERGE, value, "primary"),
+        button("Not the same", ActionId.NOT_SAME, value),
     ]
-    elements: Blocks = []
-    for label, action, style in buttons:
-        element: Block = {
-            "type": "button",
-            "action_id": action.value,
-            "text": {"type": "plain_text", "text": label},
-            "value": value,
-        }
-        if style:
-            element["style"] = style
-        elements.append(element)
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
         {"type": "actions", "block_id": merge_block_id(view.case_id), "elements": elements},
