@@ -119,12 +119,14 @@ def receive(
     now: datetime,
     config: CasebotConfig,
     fresh: Fresh | None = None,
+    later: list[_Detection] | None = None,
 ) -> Received:
     """Store the post and attach it to a case. Idempotent on `(source, external_id)`.
 
     A concurrent duplicate trips the unique constraint at its INSERT; the caller's unit
     of work is retried once and then takes the duplicate branch. `fresh`: what a look-up
-    before the transaction found new (`bot.fresh.look_up`).
+    before the transaction found new (`bot.fresh.look_up`). `later`: where a batch
+    collects the problem detection of a case this post opens, instead of running it now.
     """
     fresh = fresh or Fresh()
     if not fresh.take_post(post):
@@ -194,15 +196,11 @@ def receive(
     if opened:
         if not customer.new:
             merges.on_open(session, case, now=now, config=config)
-        later: list[_Detection] | None = session.info.get(DETECT_LATER)
         if later is None:
             problems.on_open(session, case, post.text, now=now, config=config)
         else:
             later.append(_Detection(case, post.text, now))
     return Received(case.id or 0, post_id, duplicate=False)
-
-
-DETECT_LATER = "casebot.detect_later"
 
 
 @dataclass(frozen=True)
@@ -226,13 +224,10 @@ def receive_all(
     and the commit, not the whole batch, so the batches of other request threads and
     processes overlap theirs."""
     later: list[_Detection] = []
-    session.info[DETECT_LATER] = later
-    try:
-        results = [
-            receive(session, post, now=now, config=config, fresh=fresh) for post, now in posts
-        ]
-    finally:
-        del session.info[DETECT_LATER]
+    results = [
+        receive(session, post, now=now, config=config, fresh=fresh, later=later)
+        for post, now in posts
+    ]
     if later:
         rows.write(session)
     for item in later:
