@@ -7,7 +7,6 @@ of network trouble, never the URL (a private feed's URL is a secret), a token or
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +34,8 @@ class Response:
     status: int
     headers: httpx.Headers
     body: bytes
+    next_url: str | None = None
+    """A `Link: <…>; rel="next"` header's URL (httpx parses it)."""
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
@@ -72,7 +73,8 @@ def get(
                 if time.monotonic() > deadline:
                     raise PollFailed(f"no complete answer within {timeout:g} s")
                 chunks.append(chunk)
-            return Response(resp.status_code, resp.headers, b"".join(chunks))
+            following = resp.links.get("next", {}).get("url")
+            return Response(resp.status_code, resp.headers, b"".join(chunks), following)
     except httpx.TimeoutException:
         raise PollFailed(f"no answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:
@@ -154,18 +156,18 @@ class MastodonFetcher:
         found: dict[str, Item] = {}
         query = params
         for _ in range(MAX_PAGES):
-            data, headers = self._page(query)
+            data, following = self._page(query)
             for n in data:
                 if isinstance(n, dict) and _has_id(n):
                     item = self._item(n)
                     found.setdefault(item.cursor or "", item)
-            older = _next_max_id(headers)
+            older = _max_id(following)
             if not data or older is None:
                 break
             query = [*params, ("max_id", older)]
         return Page(items=sorted(found.values(), key=lambda i: _id_order(i.cursor or "")))
 
-    def _page(self, params: list[tuple[str, str]]) -> tuple[list[Any], httpx.Headers]:
+    def _page(self, params: list[tuple[str, str]]) -> tuple[list[Any], str | None]:
         resp = get(
             f"{self._cfg.base_url}/api/v1/notifications",
             timeout=self._cfg.timeout_seconds,
@@ -180,7 +182,7 @@ class MastodonFetcher:
             raise PollFailed(f"notifications {exc}") from None
         if not isinstance(data, list):
             raise PollFailed("notifications: the answer is not a list")
-        return data, resp.headers
+        return data, resp.next_url
 
     def _item(self, notification: dict[str, Any]) -> Item:
         cursor = str(notification["id"])
@@ -192,15 +194,9 @@ class MastodonFetcher:
             return Item(None, cursor)
 
 
-_LINK = re.compile(r'<([^<>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
-
-
-def _next_max_id(headers: httpx.Headers) -> str | None:
-    """The `max_id` of a `Link: <…?max_id=123>; rel="next"` header, if any."""
-    found = _LINK.search(headers.get("Link", ""))
-    if found is None:
-        return None
-    values = parse_qs(urlsplit(found.group(1)).query).get("max_id", [])
+def _max_id(url: str | None) -> str | None:
+    """The `max_id` of a next-page link, if it is a plain id."""
+    values = parse_qs(urlsplit(url or "").query).get("max_id", [])
     value = values[0] if values else ""
     return value if 0 < len(value) < 64 and value.isalnum() else None
 
