@@ -29,18 +29,18 @@ class Fresh:
     authors: set[tuple[str, str]] = field(default_factory=set)
 
     def take_post(self, post: IncomingPost) -> bool:
-        key = (post.source, post.external_id)
-        if key in self.posts:
-            self.posts.discard(key)
-            return True
-        return False
+        return _take(self.posts, (post.source, post.external_id))
 
     def take_author(self, post: IncomingPost) -> bool:
-        key = (post.source, post.author.id)
-        if key in self.authors:
-            self.authors.discard(key)
-            return True
-        return False
+        return _take(self.authors, (post.source, post.author.id))
+
+
+def _take(found: set[tuple[str, str]], key: tuple[str, str]) -> bool:
+    """Whether `key` was found absent, once: a second asking looks again."""
+    if key in found:
+        found.discard(key)
+        return True
+    return False
 
 
 def look_up(db: Database, posts: list[IncomingPost]) -> Fresh:
