@@ -1,21 +1,37 @@
 """`python -m bot …`: the same command line as the installed `casebot` (bot/cli.py).
 
 Started with a Python that lacks Casebot's packages (the system one, say), it says so in
-one line instead of an import traceback. The check looks the packages up without
-importing them: `bot.cli` imports its heavy libraries late (the gunicorn master of
-`web` and `serve` never does), so a missing one would otherwise surface mid-command.
+one line instead of an import traceback. The check reads what is installed (package
+metadata) without importing anything: `bot.cli` imports its heavy libraries late (the
+gunicorn master of `web` and `serve` never does), so a missing one would otherwise
+surface mid-command.
 """
 
 from __future__ import annotations
 
+import re
 import sys
-from importlib.util import find_spec
+from importlib.metadata import PackageNotFoundError, requires, version
 
-NEEDED = ("sqlalchemy", "sqlmodel", "pydantic", "slack_bolt", "slack_sdk", "gunicorn", "alembic")
+DISTRIBUTION = "casebot"
 
 
 def missing_package() -> str | None:
-    return next((name for name in NEEDED if find_spec(name) is None), None)
+    """The first of Casebot's own requirements (pyproject.toml, as installed) that this
+    Python lacks, or Casebot itself."""
+    try:
+        wanted = requires(DISTRIBUTION) or []
+    except PackageNotFoundError:
+        return DISTRIBUTION
+    for requirement in wanted:
+        if "extra ==" in requirement:
+            continue
+        name = re.match(r"[A-Za-z0-9._-]+", requirement)
+        try:
+            version(name.group(0) if name else requirement)
+        except PackageNotFoundError:
+            return name.group(0) if name else requirement
+    return None
 
 
 if (missing := missing_package()) is not None:
