@@ -25,6 +25,7 @@ from bot.problems.detect import (
     absorb,
     detect,
 )
+from bot.problems.queue import detect_queued
 from bot.problems.similarity import Matcher
 from config.schema import CasebotConfig
 from storage.db import Database
@@ -205,7 +206,8 @@ def through_intake(
     window: timedelta | None = None,
 ) -> Outcome:
     """The labelled posts through the real intake (`bot.intake.receive`, one unit of
-    work each, at each post's own time) and the database-backed detection; scored as
+    work each, at each post's own time) and the database-backed detection the worker
+    runs after each (`bot.problems.queue`); scored as
     `simulate` scores. The company's name is ignored, as the benchmark does."""
     problems_cfg = config.problems.model_copy(
         update={"ignore": ["brightbox"], **({"window": window} if window else {})}
@@ -218,6 +220,7 @@ def through_intake(
         )
         with db.session() as session:
             received = receive(session, incoming, now=p.at, config=config)
+        detect_queued(db, config)
         post_of[received.case_id] = p.id
     groups: dict[str, list[str]] = {}
     with db.read() as session:

@@ -21,10 +21,9 @@ from bot.events import (
 from bot.fresh import Fresh
 from bot.ids import Surface
 from bot.posts import IncomingPost
-from bot.problems import intake as problems
 from bot.state import CaseStatus
 from config.schema import CasebotConfig
-from storage import queries, rows
+from storage import detection_queue, queries, rows
 from storage.db import Database
 from storage.models import Case, Customer, CustomerIdentity, Post
 
@@ -119,14 +118,13 @@ def receive(
     now: datetime,
     config: CasebotConfig,
     fresh: Fresh | None = None,
-    later: list[_Detection] | None = None,
 ) -> Received:
     """Store the post and attach it to a case. Idempotent on `(source, external_id)`.
 
     A concurrent duplicate trips the unique constraint at its INSERT; the caller's unit
     of work is retried once and then takes the duplicate branch. `fresh`: what a look-up
-    before the transaction found new (`bot.fresh.look_up`). `later`: where a batch
-    collects the problem detection of a case this post opens, instead of running it now.
+    before the transaction found new (`bot.fresh.look_up`). A case this post opens is
+    queued for problem detection, which the worker runs (`bot.problems.queue`).
     """
     fresh = fresh or Fresh()
     if not fresh.take_post(post):
@@ -196,18 +194,9 @@ def receive(
     if opened:
         if not customer.new:
             merges.on_open(session, case, now=now, config=config)
-        if later is None:
-            problems.on_open(session, case, post.text, now=now, config=config)
-        else:
-            later.append(_Detection(case, post.text, now))
+        if config.problems.enabled:
+            detection_queue.add(session, case_id=case.id or 0, post_id=post_id, at=now)
     return Received(case.id or 0, post_id, duplicate=False)
-
-
-@dataclass(frozen=True)
-class _Detection:
-    case: Case
-    text: str
-    now: datetime
 
 
 def receive_all(
@@ -217,22 +206,8 @@ def receive_all(
     config: CasebotConfig,
     fresh: Fresh | None = None,
 ) -> list[Received]:
-    """Each post as `receive`, in order, in one transaction; the problem detection of
-    the cases they opened runs after all of them, in the same order. Detection is
-    serialised until commit (on PostgreSQL an advisory lock, `serialize_detection`):
-    run last, after the batch's effect rows are written, that lock covers the detections
-    and the commit, not the whole batch, so the batches of other request threads and
-    processes overlap theirs."""
-    later: list[_Detection] = []
-    results = [
-        receive(session, post, now=now, config=config, fresh=fresh, later=later)
-        for post, now in posts
-    ]
-    if later:
-        rows.write(session)
-    for item in later:
-        problems.on_open(session, item.case, item.text, now=item.now, config=config)
-    return results
+    """Each post as `receive`, in order, in one transaction."""
+    return [receive(session, post, now=now, config=config, fresh=fresh) for post, now in posts]
 
 
 def _insert_post(

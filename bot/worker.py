@@ -27,6 +27,7 @@ from bot.oncall.handoffs import announce_handoffs
 from bot.outbox import kinds
 from bot.outbox.runner import Delivery, deliver_due
 from bot.polling import Poller
+from bot.problems.queue import detect_queued
 from bot.sla.sweep import BATCH, SweepResult, sweep
 from bot.slack import delivery as slack_delivery
 from bot.slack import digest
@@ -80,6 +81,18 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
             kinds.Acknowledgement.kind: acknowledgement_deliverer(connectors, settings.public_url),
         },
     )
+
+
+DETECT_PER_ROUND = 256
+"""Queued cases detected before each delivery of what is due: a storm's backlog does
+not hold up the outbox for long."""
+
+
+def outbox_round(d: Delivery) -> int:
+    """One round of the outbox job: detect the problems of queued cases, then deliver
+    what is due. Detection first, so a new case's card goes out already saying its
+    problem (one message, not a message and an edit). Returns how much was done."""
+    return detect_queued(d.db, d.config, limit=DETECT_PER_ROUND) + deliver_due(d)
 
 
 def sweep_once(deps: Deps) -> SweepResult:
@@ -156,7 +169,7 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     add_pollers(scheduler, pollers(deps))
 
     def drain_outbox() -> None:
-        while deliver_due(d) > 0:
+        while outbox_round(d) > 0:
             pass
 
     def sweep_slas() -> None:

@@ -69,3 +69,20 @@ class ProblemReply(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     digest: str
     created_at: datetime = utc_field(nullable=False)
+
+
+class QueuedDetection(SQLModel, table=True):
+    """A case opened by a customer post whose problem detection has not run yet. The
+    intake only queues it (one row, written with the case): detection is one at a time
+    across all processes, so doing it in the request would make every ingest wait its
+    turn. The worker takes the queue in case order (`bot.problems.queue`), and a row
+    goes in the transaction that did its detection: each case is detected once."""
+
+    __tablename__ = "detection_queue"
+
+    case_id: int = Field(
+        foreign_key="cases.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    post_id: int = Field(foreign_key="posts.id")
+    at: datetime = utc_field(nullable=False)
+    """When the case opened: detection reads the window and dates a problem from it."""

@@ -20,6 +20,7 @@ from bot.app import WebApp, create_app
 from bot.demo.standin import SlackStandIn
 from bot.deps import Deps
 from bot.outbox.runner import Delivery, deliver_due
+from bot.problems.queue import detect_queued
 from bot.timesource import ManualTime
 from bot.worker import delivery
 from config.load import load_config
@@ -140,7 +141,9 @@ def count(session: Session, model: type[SQLModel], *where: Any) -> int:
 
 
 def drain(d: Delivery) -> int:
-    """Run the worker's outbox job until nothing more is due now."""
+    """Run the worker's outbox job until nothing more is due now (its detection of
+    queued cases first, as `bot.worker.outbox_round`); returns how much it delivered."""
+    detect_queued(d.db, d.config)
     total = 0
     while (n := deliver_due(d)) > 0:
         total += n

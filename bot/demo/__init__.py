@@ -21,9 +21,10 @@ from bot.demo.standin import Message, SlackStandIn
 from bot.deps import Deps
 from bot.oncall.handoffs import announce_handoffs
 from bot.outbox.runner import deliver_due
+from bot.problems.queue import detect_queued
 from bot.sla.sweep import sweep
 from bot.timesource import ManualTime
-from bot.worker import delivery
+from bot.worker import delivery, outbox_round
 from config.load import load_config
 from config.settings import Settings
 from handlers.channels.base import sign
@@ -162,8 +163,9 @@ def run_demo() -> None:
                 headers={"Content-Type": "application/json", "X-Casebot-Signature": sig},
             )
             print(f"  POST /ingest/{source} {post['id']} -> {resp.status_code} {resp.get_json()}")
+        compared = detect_queued(db, deps.config)
         sent = deliver_due(worker)
-        print(f"  worker delivered {sent} message(s) from the outbox")
+        print(f"  worker compared {compared} new case(s) for problems, delivered {sent} message(s)")
 
         print("\n== Agents act from Slack")
         user.clicks("U0ANA0001", "case_claim", '{"case":1}')
@@ -175,7 +177,7 @@ def run_demo() -> None:
         user.types("U0BEN0002", 'escalate C-2 billing "they were charged for the redelivery"')
         user.types("U0ANA0001", "resolve C-1 --answered-elsewhere double-charge refunded, rang her")
         user.types("U0SUPMGR01", "oncall pr")
-        while deliver_due(worker):
+        while outbox_round(worker):
             pass
 
         print("\n== Three hours later (the clock is accelerated); the worker sweeps SLAs")
@@ -185,7 +187,7 @@ def run_demo() -> None:
             handoffs = announce_handoffs(session, config=deps.config, now=time_source.now())
         print(f"  sweep: {result.reminders} reminder(s) fired in {result.dms} DM(s)")
         print(f"  on-call handoffs announced: {handoffs}")
-        while deliver_due(worker):
+        while outbox_round(worker):
             pass
 
         print("\n== What each channel shows now")

@@ -1,4 +1,5 @@
-"""Problem detection for a case that just opened, inside the intake's transaction.
+"""Problem detection for a case that opened, in the worker's detection turn
+(`bot.problems.queue`, which takes the cases the intake queued, in order).
 
 The new case's stems go into `case_terms`; the window's similar open cases decide
 (`detect`): join the problem most of them belong to, open one at `min_cases`, or

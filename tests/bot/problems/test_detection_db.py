@@ -1,6 +1,6 @@
-"""Detection in the intake transaction, through the database: the labelled set keeps its
-quality, the window and the open cases are what is compared, and one common word
-costs at most `PER_TERM` candidates however many cases carry it."""
+"""Detection of the queued cases (as the worker runs it), through the database: the
+labelled set keeps its quality, the window and the open cases are what is compared, and
+one common word costs at most `PER_TERM` candidates however many cases carry it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bench.problems_eval import load, through_intake
 from bot.intake import receive
 from bot.posts import Author, IncomingPost
 from bot.problems import window
+from bot.problems.queue import detect_queued
 from config.schema import CasebotConfig
 from storage import problems as store
 from storage.db import Database
@@ -38,7 +39,9 @@ def _post(db: Database, config: CasebotConfig, n: int, text: str, minutes: float
         source="web", external_id=f"p{n}", text=text, author=Author(id=f"a{n}", name=f"C {n}")
     )
     with db.session() as s:
-        return receive(s, post, now=START + timedelta(minutes=minutes), config=config).case_id
+        case_id = receive(s, post, now=START + timedelta(minutes=minutes), config=config).case_id
+    detect_queued(db, config)  # as the worker does next
+    return case_id
 
 
 def _problem_of(db: Database, case_id: int) -> int | None:

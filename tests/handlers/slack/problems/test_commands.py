@@ -100,6 +100,7 @@ def test_reply_refusals_and_sources_without_a_connector(
     worker: Delivery,
 ) -> None:
     other = ingest(http, 60, "App 5.2 checkout crash, again", source="review")
+    drain(worker)
     assert say(user, slack, "problem P-1").startswith("*P-1* — 6 cases")  # found by detection
     said = say(user, slack, "problem reply P-1 Hi {name}, fixed in 5.2.1")
     assert said == (

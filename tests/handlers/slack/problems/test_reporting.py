@@ -34,6 +34,7 @@ def fixed(
     first, resolved an hour after it."""
     for i, text in enumerate(storm(6)):
         ingest(http, i + 1, text)
+        drain(worker)  # the worker's next round: detection, then the cards
         time_source.advance(timedelta(minutes=1))
     time_source.advance(timedelta(minutes=4))
     user.command("problem reply P-1 Hi {name}, fixed in 5.2.1", user=ANA)

@@ -1,0 +1,94 @@
+"""Problem detection, run by the worker for the cases the intake queued.
+
+Detection is one at a time across every process (`storage.problems.serialize_detection`):
+two posts of a storm must each see the other. Run inside the ingest transaction, it made
+every accepted post wait for that turn, and the turn included the commit; queued, the
+intake writes one row and the worker detects a batch of cases in one transaction, in
+the order they opened, with one turn and one commit for the batch. A case is detected
+once: its row goes in the transaction that detected it. A case resolved or merged
+before its turn came is not compared with anything (it would only be dropped again).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session, col, select
+
+from bot.problems import intake
+from config.schema import CasebotConfig
+from storage import detection_queue as queue
+from storage import problems as store
+from storage import rows
+from storage.db import Database
+from storage.detection_queue import Queued
+from storage.models import Case
+from storage.types import ACTIVE_STATUSES
+
+log = logging.getLogger("casebot.problems")
+
+BATCH = 64
+"""Cases per transaction: the detection turn is held this long at most (~1 ms a case)."""
+
+
+def detect_queued(db: Database, config: CasebotConfig, *, limit: int | None = None) -> int:
+    """Detect queued cases, a batch per transaction, until the queue is empty (or
+    `limit` cases are done); returns how many were taken. A batch that fails is done
+    again a case per transaction, so one case that cannot be detected (logged, and
+    taken off the queue) does not hold up the others."""
+    done = 0
+    while limit is None or done < limit:
+        size = BATCH if limit is None else min(BATCH, limit - done)
+        try:
+            with db.session() as session:
+                taken = _batch(session, config, size)
+        except Exception:
+            log.debug("problems.detection_retried", extra={"cases": size})
+            taken = _one_by_one(db, config, size)
+        done += taken
+        if taken < size:
+            break
+    return done
+
+
+def _batch(session: Session, config: CasebotConfig, size: int) -> int:
+    rows.batch(session)
+    store.serialize_detection(session)
+    items = queue.take(session, limit=size)
+    _detect(session, items, config)
+    return len(items)
+
+
+def _one_by_one(db: Database, config: CasebotConfig, size: int) -> int:
+    """Each case in its own turn, taken again inside it: another worker may have done
+    it meanwhile."""
+    for done in range(size):
+        taken: list[Queued] = []
+        try:
+            with db.session() as session:
+                store.serialize_detection(session)
+                taken = queue.take(session, limit=1)
+                _detect(session, taken, config)
+        except Exception as exc:
+            if not taken:  # the queue itself could not be read: the database is down
+                raise
+            log.error("problems.detection_failed", exc_info=exc, extra={"case": taken[0].case_id})
+            with db.session() as session:
+                queue.drop(session, case_ids=[taken[0].case_id])
+        if not taken:
+            return done
+    return size
+
+
+def _detect(session: Session, items: list[Queued], config: CasebotConfig) -> None:
+    ids = [item.case_id for item in items]
+    cases = {
+        c.id: c
+        for c in session.exec(
+            select(Case).where(col(Case.id).in_(ids), col(Case.status).in_(ACTIVE_STATUSES))
+        )
+    }
+    for item in items:
+        if (case := cases.get(item.case_id)) is not None:
+            intake.on_open(session, case, item.text, now=item.at, config=config)
+    queue.drop(session, case_ids=ids)
