@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import create_engine, text
 
 from bench.common import database
-from bench.serving import INGEST_SECRET, load, served
+from bench.serving import INGEST_SECRET, load, served, worker
 from bot.demo.standin import SlackStandIn
 from handlers.channels.base import sign
 
@@ -113,6 +113,27 @@ def summary(phases: list[Phase]) -> tuple[float, str]:
     )
 
 
+def caught_up(url: str) -> tuple[int, float]:
+    """How many cases wait for problem detection when a phase ends, and how long the
+    worker takes to detect them all."""
+    engine = create_engine(url)
+    t0 = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            waiting = queued = int(
+                conn.execute(text("SELECT count(*) FROM detection_queue")).scalar_one()
+            )
+            while waiting:
+                time.sleep(0.05)
+                conn.rollback()
+                waiting = int(
+                    conn.execute(text("SELECT count(*) FROM detection_queue")).scalar_one()
+                )
+        return queued, time.perf_counter() - t0
+    finally:
+        engine.dispose()
+
+
 def count(url: str, table: str) -> int:
     engine = create_engine(url)
     try:
@@ -129,11 +150,13 @@ def bench(backend: str) -> str:
         with (
             served("casebot", url, slack.api_url, log) as (app, _),
             served("bare-ingest", url, slack.api_url, log) as (bare, _),
+            worker(url, slack.api_url, log),
         ):
             # One warm-up post each: connections, first-request imports.
             phase("warm", app, "/ingest/twitter", "warm-app")
             phase("warm", bare, "/", "warm-bare")
             runs: dict[str, list[Phase]] = {"bare": [], "casebot": []}
+            lags: list[float] = []
             for r in range(ROUNDS):
                 for label, base, path in (
                     ("bare", bare, "/"),
@@ -141,9 +164,14 @@ def bench(backend: str) -> str:
                 ):
                     p = phase(label, base, path, f"{label}{r}")
                     runs[label].append(p)
+                    detection = ""
+                    if label == "casebot":
+                        queued, lag = caught_up(url)
+                        lags.append(lag)
+                        detection = f", {queued:,} cases left to detect, done in {lag:.1f} s"
                     print(
                         f"  {backend} round {r + 1} {label:8s} {p.rate:7,.0f} posts/s"
-                        f"  (load {load()})",
+                        f"  (load {load()}){detection}",
                         flush=True,
                     )
         stored = count(url, "posts")
@@ -155,6 +183,7 @@ def bench(backend: str) -> str:
     return (
         f"ingest {backend}: casebot {app_line} | bare inserts+commits {bare_line}"
         f" | ratio {app_rate / bare_rate:.3f} (load {load()})"
+        f" | problem detection done {max(lags):.1f} s after the last 202"
     )
 
 

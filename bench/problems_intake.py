@@ -1,12 +1,14 @@
-"""Intake latency with problem detection at 1k, 10k and 100k open cases in the window,
-beside intake without it, in the same run (`python -m bench.problems_intake`, part of
+"""What a case costs with its problem detection at 1k, 10k and 100k open cases in the
+window, beside intake without it, in the same run (`python -m bench.problems_intake`, part of
 `make bench`; `--sizes 1000,10000` for fewer).
 
 The window is bulk-loaded with open cases and their `case_terms` (`soups`), spread
 over the last hour. Then the labelled
 set's posts arrive one by one through `bot.intake.receive`, each in its own unit of
 work, alternately with detection on and off, so both see the same database and the
-same load. Printed: median and p99 per size and backend, and the ratio.
+same load; with it on, the worker's detection of the queued case
+(`bot.problems.queue.detect_queued`, its own transaction) is timed with the intake.
+Printed: median and p99 per size and backend, and the ratio.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bench.common import EXAMPLE, database
 from bench.problems_eval import Post, load
 from bot.intake import receive
 from bot.posts import Author, IncomingPost
+from bot.problems.queue import detect_queued
 from bot.problems.similarity import stems
 from bot.problems.text import tokens
 from config.load import load_config
@@ -126,6 +129,8 @@ def arrivals(db: Database, posts: list[Post], size: int) -> dict[bool, list[floa
         t0 = time.perf_counter()
         with db.session() as s:
             receive(s, incoming, now=at, config=configs[on])
+        if on:
+            detect_queued(db, configs[on])
         took[on].append(time.perf_counter() - t0)
     return took
 

@@ -192,13 +192,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def served(
-    kind: str, url: str, api_url: str, log_path: str, **extra: str
-) -> Iterator[tuple[str, int]]:
-    """`kind` in a child process until the block ends; yields its base URL and pid.
-    `api_url` is Slack's Web API as the app sees it (a stand-in)."""
-    port = free_port()
+def _env(url: str, api_url: str, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -207,25 +201,53 @@ def served(
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "INGEST_SECRET": INGEST_SECRET,
         "CASEBOT_CONFIG": os.path.abspath(EXAMPLE),
-        "PORT": str(port),
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
         "WEB_THREADS": os.environ.get("WEB_THREADS", "8"),
         "LOG_LEVEL": "WARNING",
         **extra,
     }
     env.pop("SLACK_APP_TOKEN", None)
+    return env
+
+
+@contextmanager
+def served(
+    kind: str, url: str, api_url: str, log_path: str, **extra: str
+) -> Iterator[tuple[str, int]]:
+    """`kind` in a child process until the block ends; yields its base URL and pid.
+    `api_url` is Slack's Web API as the app sees it (a stand-in)."""
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.serving", kind],
             cwd=ROOT,
-            env=env,
+            env=_env(url, api_url, PORT=str(port), **extra),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
             wait_healthy(base, proc)
             yield base, proc.pid
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+
+
+@contextmanager
+def worker(url: str, api_url: str, log_path: str) -> Iterator[int]:
+    """`casebot worker` beside a served app (started after it: the app migrates the
+    database), as production runs the two; yields its pid."""
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "worker"],
+            cwd=ROOT,
+            env=_env(url, api_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield proc.pid
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
