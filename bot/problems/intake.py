@@ -54,13 +54,9 @@ def on_open(
         problem = session.get(Problem, int(decision.problem))
         if problem is None:
             return
-        members = store.windowed(
-            session,
-            case_ids=store.recent_members(
-                session, problem_ids=[problem.id or 0], per_problem=window.MEMBERS_PER_PROBLEM
-            ),
-            since=now - cfg.window,
-        )
+        # Its members as the window read them: the newest of every active problem,
+        # and any of the best candidates (not read again: a storm joins every time).
+        members = [w for w in near if w.problem_id == problem.id]
         joined = [case_id, *_absorb([me, *members], near, cfg.similarity, cfg.min_links)]
     elif isinstance(decision, Open):
         opening = [int(c) for c in decision.cases]

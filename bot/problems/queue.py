@@ -15,6 +15,7 @@ import logging
 
 from sqlmodel import Session, col, select
 
+from bot import effects
 from bot.problems import intake
 from config.schema import CasebotConfig
 from storage import detection_queue as queue
@@ -82,6 +83,7 @@ def _one_by_one(db: Database, config: CasebotConfig, size: int) -> int:
 
 def _detect(session: Session, items: list[Queued], config: CasebotConfig) -> None:
     ids = [item.case_id for item in items]
+    effects.prefetch_cards(session, ids)  # linking refreshes their cards: one look-up
     cases = {
         c.id: c
         for c in session.exec(

@@ -28,15 +28,16 @@ PENDING = "casebot.problem_card_pending"
 
 
 def refresh(session: Session, problem: Problem, now: datetime) -> None:
-    """Queue a re-render of the problem card unless one already waits (remembered for
-    the session: Resolve all changes forty cases of one problem)."""
+    """Queue a re-render of the problem card unless one already waits; either way it is
+    remembered for the session (Resolve all changes forty cases of one problem, a
+    detection batch links sixty-four)."""
     queued: set[int] = session.info.setdefault(PENDING, set())
-    prefix = card_key_prefix(problem.id or 0)
-    if problem.id in queued or outbox.waiting_with_prefix(
-        session, kind=PROBLEM_CARD, prefix=prefix
-    ):
+    if problem.id in queued:
         return
     queued.add(problem.id or 0)
+    prefix = card_key_prefix(problem.id or 0)
+    if outbox.waiting_with_prefix(session, kind=PROBLEM_CARD, prefix=prefix):
+        return
     kinds.enqueue(
         session,
         kinds.ProblemCard(problem_id=problem.id or 0),
