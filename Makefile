@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.problems_intake
+	$(BIN)/python -m bench.detection
 	$(BIN)/python -m bench.outbox $(if $(BEFORE),--tree $(BEFORE))
 	$(BIN)/python -m bench.ack
 	$(BIN)/python -m bench.memory

@@ -48,10 +48,11 @@ log = logging.getLogger("casebot.ingest")
 MAX_BATCH = 64
 """At most this many posts per transaction: a bound on the leader's own wait and on how
 long SQLite's write lock is held (a few milliseconds a post)."""
-PG_LEADERS = 4
-"""Batches in flight at once per process on PostgreSQL, which has no single write lock:
-there a post's time is mostly round trips, so batches overlap them. SQLite has one
-writer, so one batch at a time."""
+LEADERS = 1
+"""Batches in flight at once per process. SQLite has one writer. On PostgreSQL, which
+has none, overlapping batches were measured slower (`bench.ingest`, 16 clients: 272
+posts/s with one, 216 with two, 263 with four): smaller batches, more commits, and the
+request threads' interpreter lock shared by more leaders."""
 
 
 @dataclass(eq=False)
@@ -78,12 +79,10 @@ class GroupCommit:
         config: CasebotConfig,
         *,
         max_batch: int = MAX_BATCH,
-        leaders: int | None = None,
     ) -> None:
         self.db = db
         self.config = config
         self.max_batch = max_batch
-        self.leaders = leaders or (1 if db.is_sqlite else PG_LEADERS)
         self._cond = threading.Condition()
         self._queue: list[_Pending] = []
         self._leading = 0
@@ -95,7 +94,7 @@ class GroupCommit:
             self._queue.append(item)
         while True:
             with self._cond:
-                while not item.done and (self._leading >= self.leaders or item not in self._queue):
+                while not item.done and (self._leading >= LEADERS or item not in self._queue):
                     self._cond.wait()
                 if item.done:
                     return item.outcome()

@@ -109,7 +109,7 @@ def test_concurrent_copies_of_posts_make_one_case_each(deps: Deps) -> None:
 
 
 def test_posts_sent_together_share_one_commit(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> None:
-    posts = GroupCommit(deps.db, deps.config, leaders=1)
+    posts = GroupCommit(deps.db, deps.config)
     held = Held(monkeypatch)
     commits = []
     real_commit = Session.commit
@@ -139,7 +139,7 @@ def test_posts_sent_together_share_one_commit(deps: Deps, monkeypatch: pytest.Mo
 
 
 def test_a_failing_post_fails_alone(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> None:
-    posts = GroupCommit(deps.db, deps.config, leaders=1)
+    posts = GroupCommit(deps.db, deps.config)
     held = Held(monkeypatch, fail_on="g5")
     results: dict[int, Received | Exception] = {}
 
@@ -172,7 +172,7 @@ def test_a_failing_post_fails_alone(deps: Deps, monkeypatch: pytest.MonkeyPatch)
 def test_a_failed_commit_answers_every_post_with_the_error(
     deps: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    posts = GroupCommit(deps.db, deps.config, leaders=1)
+    posts = GroupCommit(deps.db, deps.config)
     held = Held(monkeypatch)
     real_commit = Session.commit
     calls = []
@@ -211,7 +211,7 @@ def test_a_failed_commit_answers_every_post_with_the_error(
 
 
 def test_two_copies_in_one_batch_are_one_post(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> None:
-    posts = GroupCommit(deps.db, deps.config, leaders=1)
+    posts = GroupCommit(deps.db, deps.config)
     held = Held(monkeypatch)
     results: dict[int, Received] = {}
 
