@@ -35,10 +35,11 @@ DETECTION_LOCKED = "casebot.detection_locked"
 
 
 def serialize_detection(session: Session) -> None:
-    """One detection at a time, until the transaction ends: two posts of a storm that
-    arrive together must each see the other, or they would miss each other (or open two
-    problems). SQLite's single writer (`BEGIN IMMEDIATE`) already does this. Taken once
-    a transaction (a batch of posts detects many times): the flag in `session.info` is
+    """One detection at a time, until the transaction ends: two cases of a storm
+    detected by two workers at once must each see the other, or they would miss each
+    other (or open two problems). SQLite's single writer (`BEGIN IMMEDIATE`) already
+    does this. Taken once a transaction (a batch of queued cases detects many times):
+    the flag in `session.info` is
     dropped whenever a transaction or savepoint ends, so it never outlives the lock."""
     if session.info.get(DETECTION_LOCKED):
         return
