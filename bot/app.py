@@ -6,6 +6,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
@@ -100,8 +101,9 @@ def create_app(
     def healthz() -> ResponseReturnValue:
         """The database answers, and what the outbox still owes: `outbox` counts rows by
         status, `backlog` the rows not yet delivered, `oldest_age_seconds` how long the
-        oldest of them has waited (null when none); `pollers` each poller's last success
-        and last error (`bot.polling.health`)."""
+        oldest of them has waited (null when none); `detection_queue` the cases not yet
+        compared for a problem (`bot.problems.queue`), the same way; `pollers` each
+        poller's last success and last error (`bot.polling.health`)."""
         if not deps.db.ping():
             response = jsonify(ok=False, database="unreachable")
             response.headers["Retry-After"] = str(web_errors.RETRY_AFTER_SECONDS)
@@ -109,6 +111,7 @@ def create_app(
         with deps.db.read() as session:
             queue = outbox.backlog(session)
             waiting = backlog.pending(session)
+            detections = backlog.detections(session)
             polled = polling.health(session, deps.config)
         now = deps.time.now()
         oldest = min((p.oldest for p in waiting), default=None)
@@ -117,7 +120,11 @@ def create_app(
             database="ok",
             outbox=queue,
             backlog=sum(p.depth for p in waiting),
-            oldest_age_seconds=round((now - oldest).total_seconds(), 1) if oldest else None,
+            oldest_age_seconds=_age(now, oldest),
+            detection_queue={
+                "depth": detections.depth,
+                "oldest_age_seconds": _age(now, detections.oldest),
+            },
             pollers=polled,
         ), 200
 
@@ -125,15 +132,18 @@ def create_app(
     def metrics_page() -> ResponseReturnValue:
         """Prometheus text format; the outbox gauges are read from the database now, and
         a database that does not answer leaves them out (`casebot_database_up 0`)."""
+        waiting: list[backlog.Pending] | None = None
+        detections: backlog.Detections | None = None
         try:
             with deps.db.read() as session:
-                waiting: list[backlog.Pending] | None = backlog.pending(session)
+                waiting = backlog.pending(session)
+                detections = backlog.detections(session)
         except SQLAlchemyError as exc:
             if not is_unavailable(exc):
                 raise
-            waiting = None
         return Response(
-            metrics.render(waiting, deps.time.now()), content_type=CONTENT_TYPE_PLAIN_0_0_4
+            metrics.render(waiting, detections, deps.time.now()),
+            content_type=CONTENT_TYPE_PLAIN_0_0_4,
         )
 
     ingest.register(web, deps)
@@ -142,3 +152,7 @@ def create_app(
     if hops := deps.settings.trusted_proxies:
         web.wsgi_app = ProxyFix(web.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     return WebApp(bolt=bolt, flask=web)
+
+
+def _age(now: datetime, since: datetime | None) -> float | None:
+    return round((now - since).total_seconds(), 1) if since else None

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from bot.events import CaseOpened, CaseResolved, DomainEvent, SlaWarning
 from bot.metrics_dir import MULTIPROC_ENV
 from bot.sla import BREACH
-from storage.backlog import Pending
+from storage.backlog import Detections, Pending
 
 INGESTED = Counter(
     "casebot_ingest", "Posts received at /ingest, by source and HTTP answer", ["source", "code"]
@@ -117,7 +117,9 @@ def registry() -> CollectorRegistry:
     return pooled
 
 
-def render(backlog: Iterable[Pending] | None, now: datetime) -> bytes:
+def render(
+    backlog: Iterable[Pending] | None, detections: Detections | None, now: datetime
+) -> bytes:
     """The text exposition: the counters and histograms, then the gauges read from the
     database at this scrape (`backlog` None: the database did not answer)."""
     database = CollectorRegistry()
@@ -134,7 +136,20 @@ def render(backlog: Iterable[Pending] | None, now: datetime) -> bytes:
     for row in backlog or ():
         depth.add_metric([row.kind], row.depth)
         oldest.add_metric([row.kind], max((now - row.oldest).total_seconds(), 0.0))
-    database.register(_Fixed([up, depth, oldest]))
+    families: list[Metric] = [up, depth, oldest]
+    if detections is not None:
+        queued = GaugeMetricFamily(
+            "casebot_detection_queue_depth", "Cases opened and not yet compared for a problem"
+        )
+        queued.add_metric([], detections.depth)
+        waited = GaugeMetricFamily(
+            "casebot_detection_queue_oldest_age_seconds",
+            "How long the oldest case not yet compared for a problem has waited",
+        )
+        age = (now - detections.oldest).total_seconds() if detections.oldest else 0.0
+        waited.add_metric([], max(age, 0.0))
+        families += [queued, waited]
+    database.register(_Fixed(families))
     return generate_latest(registry()) + generate_latest(database)
 
 

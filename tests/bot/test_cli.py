@@ -51,6 +51,7 @@ def test_web_process_serves_health_under_gunicorn(tmp_path: Path, slack: SlackSt
             "outbox": {},
             "backlog": 0,
             "oldest_age_seconds": None,
+            "detection_queue": {"depth": 0, "oldest_age_seconds": None},
             "pollers": [],
         }
     finally:

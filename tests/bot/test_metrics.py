@@ -159,6 +159,8 @@ def test_metrics_show_the_outbox_backlog_read_from_the_database(
     assert found["casebot_database_up"] == 1
     assert found['casebot_outbox_depth{kind="card"}'] == 2
     assert found['casebot_outbox_oldest_age_seconds{kind="card"}'] == 90
+    assert found["casebot_detection_queue_depth"] == 2
+    assert found["casebot_detection_queue_oldest_age_seconds"] == 90
     assert "# TYPE casebot_ingest_total counter" in resp.get_data(as_text=True)
 
 
@@ -169,6 +171,7 @@ def test_metrics_still_answer_while_the_database_is_down(down_http: FlaskClient)
     found = _families(resp.get_data(as_text=True))
     assert found["casebot_database_up"] == 0
     assert not [name for name in found if name.startswith("casebot_outbox_depth")]
+    assert "casebot_detection_queue_depth" not in found
 
 
 @pytest.mark.both_db
@@ -180,6 +183,8 @@ def test_healthz_reports_the_backlog_and_its_oldest_age(
     time_source.advance(timedelta(seconds=42))
     health = http.get("/healthz").get_json()
     assert (health["backlog"], health["oldest_age_seconds"]) == (1, 42.0)
+    assert health["detection_queue"] == {"depth": 1, "oldest_age_seconds": 42.0}
     drain(worker)
     health = http.get("/healthz").get_json()
     assert (health["backlog"], health["oldest_age_seconds"]) == (0, None)
+    assert health["detection_queue"] == {"depth": 0, "oldest_age_seconds": None}
