@@ -36,7 +36,6 @@ from bot.slack.pacing import Pacer
 from bot.slack.posting import SlackOut
 from bot.slack.problem_delivery import deliver_problem_card
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
-from handlers.channels.polling import build_fetchers
 from handlers.channels.replies import build_connectors
 from storage.db import is_unavailable
 from storage.rollup import refresh as rollup
@@ -132,7 +131,14 @@ def guarded(job: str, run: Callable[[], None]) -> Callable[[], None]:
 
 
 def pollers(deps: Deps, env: Mapping[str, str] | None = None) -> list[Poller]:
-    """One `Poller` per source with `poll:`; a missing token stops the worker at start."""
+    """One `Poller` per source with `poll:`; a missing token stops the worker at start.
+
+    The fetching side (`handlers.channels.polling`: httpx, feedparser, ~3 MiB resident)
+    is imported only when a source polls."""
+    if all(cfg.poll is None for cfg in deps.config.sources.values()):
+        return []
+    from handlers.channels.polling import build_fetchers
+
     fetchers = build_fetchers(deps.config.sources, os.environ if env is None else env)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     return [

@@ -3,6 +3,10 @@
 The worker builds every configured connector once at start (so a missing secret
 stops it there, naming the variable) and calls `send` from the outbox, which owns
 retries: a connector makes exactly one attempt per call.
+
+Each connector's module is imported when a source names its kind: the HTTP client
+(httpx) and `smtplib` under them stay out of a worker whose sources send no replies,
+or not that way (~2 MiB resident, `bench.memory`).
 """
 
 from __future__ import annotations
@@ -21,10 +25,6 @@ from config.connectors import (
 )
 from config.errors import ConfigError
 from handlers.channels.base import ReplyReceipt
-from handlers.channels.email_reply import EmailReplies
-from handlers.channels.mastodon_reply import MastodonReplies
-from handlers.channels.webhook import WebhookReplies
-from handlers.channels.x import XReplies
 
 
 class ReplyConnector(Protocol):
@@ -45,12 +45,20 @@ def _secret(env: Mapping[str, str], name: str, kind: str) -> str:
 def build_connector(cfg: ConnectorConfig, env: Mapping[str, str]) -> ReplyConnector:
     match cfg:
         case WebhookConnector():
+            from handlers.channels.webhook import WebhookReplies
+
             return WebhookReplies(cfg, secret=_secret(env, cfg.secret_env, cfg.kind))
         case MastodonConnector():
+            from handlers.channels.mastodon_reply import MastodonReplies
+
             return MastodonReplies(cfg, token=_secret(env, cfg.token_env, cfg.kind))
         case XConnector():
+            from handlers.channels.x import XReplies
+
             return XReplies(cfg, token=_secret(env, cfg.token_env, cfg.kind))
         case EmailConnector():
+            from handlers.channels.email_reply import EmailReplies
+
             if cfg.username_env is None or cfg.password_env is None:
                 return EmailReplies(cfg)
             return EmailReplies(
