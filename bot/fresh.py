@@ -1,4 +1,4 @@
-"""What a look-up before ingest's write transaction found new, so intake skips its own.
+"""What a look-up for a whole batch found new, so intake skips its own per post.
 
 On SQLite every statement of a transaction runs under the one write lock; the two
 look-ups a post starts with (is it stored already, is its author known) need no lock.
@@ -10,6 +10,8 @@ two a post inside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from sqlmodel import Session
 
 from bot.posts import IncomingPost
 from storage import queries
@@ -45,16 +47,22 @@ def _take(found: set[tuple[str, str]], key: tuple[str, str]) -> bool:
 
 def look_up(db: Database, posts: list[IncomingPost]) -> Fresh:
     """Which posts and authors are new, read outside the write transaction (on SQLite a
-    WAL read, which does not wait for the write lock and holds nothing): two queries a
-    source for a whole batch instead of two a post under the lock."""
-    fresh = Fresh()
+    WAL read, which does not wait for the write lock and holds nothing)."""
     with db.read() as session:
-        for source in sorted({p.source for p in posts}):
-            mine = [p for p in posts if p.source == source]
-            ids = sorted({p.external_id for p in mine})
-            stored = queries.stored_ids(session, source=source, external_ids=ids)
-            fresh.posts |= {(source, i) for i in ids if i not in stored}
-            authors = sorted({p.author.id for p in mine})
-            known = queries.known_identities(session, source=source, external_ids=authors)
-            fresh.authors |= {(source, a) for a in authors if a not in known}
+        return look_up_in(session, posts)
+
+
+def look_up_in(session: Session, posts: list[IncomingPost]) -> Fresh:
+    """Which posts and authors are new: two queries a source for a whole batch instead
+    of two a post. On PostgreSQL read inside the write transaction (a read before it
+    would be a connection checkout more), where they save round trips, not lock time."""
+    fresh = Fresh()
+    for source in sorted({p.source for p in posts}):
+        mine = [p for p in posts if p.source == source]
+        ids = sorted({p.external_id for p in mine})
+        stored = queries.stored_ids(session, source=source, external_ids=ids)
+        fresh.posts |= {(source, i) for i in ids if i not in stored}
+        authors = sorted({p.author.id for p in mine})
+        known = queries.known_identities(session, source=source, external_ids=authors)
+        fresh.authors |= {(source, a) for a in authors if a not in known}
     return fresh

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import intake, metrics
-from bot.fresh import look_up
+from bot.fresh import look_up, look_up_in
 from bot.intake import Received
 from bot.posts import IncomingPost
 from config.schema import CasebotConfig
@@ -123,11 +123,13 @@ class GroupCommit:
         metrics.INGEST_BATCH.observe(len(batch))
         try:
             # Only SQLite has a write lock to keep the look-ups out of; on PostgreSQL
-            # a read beforehand is a connection checkout and round trips more.
-            fresh = look_up(self.db, [p.post for p in batch]) if self.db.is_sqlite else None
+            # they are read in the transaction (a read before it is a checkout more).
+            posts = [(p.post, p.now) for p in batch]
+            fresh = look_up(self.db, [p for p, _ in posts]) if self.db.is_sqlite else None
             with self.db.writer_turn(), self.db.session() as session:
                 rows.batch(session)
-                posts = [(p.post, p.now) for p in batch]
+                if fresh is None:
+                    fresh = look_up_in(session, [p for p, _ in posts])
                 results = intake.receive_all(session, posts, config=self.config, fresh=fresh)
         except Exception:
             log.debug("ingest.group_commit_retried", extra={"posts": len(batch)})
