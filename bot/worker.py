@@ -85,6 +85,12 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
 DETECT_PER_ROUND = 256
 """Queued cases detected before each delivery of what is due: a storm's backlog does
 not hold up the outbox for long."""
+DETECTION_SECONDS = 1.0
+"""On PostgreSQL a detection job empties the queue on its own thread as well, so a
+storm's backlog is detected while the outbox delivers (the two take turns on the
+detection lock; measured: a 2,400-post burst detected 4 s after its last 202, not 15-21
+s). Not on SQLite: its one writer would only alternate the two, and the job's batches
+took that writer from ingest during the burst (p99 340 ms instead of 40-230 ms)."""
 
 
 def outbox_round(d: Delivery) -> int:
@@ -178,6 +184,9 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         while outbox_round(d) > 0:
             pass
 
+    def detect_problems() -> None:
+        detect_queued(deps.db, deps.config)
+
     def sweep_slas() -> None:
         while sweep_once(deps).looked_at >= BATCH:
             pass
@@ -216,6 +225,13 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     if deps.config.digests:
         scheduler.add_job(guarded("digests", send_digests), "date", id="digests_on_start")
 
+    if not deps.db.is_sqlite:
+        scheduler.add_job(
+            guarded("problem_detection", detect_problems),
+            "interval",
+            id="problem_detection",
+            seconds=DETECTION_SECONDS,
+        )
     scheduler.add_job(
         guarded("outbox", drain_outbox),
         "interval",
