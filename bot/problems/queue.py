@@ -29,7 +29,8 @@ from storage.types import ACTIVE_STATUSES
 log = logging.getLogger("casebot.problems")
 
 BATCH = 64
-"""Cases per transaction: the detection turn is held this long at most (~1 ms a case)."""
+"""Cases per transaction: the detection turn is held this long at most (0.3-6 ms a case,
+`bench.detection`: a storm case on PostgreSQL is the slowest)."""
 
 
 def detect_queued(db: Database, config: CasebotConfig, *, limit: int | None = None) -> int:
