@@ -11,6 +11,17 @@ from tests.faults.delivery import Casebot, cards, doubled, server_errors
 from tests.faults.pgcluster import throwaway_cluster
 from tests.faults.test_delivery import FAST
 
+POSTS = 200
+STOP_AFTER = 10
+"""The database stops once this many posts were answered: the rest meet it down."""
+
+
+def _until_answered(bot: Casebot, n: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(bot.codes) < n:
+        assert time.monotonic() < deadline, f"only {len(bot.codes)} posts answered"
+        time.sleep(0.01)
+
 
 def test_the_database_stopped_and_started_mid_burst(tmp_path: Path) -> None:
     slack = SlackStandIn().start()
@@ -20,15 +31,15 @@ def test_the_database_stopped_and_started_mid_burst(tmp_path: Path) -> None:
             bot.migrate()
             try:
                 bot.start(workers=1)
-                pool = bot.burst(range(40))
-                time.sleep(1.0)
+                pool = bot.burst(range(POSTS))
+                _until_answered(bot, STOP_AFTER)  # mid-burst, however fast ingest is
                 cluster.stop()
                 time.sleep(3.0)
                 cluster.start()
                 pool.shutdown(wait=True)
                 bot.wait_drained(120)
-                assert bot.cases() == 40
-                assert cards(slack) == 40
+                assert bot.cases() == POSTS
+                assert cards(slack) == POSTS
                 assert doubled(slack) == {}
                 assert server_errors(bot.codes) == []
                 assert 503 in bot.codes, "the burst did meet the database down"
