@@ -26,6 +26,10 @@ PER_CHANNEL = frozenset({POST})
 class _Bucket:
     tokens: float
     at: float
+    queued_until: float = 0.0
+    """The slot after the last one handed to a deferred call: a backlog is deferred one
+    slot apart, each to its own turn, not all to the next token (where all but one
+    would be deferred again, a write each, every second)."""
 
 
 class Pacer:
@@ -47,7 +51,9 @@ class Pacer:
         return (method, channel if method in PER_CHANNEL else None)
 
     def take(self, method: str, channel: str | None) -> float:
-        """0 when the call may go now (and is counted), else the seconds to wait first."""
+        """0 when the call may go now (and is counted), else the seconds to wait first:
+        until the next token, or, behind calls already told to wait, until their turns
+        are past."""
         now = self._clock()
         with self._lock:
             held = self._holds.get(self._scope(method, channel), 0.0) - now
@@ -61,7 +67,9 @@ class Pacer:
             if bucket.tokens >= 1:
                 bucket.tokens -= 1
                 return 0.0
-            return (1 - bucket.tokens) / self.rate
+            turn = max(now + (1 - bucket.tokens) / self.rate, bucket.queued_until)
+            bucket.queued_until = turn + 1 / self.rate
+            return turn - now
 
     def hold(self, method: str, channel: str | None, seconds: float) -> None:
         """Slack said Retry-After `seconds` for this method (and channel)."""

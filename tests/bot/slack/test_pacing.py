@@ -25,6 +25,20 @@ def test_a_burst_then_one_a_second_per_channel() -> None:
     assert pacer.take(POST, "C1") == 1.0
 
 
+def test_a_backlog_is_deferred_a_turn_apart_and_each_finds_its_token() -> None:
+    """Fifty cards for one channel: each deferred once, one second after the other,
+    not all fifty to the next token (where forty-nine would be deferred again)."""
+    clock = Clock()
+    pacer = Pacer(1.0, burst=1, clock=clock)
+    assert pacer.take(POST, "C1") == 0
+    waits = [pacer.take(POST, "C1") for _ in range(49)]
+    assert waits == [float(n) for n in range(1, 50)]
+    for wait in waits:
+        clock.now = wait
+        assert pacer.take(POST, "C1") == 0, f"the card deferred by {wait} s goes at once"
+    assert pacer.take(POST, "C1") == 1.0, "the backlog's turns are past: the next token"
+
+
 def test_retry_after_holds_the_channel_then_lets_one_through() -> None:
     clock = Clock()
     pacer = Pacer(1.0, burst=3, clock=clock)
