@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import effects
 from bot.problems import intake
 from config.schema import CasebotConfig
 from storage import detection_queue as queue
 from storage import problems as store
-from storage import rows
+from storage import queries, rows
 from storage.db import Database
 from storage.detection_queue import Queued
-from storage.models import Case
 from storage.types import ACTIVE_STATUSES
 
 log = logging.getLogger("casebot.problems")
@@ -85,13 +84,9 @@ def _one_by_one(db: Database, config: CasebotConfig, size: int) -> int:
 def _detect(session: Session, items: list[Queued], config: CasebotConfig) -> None:
     ids = [item.case_id for item in items]
     effects.prefetch_cards(session, ids)  # linking refreshes their cards: one look-up
-    cases = {
-        c.id: c
-        for c in session.exec(
-            select(Case).where(col(Case.id).in_(ids), col(Case.status).in_(ACTIVE_STATUSES))
-        )
-    }
+    cases = queries.cases_by_id(session, ids=ids)
     for item in items:
-        if (case := cases.get(item.case_id)) is not None:
+        case = cases.get(item.case_id)
+        if case is not None and case.status in ACTIVE_STATUSES:
             intake.on_open(session, case, item.text, now=item.at, config=config)
     queue.drop(session, case_ids=ids)
