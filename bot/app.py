@@ -33,7 +33,7 @@ from handlers.slack import (
     workpool,
 )
 from handlers.status import page as status_page
-from storage import backlog, outbox
+from storage import backlog, detection_queue, outbox
 from storage.db import is_unavailable
 
 log = logging.getLogger("casebot.app")
@@ -111,7 +111,7 @@ def create_app(
         with deps.db.read() as session:
             queue = outbox.backlog(session)
             waiting = backlog.pending(session)
-            detections = backlog.detections(session)
+            detections = detection_queue.waiting(session)
             polled = polling.health(session, deps.config)
         now = deps.time.now()
         oldest = min((p.oldest for p in waiting), default=None)
@@ -133,11 +133,11 @@ def create_app(
         """Prometheus text format; the outbox gauges are read from the database now, and
         a database that does not answer leaves them out (`casebot_database_up 0`)."""
         waiting: list[backlog.Pending] | None = None
-        detections: backlog.Detections | None = None
+        detections: detection_queue.Waiting | None = None
         try:
             with deps.db.read() as session:
                 waiting = backlog.pending(session)
-                detections = backlog.detections(session)
+                detections = detection_queue.waiting(session)
         except SQLAlchemyError as exc:
             if not is_unavailable(exc):
                 raise

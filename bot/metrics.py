@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from bot.events import CaseOpened, CaseResolved, DomainEvent, SlaWarning
 from bot.metrics_dir import MULTIPROC_ENV
 from bot.sla import BREACH
-from storage.backlog import Detections, Pending
+from storage.backlog import Pending
+from storage.detection_queue import Waiting
 
 INGESTED = Counter(
     "casebot_ingest", "Posts received at /ingest, by source and HTTP answer", ["source", "code"]
@@ -117,9 +118,7 @@ def registry() -> CollectorRegistry:
     return pooled
 
 
-def render(
-    backlog: Iterable[Pending] | None, detections: Detections | None, now: datetime
-) -> bytes:
+def render(backlog: Iterable[Pending] | None, detections: Waiting | None, now: datetime) -> bytes:
     """The text exposition: the counters and histograms, then the gauges read from the
     database at this scrape (`backlog` None: the database did not answer)."""
     database = CollectorRegistry()

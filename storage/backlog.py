@@ -1,6 +1,5 @@
-"""What the outbox still owes, and the cases still to be compared for a problem, read
-when `/metrics` or `/healthz` is asked: every process reports the database's truth,
-however many workers run."""
+"""What the outbox still owes, read when `/metrics` or `/healthz` is asked: every process
+reports the database's truth, however many workers run."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.models import Outbox
-from storage.problem_tables import QueuedDetection
 
 
 @dataclass(frozen=True)
@@ -32,16 +30,3 @@ def pending(session: Session) -> list[Pending]:
         .order_by(Outbox.kind)
     )
     return [Pending(kind, depth, oldest) for kind, depth, oldest in session.exec(stmt)]
-
-
-@dataclass(frozen=True)
-class Detections:
-    """The detection queue: cases opened and not yet compared for a problem."""
-
-    depth: int
-    oldest: datetime | None
-
-
-def detections(session: Session) -> Detections:
-    depth, oldest = session.exec(select(func.count(), func.min(QueuedDetection.at))).one()
-    return Detections(depth, oldest)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlmodel import Session
 
 from storage import rows
@@ -44,3 +44,17 @@ def take(session: Session, *, limit: int) -> list[Queued]:
 def drop(session: Session, *, case_ids: Sequence[int]) -> None:
     if case_ids:
         session.execute(_DROP, {"ids": list(case_ids)})
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How many cases wait for detection, and since when the oldest (`/metrics`,
+    `/healthz`: a worker that is down or behind shows here)."""
+
+    depth: int
+    oldest: datetime | None
+
+
+def waiting(session: Session) -> Waiting:
+    depth, oldest = session.execute(select(func.count(), func.min(_QUEUE.c.at))).one()
+    return Waiting(depth, oldest)
