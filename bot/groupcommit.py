@@ -124,12 +124,13 @@ class GroupCommit:
         try:
             # Only SQLite has a write lock to keep the look-ups out of; on PostgreSQL
             # they are read in the transaction (a read before it is a checkout more).
-            posts = [(p.post, p.now) for p in batch]
-            fresh = look_up(self.db, [p for p, _ in posts]) if self.db.is_sqlite else None
+            incoming = [p.post for p in batch]
+            fresh = look_up(self.db, incoming) if self.db.is_sqlite else None
             with self.db.writer_turn(), self.db.session() as session:
                 rows.batch(session)
+                posts = [(p.post, p.now) for p in batch]
                 if fresh is None:
-                    fresh = look_up_in(session, [p for p, _ in posts])
+                    fresh = look_up_in(session, incoming)
                 results = intake.receive_all(session, posts, config=self.config, fresh=fresh)
         except Exception:
             log.debug("ingest.group_commit_retried", extra={"posts": len(batch)})

@@ -122,8 +122,8 @@ def receive(
     """Store the post and attach it to a case. Idempotent on `(source, external_id)`.
 
     A concurrent duplicate trips the unique constraint at its INSERT; the caller's unit
-    of work is retried once and then takes the duplicate branch. `fresh`: what a look-up
-    before the transaction found new (`bot.fresh.look_up`). A case this post opens is
+    of work is retried once and then takes the duplicate branch. `fresh`: what the batch's
+    look-up found new (`bot.fresh`). A case this post opens is
     queued for problem detection, which the worker runs (`bot.problems.queue`).
     """
     fresh = fresh or Fresh()

@@ -39,8 +39,8 @@ def serialize_detection(session: Session) -> None:
     detected by two workers at once must each see the other, or they would miss each
     other (or open two problems). SQLite's single writer (`BEGIN IMMEDIATE`) already
     does this. Taken once a transaction (a batch of queued cases detects many times):
-    the flag in `session.info` is
-    dropped whenever a transaction or savepoint ends, so it never outlives the lock."""
+    the flag in `session.info` is dropped whenever a transaction or savepoint ends, so
+    it never outlives the lock."""
     if session.info.get(DETECTION_LOCKED):
         return
     if session.get_bind().dialect.name == "postgresql":
