@@ -40,24 +40,27 @@ def detect_queued(db: Database, config: CasebotConfig, *, limit: int | None = No
     done = 0
     while limit is None or done < limit:
         size = BATCH if limit is None else min(BATCH, limit - done)
+        taken: list[Queued] = []
         try:
             with db.session() as session:
-                taken = _batch(session, config, size)
+                _turn(session, config, size, taken)
+            count = len(taken)
         except Exception:
             log.debug("problems.detection_retried", extra={"cases": size})
-            taken = _one_by_one(db, config, size)
-        done += taken
-        if taken < size:
+            count = _one_by_one(db, config, size)
+        done += count
+        if count < size:
             break
     return done
 
 
-def _batch(session: Session, config: CasebotConfig, size: int) -> int:
+def _turn(session: Session, config: CasebotConfig, size: int, taken: list[Queued]) -> None:
+    """One detection turn over up to `size` queued cases; `taken` is filled before they
+    are detected, so a caller whose turn failed knows which cases it held."""
     rows.batch(session)
     store.serialize_detection(session)
-    items = queue.take(session, limit=size)
-    _detect(session, items, config)
-    return len(items)
+    taken.extend(queue.take(session, limit=size))
+    _detect(session, taken, config)
 
 
 def _one_by_one(db: Database, config: CasebotConfig, size: int) -> int:
@@ -67,9 +70,7 @@ def _one_by_one(db: Database, config: CasebotConfig, size: int) -> int:
         taken: list[Queued] = []
         try:
             with db.session() as session:
-                store.serialize_detection(session)
-                taken = queue.take(session, limit=1)
-                _detect(session, taken, config)
+                _turn(session, config, 1, taken)
         except Exception as exc:
             if not taken:  # the queue itself could not be read: the database is down
                 raise
