@@ -2,21 +2,28 @@
 
 Slack gives an app 3 s to answer a slash command or a button click over HTTP, and
 shows an error otherwise, so the ack is the figure that must hold under load. Casebot
-runs as `casebot web` runs it (`bench.serving`: gunicorn gthread, 2 workers x 8
-threads, Bolt with `process_before_response` off, loopback), and beside it a bare Bolt
-app served the same way (one slash command and one button that ack and answer on
-`response_url` with a line of text). Slack's Web API and every `response_url` are a
-`SlackStandIn` in this process.
+runs as production runs it: `casebot web` (`bench.serving`: gunicorn gthread, 2
+workers x 8 threads, Bolt with `process_before_response` off, loopback) and `casebot
+worker` beside it. A bare Bolt app is served the same way (one slash command and one
+button that ack and answer on `response_url` with a line of text). Slack's Web API and
+every `response_url` are a `SlackStandIn` in this process.
 
 Twenty clients at once send signed requests with httpx on fresh connections (as
 separate Slack deliveries arrive), each waiting for its answer before sending the
 next, like a person would: `/case claim C-n` (a fresh case each), `/case list open`
 and a card's Claim button (fresh cases too), N of each, bare then Casebot, twice
 (A/B/A/B, one run, the ratio from the same load). **ack** is from sending to the end
-of the HTTP answer; **answer** from sending until the ephemeral answer reaches
-`response_url` (what the person waits). A successful click has no ephemeral answer
-(the card changes through the outbox, whose worker is not running here), so it has an
-ack figure only; its claims are checked in the database.
+of the HTTP answer; **answer** from sending until what the person waits for reaches
+Slack: the ephemeral answer on `response_url`, or for a click the card showing the
+clicker as its owner (`chat.update` from the worker's outbox; the bare app answers a
+click on `response_url`). The cards are posted before the clicks, by a worker without
+Slack's per-channel pacing (800 cards in one channel would take 800 s), which is then
+stopped; the measured phases run a worker with the production settings.
+
+A last row, **Claim button, not waiting**, has clients that send the next click as soon
+as the last is acked (a click storm no person makes): once the acked clicks outrun the
+claims, acks come at the rate claims commit. It is printed for what it shows, with
+the bare app's click ack as its baseline.
 
 Run: `python -m bench.ack [N] [sqlite|postgresql]` from the repository root (N defaults
 to 200, both backends); `WEB_CONCURRENCY` / `WEB_THREADS` override the production 2 / 8.
@@ -42,10 +49,10 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from bench.common import database
-from bench.serving import INGEST_SECRET, SIGNING_SECRET, load, served
+from bench.serving import INGEST_SECRET, SIGNING_SECRET, load, served, worker
 from bot.demo.signed import block_action, interactive_body, signed_headers
 from bot.demo.signed import command_body as slack_command
-from bot.demo.standin import SlackStandIn
+from bot.demo.standin import Call, SlackStandIn
 from bot.slack import ids
 from handlers.channels.base import sign
 
@@ -54,6 +61,8 @@ BACKENDS = [a for a in sys.argv[1:] if a in ("sqlite", "postgresql")] or ["sqlit
 CLIENTS = 20
 ROUNDS = 2
 ANSWER_WAIT = 10.0
+OWNER = "<@U0BENCH"
+"""How a card shows that one of the bench's users owns it."""
 """How long a client waits for the ephemeral answer before counting it as missing."""
 
 
@@ -78,8 +87,10 @@ class TimedStandIn(SlackStandIn):
     """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(on_call=self._card_changed)
         self.arrivals: dict[str, Arrival] = {}
+        self.cards: dict[int, Arrival] = {}
+        """Clicked cases whose card has not shown its owner yet."""
         self._names = itertools.count(1)
 
     def start(self) -> TimedStandIn:
@@ -95,12 +106,35 @@ class TimedStandIn(SlackStandIn):
         self._server.socket.listen(128)
         return self
 
-    def expect(self) -> tuple[str, Arrival]:
+    def expect(self, card: int | None = None) -> tuple[str, Arrival]:
+        """A `response_url` and what will arrive there; with `card`, the arrival is also
+        that case's card shown with a bench user as its owner, whichever comes first."""
         name = f"i{next(self._names)}"
         arrival = Arrival(threading.Event())
         with self._lock:
             self.arrivals[name] = arrival
+            if card is not None:
+                self.cards[card] = arrival
         return self.response_url(name), arrival
+
+    def posted(self) -> int:
+        with self._lock:
+            return sum(c.method == "chat.postMessage" for c in self.calls)
+
+    def _card_changed(self, call: Call) -> None:
+        """Under the stand-in's lock, as each call arrives: a card edit naming its owner."""
+        if call.method != "chat.update":
+            return
+        ref = str(call.args.get("text", "")).split(" ", 1)[0]
+        if not ref.startswith("C-") or not ref[2:].isdigit():
+            return
+        arrival = self.cards.get(int(ref[2:]))
+        if arrival is None or OWNER not in json.dumps(call.args.get("blocks")):
+            return
+        del self.cards[int(ref[2:])]
+        if arrival.at is None:
+            arrival.at, arrival.args = time.perf_counter(), call.args
+            arrival.done.set()
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         at = time.perf_counter()
@@ -109,7 +143,7 @@ class TimedStandIn(SlackStandIn):
             return
         name = req.path.removeprefix("/respond/")
         with self._lock:
-            arrival = self.arrivals.get(name)
+            arrival = self.arrivals.pop(name, None)
             if arrival is None or arrival.at is not None:
                 return
             arrival.args = next(a for n, a in reversed(self.responses) if n == name)
@@ -195,6 +229,9 @@ class Command:
     good: Callable[[int, dict[str, Any] | None], bool]
     """(index, answer args or None) → whether the answer is the expected one."""
     answers: bool = True
+    """False: the client sends its next request as soon as this one is acked."""
+    card: Callable[[int], int] | None = None
+    """(index) → the case whose card edit is the answer (Casebot's clicks)."""
 
 
 def text_of(args: dict[str, Any] | None) -> str:
@@ -202,18 +239,20 @@ def text_of(args: dict[str, Any] | None) -> str:
 
 
 def commands(cases: list[int], bare: bool) -> list[Command]:
-    """The three interactions of one phase; claims and clicks take fresh cases each.
-    The bare app answers every command with a line of text, and a click with nothing."""
+    """The interactions of one phase; claims and clicks take fresh cases each. The bare
+    app answers every command and click with a line of text."""
 
     def blocks_answer(args: dict[str, Any] | None) -> bool:
         if bare:
             return text_of(args).startswith("ok")
         return bool(args and args.get("blocks")) and "Sorry" not in text_of(args)
 
-    claim, click = cases[:N], cases[N : 2 * N]
+    claim, click, storm = cases[:N], cases[N : 2 * N], cases[2 * N : 3 * N]
 
-    def claimed(i: int) -> str:
-        return f"ok claim C-{claim[i]}" if bare else f"You own C-{claim[i]} now."
+    def clicked(args: dict[str, Any] | None) -> bool:
+        if bare:
+            return text_of(args) == "ok claimed"
+        return OWNER in json.dumps((args or {}).get("blocks"))
 
     return [
         Command(
@@ -231,7 +270,13 @@ def commands(cases: list[int], bare: bool) -> list[Command]:
         Command(
             "Claim button",
             lambda i, u, r: click_body(click[i], u, r),
-            lambda i, a: a is None,
+            lambda i, a: clicked(a),
+            card=None if bare else (lambda i: click[i]),
+        ),
+        Command(
+            "Claim button, not waiting",
+            lambda i, u, r: click_body(storm[i], u, r),
+            lambda i, a: a is None if not bare else text_of(a) == "ok claimed",
             answers=False,
         ),
     ]
@@ -240,7 +285,7 @@ def commands(cases: list[int], bare: bool) -> list[Command]:
 def interact(
     http: httpx.Client, base: str, slack: TimedStandIn, cmd: Command, i: int, user: str
 ) -> tuple[Sample, Arrival]:
-    response_url, arrival = slack.expect()
+    response_url, arrival = slack.expect(cmd.card(i) if cmd.card else None)
     body = cmd.body(i, user, response_url)
     headers = signed(body)
     t0 = time.perf_counter()
@@ -270,7 +315,7 @@ def run(base: str, slack: TimedStandIn, cmd: Command) -> list[Sample]:
     with ThreadPoolExecutor(CLIENTS) as pool:
         done = [row for rows in pool.map(client, range(CLIENTS)) for row in rows]
     if not cmd.answers:
-        # A button's answer would only be a refusal; give late ones a moment to show.
+        # Casebot's answer to these would only be a refusal; give late ones a moment.
         time.sleep(0.5)
         for i, sample, arrival in done:
             sample.ok = sample.status == 200 and cmd.good(i, arrival.args)
@@ -314,6 +359,21 @@ def row(backend: str, label: str, app: list[Sample], bare: list[Sample]) -> str:
     )
 
 
+PER_ROUND = 3 * N
+"""Fresh cases a phase takes: N for the claim command and N for each kind of click."""
+
+
+def post_cards(url: str, slack: TimedStandIn, log: str, count: int) -> None:
+    """Every opened case's card in its channel, by a worker without pacing, stopped
+    before the measurement (the measured worker keeps Slack's pace)."""
+    with worker(url, slack.api_url, log, SLACK_CHANNEL_RATE="0"):
+        deadline = time.monotonic() + 300
+        while slack.posted() < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {slack.posted()} of {count} cards were posted")
+            time.sleep(0.2)
+
+
 def bench(backend: str) -> list[str]:
     slack = TimedStandIn().start()
     try:
@@ -323,30 +383,34 @@ def bench(backend: str) -> list[str]:
                 served("casebot", url, slack.api_url, log) as (app, _),
                 served("bare-bolt", url, slack.api_url, log) as (bare, _),
             ):
-                cases = open_cases(app, 2 * N * ROUNDS)
-                print(f"{backend}: {len(cases)} cases opened (load {load()})", flush=True)
+                cases = open_cases(app, PER_ROUND * ROUNDS)
+                post_cards(url, slack, log, len(cases))
+                print(f"{backend}: {len(cases)} cases and cards (load {load()})", flush=True)
                 samples: dict[tuple[str, str], list[Sample]] = {}
-                for r in range(ROUNDS):
-                    mine = cases[2 * N * r : 2 * N * (r + 1)]
-                    for kind, base in (("bare", bare), ("casebot", app)):
-                        for cmd in commands(mine, kind == "bare"):
-                            got = run(base, slack, cmd)
-                            samples.setdefault((kind, cmd.label), []).extend(got)
-                            acks = [s.ack for s in got]
-                            print(
-                                f"  round {r + 1} {kind:8s} {cmd.label:20s} ack p99"
-                                f" {ms(pct(acks, 99))} ms (load {load()})",
-                                flush=True,
-                            )
-                print(f"  claimed in the database: {claimed(url)} of {2 * N * ROUNDS}")
-                print(f"  web log: {log_errors(log)}")
-        labels = [c.label for c in commands([0] * 2 * N, False)]
+                with worker(url, slack.api_url, log):
+                    for r in range(ROUNDS):
+                        mine = cases[PER_ROUND * r : PER_ROUND * (r + 1)]
+                        for kind, base in (("bare", bare), ("casebot", app)):
+                            for cmd in commands(mine, kind == "bare"):
+                                got = run(base, slack, cmd)
+                                samples.setdefault((kind, cmd.label), []).extend(got)
+                                print(f"  round {r + 1} {kind:8s} {summary(cmd, got)}", flush=True)
+                print(f"  claimed in the database: {claimed(url)} of {len(cases)}")
+                print(f"  log: {log_errors(log)}")
+        labels = [c.label for c in commands([0] * PER_ROUND, False)]
         return [
             row(backend, label, samples[("casebot", label)], samples[("bare", label)])
             for label in labels
         ]
     finally:
         slack.stop()
+
+
+def summary(cmd: Command, got: list[Sample]) -> str:
+    acks = [s.ack for s in got]
+    answers = [s.answer for s in got if s.answer is not None]
+    answered = f", answer p99 {ms(pct(answers, 99))} ms" if len(answers) > 1 else ""
+    return f"{cmd.label:26s} ack p99 {ms(pct(acks, 99))} ms{answered} (load {load()})"
 
 
 def claimed(url: str) -> int:

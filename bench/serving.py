@@ -113,8 +113,9 @@ def bare_bolt_app() -> Callable[..., Any]:
         respond(text=f"ok {command.get('text', '')}", response_type="ephemeral")
 
     @bolt.action({"action_id": "case_claim"})
-    def click(ack: Any) -> None:
+    def click(ack: Any, respond: Any) -> None:
         ack()
+        respond(text="ok claimed", replace_original=False)
 
     handler = SlackRequestHandler(bolt)
     web = Flask("bare")
@@ -235,14 +236,14 @@ def served(
 
 
 @contextmanager
-def worker(url: str, api_url: str, log_path: str) -> Iterator[int]:
+def worker(url: str, api_url: str, log_path: str, **extra: str) -> Iterator[int]:
     """`casebot worker` beside a served app (started after it: the app migrates the
     database), as production runs the two; yields its pid."""
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "worker"],
             cwd=ROOT,
-            env=_env(url, api_url),
+            env=_env(url, api_url, **extra),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

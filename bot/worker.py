@@ -26,6 +26,7 @@ from bot.deps import Deps
 from bot.oncall.handoffs import announce_handoffs
 from bot.outbox import kinds
 from bot.outbox.runner import Delivery, deliver_due
+from bot.outbox.watch import WATCH_SECONDS, Watch
 from bot.polling import Poller
 from bot.problems.queue import detect_queued
 from bot.sla.sweep import BATCH, SweepResult, sweep
@@ -42,7 +43,6 @@ from storage.rollup import refresh as rollup
 
 log = logging.getLogger("casebot.worker")
 
-OUTBOX_SECONDS = 1.0
 POLL_TICK_SECONDS = 2.0
 """How often each poller asks the database whether its source is due (and free)."""
 POLLERS = "pollers"
@@ -51,6 +51,11 @@ never holds up another's poll, nor the sweep or the outbox."""
 ROLLUP_SECONDS = 15.0
 """How often changed cases are folded into the summary's rollup: the summary is exact
 either way, and its cost grows with what is not folded in yet."""
+
+
+DELIVERY_THREADS = 4
+"""Cases whose rows one worker delivers at once: each delivery mostly waits (on Slack,
+on the database), so a few threads multiply a round's rate (`outbox.runner._lanes`)."""
 
 
 def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
@@ -70,6 +75,7 @@ def delivery(deps: Deps, env: Mapping[str, str] | None = None) -> Delivery:
         config=deps.config,
         time=deps.time,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        threads=DELIVERY_THREADS,
         deliverers={
             **slack_delivery.deliverers(
                 out,
@@ -178,11 +184,13 @@ def add_pollers(scheduler: BaseScheduler, polled: list[Poller]) -> None:
 
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     d = delivery(deps)
+    watch = Watch(deps.db)
     add_pollers(scheduler, pollers(deps))
 
     def drain_outbox() -> None:
-        while outbox_round(d) > 0:
-            pass
+        if watch.due():
+            while outbox_round(d) > 0:
+                pass
 
     def detect_problems() -> None:
         detect_queued(deps.db, deps.config)
@@ -236,7 +244,7 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         guarded("outbox", drain_outbox),
         "interval",
         id="outbox",
-        seconds=OUTBOX_SECONDS,
+        seconds=WATCH_SECONDS,
         coalesce=True,
         max_instances=1,
         misfire_grace_time=None,

@@ -224,6 +224,12 @@ def mark_failed(session: Session, *, row_id: int, token: int, error: str) -> boo
     return _changed(session.execute(_held(row_id, token).values(**values)))
 
 
+def newest(session: Session) -> int:
+    """The newest row's id (0 for an empty outbox): it changes whenever a row is queued,
+    which is what the worker watches for (`bot.outbox.watch`)."""
+    return session.exec(select(func.max(Outbox.id))).one() or 0
+
+
 def backlog(session: Session) -> dict[str, int]:
     """Counts by status, for health checks and the demo."""
     rows = session.exec(select(Outbox.status, func.count()).group_by(Outbox.status))

@@ -17,6 +17,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,6 +99,8 @@ class Delivery:
     time: TimeSource
     deliverers: Mapping[str, Deliverer] = field(default_factory=dict)
     lease: timedelta = LEASE
+    threads: int = 1
+    """Rows of different cases delivered at once (`deliver_due`); 1 keeps queue order."""
 
 
 def backoff(attempt: int) -> timedelta:
@@ -147,14 +150,34 @@ def deliver_due(d: Delivery, *, limit: int = 50) -> int:
         )
     if not claimed:
         return 0
-    sent = 0
     with _Heartbeat(d, claimed) as heartbeat:
-        for row in claimed:
-            try:
-                sent += _deliver(d, row)
-            finally:
-                heartbeat.release(row.id)
-    return sent
+
+        def lane(rows: list[Claimed]) -> int:
+            sent = 0
+            for row in rows:
+                try:
+                    sent += _deliver(d, row)
+                finally:
+                    heartbeat.release(row.id)
+            return sent
+
+        lanes = _lanes(claimed)
+        if d.threads == 1 or len(lanes) == 1:
+            return lane(claimed)
+        with ThreadPoolExecutor(min(d.threads, len(lanes)), "outbox") as pool:
+            return sum(pool.map(lane, lanes))
+
+
+def _lanes(claimed: list[Claimed]) -> list[list[Claimed]]:
+    """The claimed rows by case, each in queue order, and the rows of no case in one
+    more lane (a digest's messages, in the order they were queued). A lane is delivered
+    in order; lanes at once, each waiting on Slack or the database on its own thread:
+    one card edit at a time, the worker's rounds were what a clicker waited for under
+    load (a click's card p99 1.7-3.2 s on PostgreSQL at twenty clients)."""
+    lanes: dict[int | None, list[Claimed]] = {}
+    for row in claimed:
+        lanes.setdefault(row.case_id, []).append(row)
+    return list(lanes.values())
 
 
 def _deliver(d: Delivery, row: Claimed) -> int:

@@ -63,10 +63,12 @@ def _card(out: SlackOut, d: Delivery, a: Attempt) -> dict[str, Any]:
             ts = None
     if not ts:
         ts = out.post_once(a, channel=view.channel, text=text, blocks=rendered, unfurl_links=False)
-    with d.db.session() as session:
-        card_store.record_posted(
-            session, case_id=case_id, card_id=card_id, channel=view.channel, ts=ts
-        )
+    where = (view.channel, ts)
+    if (card.channel, card.ts) != where or shown != where:  # an edit in place records nothing
+        with d.db.session() as session:
+            card_store.record_posted(
+                session, case_id=case_id, card_id=card_id, channel=view.channel, ts=ts
+            )
     return {"channel": view.channel, "ts": ts}
 
 

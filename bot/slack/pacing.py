@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 POST = "chat.postMessage"
@@ -44,6 +45,7 @@ class Pacer:
         self.rate, self.burst, self._clock = rate, burst, clock
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._holds: dict[tuple[str, str | None], float] = {}
+        self._turns: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -70,6 +72,21 @@ class Pacer:
             turn = max(now + (1 - bucket.tokens) / self.rate, bucket.queued_until)
             bucket.queued_until = turn + 1 / self.rate
             return turn - now
+
+    @contextmanager
+    def turn(self, method: str, channel: str | None) -> Iterator[None]:
+        """One call at a time per paced method and channel in this process, held around
+        taking the token and making the call: the worker delivers several cases at once,
+        and a call that meets a 429 must hold the channel before the next call to it
+        takes a token (one refused post, not one per delivery in flight). Posts to one
+        channel go at about one a second anyway; other methods do not wait."""
+        if method not in PER_CHANNEL or channel is None:
+            yield
+            return
+        with self._lock:
+            lock = self._turns.setdefault((method, channel), threading.Lock())
+        with lock:
+            yield
 
     def hold(self, method: str, channel: str | None, seconds: float) -> None:
         """Slack said Retry-After `seconds` for this method (and channel)."""

@@ -73,11 +73,12 @@ class SlackOut:
 
     def call(self, method: str, channel: str | None, fn: Callable[[], T]) -> T:
         """`fn` (one call of `method`), once the pacer has room for it."""
-        self._pace(method, channel)
-        try:
-            return fn()
-        except SlackApiError as exc:
-            raise self.sorted(exc, method, channel) from None
+        with self.pacer.turn(method, channel):
+            self._pace(method, channel)
+            try:
+                return fn()
+            except SlackApiError as exc:
+                raise self.sorted(exc, method, channel) from None
 
     def _pace(self, method: str, channel: str | None) -> None:
         if (wait := self.pacer.take(method, channel)) > 0:
@@ -121,14 +122,15 @@ class SlackOut:
                 ADOPTED.labels(kind=row.kind).inc()
                 log.info("outbox.adopted", extra={"row": row.id, "kind": row.kind})
                 return found
-        self._pace(POST, channel)
-        attempt.fence(posting=True)
-        try:
-            resp = self.client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, metadata=metadata(row.key), **message
-            )
-        except SlackApiError as exc:
-            raise self.sorted(exc, POST, channel) from None
+        with self.pacer.turn(POST, channel):
+            self._pace(POST, channel)
+            attempt.fence(posting=True)
+            try:
+                resp = self.client.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, metadata=metadata(row.key), **message
+                )
+            except SlackApiError as exc:
+                raise self.sorted(exc, POST, channel) from None
         return str(resp["ts"])
 
     def find_posted(
