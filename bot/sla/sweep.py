@@ -27,7 +27,7 @@ from bot.problems import reminders as problem_reminders
 from bot.sla import tracking
 from bot.state import CaseStatus
 from config.schema import CasebotConfig
-from storage import queries
+from storage import queries, rows
 from storage import sla_clocks as clock_store
 from storage.models import Case, Reminder, SlaClock
 
@@ -95,10 +95,13 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
     if due:
         worst = due[-1]
         for threshold in due:
-            session.add(
-                Reminder(
-                    clock_id=row.id or 0, case_id=case.id or 0, threshold=threshold.name, at=now
-                )
+            rows.add(
+                session,
+                Reminder,
+                clock_id=row.id or 0,
+                case_id=case.id or 0,
+                threshold=threshold.name,
+                at=now,
             )
         row.sent = [*row.sent, *(t.name for t in due)]
         owned = case.owner_id is not None
@@ -155,8 +158,9 @@ def _visit(batch: _Batch, row: SlaClock) -> bool:
 def sweep(
     session: Session, *, now: datetime, config: CasebotConfig, limit: int = BATCH
 ) -> SweepResult:
-    rows = clock_store.claim_due(session, now=now, limit=limit)
-    case_ids = sorted({row.case_id for row in rows})
+    rows.batch(session)
+    due = clock_store.claim_due(session, now=now, limit=limit)
+    case_ids = sorted({row.case_id for row in due})
     cases = queries.cases_by_id(session, ids=case_ids)
     batch = _Batch(
         session,
@@ -167,7 +171,7 @@ def sweep(
     )
     effects.prefetch_cards(session, case_ids)
     with session.no_autoflush:
-        fired = sum(_visit(batch, row) for row in rows)
+        fired = sum(_visit(batch, row) for row in due)
     for (person, problem_id), items in batch.by_problem.items():
         batch.digest[person].append(problem_reminders.grouped(problem_id, person, items))
     for person, items in batch.digest.items():
@@ -178,7 +182,7 @@ def sweep(
             now=now,
         )
     settled = ola.settle(session, config=config, now=now, limit=limit)
-    return SweepResult(looked_at=len(rows) + settled, reminders=fired, dms=len(batch.digest))
+    return SweepResult(looked_at=len(due) + settled, reminders=fired, dms=len(batch.digest))
 
 
 def still_due(session: Session, item: ReminderItem) -> bool:
