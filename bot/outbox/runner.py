@@ -150,22 +150,38 @@ def deliver_due(d: Delivery, *, limit: int = 50) -> int:
         )
     if not claimed:
         return 0
-    with _Heartbeat(d, claimed) as heartbeat:
+    deferred: list[tuple[Claimed, datetime]] = []
+    try:
+        with _Heartbeat(d, claimed) as heartbeat:
 
-        def lane(rows: list[Claimed]) -> int:
-            sent = 0
-            for row in rows:
-                try:
-                    sent += _deliver(d, row)
-                finally:
-                    heartbeat.release(row.id)
-            return sent
+            def lane(rows: list[Claimed]) -> int:
+                sent = 0
+                for row in rows:
+                    try:
+                        sent += _deliver(d, row, deferred)
+                    finally:
+                        heartbeat.release(row.id)
+                return sent
 
-        lanes = _lanes(claimed)
-        if d.threads == 1 or len(lanes) == 1:
-            return lane(claimed)
-        with ThreadPoolExecutor(min(d.threads, len(lanes)), "outbox") as pool:
-            return sum(pool.map(lane, lanes))
+            lanes = _lanes(claimed)
+            if d.threads == 1 or len(lanes) == 1:
+                return lane(claimed)
+            with ThreadPoolExecutor(min(d.threads, len(lanes)), "outbox") as pool:
+                return sum(pool.map(lane, lanes))
+    finally:
+        _put_back(d, deferred)
+
+
+def _put_back(d: Delivery, deferred: list[tuple[Claimed, datetime]]) -> None:
+    """The rows a round deferred, in one transaction: a paced channel's backlog is most
+    of a round's rows under a storm, and one write each took SQLite's one writer from
+    ingest dozens of times a second. Nothing was tried for these rows, and their
+    leases keep them this worker's until then."""
+    if not deferred:
+        return
+    with d.db.session() as session:
+        for row, at in deferred:
+            outbox.defer(session, row_id=row.id, token=row.token, at=at)
 
 
 def _lanes(claimed: list[Claimed]) -> list[list[Claimed]]:
@@ -180,7 +196,7 @@ def _lanes(claimed: list[Claimed]) -> list[list[Claimed]]:
     return list(lanes.values())
 
 
-def _deliver(d: Delivery, row: Claimed) -> int:
+def _deliver(d: Delivery, row: Claimed, deferred: list[tuple[Claimed, datetime]]) -> int:
     deliverer = d.deliverers.get(row.kind)
     now = d.time.now()
     try:
@@ -191,8 +207,7 @@ def _deliver(d: Delivery, row: Claimed) -> int:
         log.warning("outbox.lease_lost", extra={"row": row.id, "kind": row.kind})
         return 0
     except Deferred as exc:
-        with d.db.session() as session:
-            outbox.defer(session, row_id=row.id, token=row.token, at=now + exc.after)
+        deferred.append((row, now + exc.after))
         return 0
     except RetryLater as exc:
         at = now + (exc.after if exc.after is not None else backoff(row.attempt))
