@@ -395,7 +395,7 @@ def bench(backend: str) -> list[str]:
                                 got = run(base, slack, cmd)
                                 samples.setdefault((kind, cmd.label), []).extend(got)
                                 print(f"  round {r + 1} {kind:8s} {summary(cmd, got)}", flush=True)
-                print(f"  claimed in the database: {claimed(url)} of {len(cases)}")
+                print(f"  claimed in the database: {claimed(url, len(cases))} of {len(cases)}")
                 print(f"  log: {log_errors(log)}")
         labels = [c.label for c in commands([0] * PER_ROUND, False)]
         return [
@@ -413,12 +413,19 @@ def summary(cmd: Command, got: list[Sample]) -> str:
     return f"{cmd.label:26s} ack p99 {ms(pct(acks, 99))} ms{answered} (load {load()})"
 
 
-def claimed(url: str) -> int:
+def claimed(url: str, expected: int) -> int:
+    """Cases the bench's users own, once every click has landed (acked clicks of the
+    last phase may still be queued for a work permit), or after 30 s."""
     engine = create_engine(url)
+    q = text("SELECT count(*) FROM cases WHERE owner_id LIKE 'U0BENCH%'")
+    deadline = time.monotonic() + 30
     try:
-        with engine.connect() as conn:
-            q = text("SELECT count(*) FROM cases WHERE owner_id LIKE 'U0BENCH%'")
-            return int(conn.execute(q).scalar_one())
+        while True:
+            with engine.connect() as conn:
+                owned = int(conn.execute(q).scalar_one())
+            if owned >= expected or time.monotonic() > deadline:
+                return owned
+            time.sleep(0.2)
     finally:
         engine.dispose()
 
