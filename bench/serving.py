@@ -10,7 +10,9 @@ compares the apps, not the servers:
 - `bare-ingest`: one `INSERT` of a post-sized row and its `COMMIT` per request, through
   the same engine setup (`storage.db.make_engine`), no signature, no parsing;
 - `bare-bolt`: a Bolt app with one slash command and one button that ack and answer on
-  `response_url` with a line of text, the Flask adapter, the same listener pool size.
+  `response_url` with a line of text, the Flask adapter, as many listener threads as
+  Casebot's (`handlers.slack.workpool.LISTENER_THREADS`: with fewer, its acks waited for
+  threads busy answering, and its p99 was Casebot's advantage, not the apps').
 
 Run as `python -m bench.serving KIND` with `PORT`, `DATABASE_URL`… in the environment.
 """
@@ -104,7 +106,7 @@ def bare_bolt_app() -> Callable[..., Any]:
         authorize=lambda **_: AuthorizeResult(
             enterprise_id=None, team_id="T1", bot_user_id="UCASEBOT", bot_token="xoxb-bench"
         ),
-        listener_executor=ThreadPoolExecutor(max_workers=int(os.environ.get("WEB_THREADS", "8"))),
+        listener_executor=ThreadPoolExecutor(max_workers=int(os.environ["LISTENER_THREADS"])),
     )
 
     @bolt.command("/case")
@@ -217,13 +219,16 @@ def served(
 ) -> Iterator[tuple[str, int]]:
     """`kind` in a child process until the block ends; yields its base URL and pid.
     `api_url` is Slack's Web API as the app sees it (a stand-in)."""
+    from handlers.slack.workpool import LISTENER_THREADS  # here: the child stays bare
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    threads = str(LISTENER_THREADS)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.serving", kind],
             cwd=ROOT,
-            env=_env(url, api_url, PORT=str(port), **extra),
+            env=_env(url, api_url, PORT=str(port), LISTENER_THREADS=threads, **extra),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
