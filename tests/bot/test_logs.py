@@ -10,14 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import logs
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import Clock
 
 
 @pytest.fixture

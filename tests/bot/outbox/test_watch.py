@@ -12,22 +12,15 @@ from bot import worker
 from bot.deps import Deps
 from bot.outbox.watch import IDLE_SECONDS, WATCH_SECONDS, Watch
 from tests.conftest import post_json, sample_post
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.both_db
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_queued_row_makes_the_next_look_due_and_nothing_new_waits_the_idle_second(
     deps: Deps, http: FlaskClient
 ) -> None:
-    clock = Clock()
+    clock = Clock(100.0)
     watch = Watch(deps.db, clock=clock)
     assert watch.due(), "the first look drains whatever waited while the worker was down"
     assert not watch.due()

@@ -4,14 +4,7 @@ holds per channel for posts, per method for the rest."""
 from __future__ import annotations
 
 from bot.slack.pacing import POST, Pacer
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import Clock
 
 
 def test_a_burst_then_one_a_second_per_channel() -> None:
