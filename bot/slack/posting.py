@@ -13,7 +13,8 @@ instead of posting again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -73,16 +74,20 @@ class SlackOut:
 
     def call(self, method: str, channel: str | None, fn: Callable[[], T]) -> T:
         """`fn` (one call of `method`), once the pacer has room for it."""
-        with self.pacer.turn(method, channel):
-            self._pace(method, channel)
+        with self._paced(method, channel):
             try:
                 return fn()
             except SlackApiError as exc:
                 raise self.sorted(exc, method, channel) from None
 
-    def _pace(self, method: str, channel: str | None) -> None:
-        if (wait := self.pacer.take(method, channel)) > 0:
-            raise Deferred(timedelta(seconds=wait))
+    @contextmanager
+    def _paced(self, method: str, channel: str | None) -> Iterator[None]:
+        """Every call to Slack: the pacer's turn for its method and channel, held for the
+        call (`Pacer.turn`), then a token, or `Deferred` for as long as there is none."""
+        with self.pacer.turn(method, channel):
+            if (wait := self.pacer.take(method, channel)) > 0:
+                raise Deferred(timedelta(seconds=wait))
+            yield
 
     def sorted(self, exc: SlackApiError, method: str, channel: str | None) -> Exception:
         """What the runner does about a Slack error: wait out a 429 for this method and
@@ -104,8 +109,8 @@ class SlackOut:
     def update(self, channel: str, ts: str, **message: Any) -> None:
         """Edit a message in place (idempotent, so never looked up); Slack errors are
         raised as they are, for the caller to tell a deleted message apart."""
-        self._pace("chat.update", channel)
-        self.client.chat_update(channel=channel, ts=ts, **message)
+        with self._paced("chat.update", channel):
+            self.client.chat_update(channel=channel, ts=ts, **message)
 
     def post_once(
         self, attempt: Attempt, *, channel: str, thread_ts: str | None = None, **message: Any
@@ -122,8 +127,7 @@ class SlackOut:
                 ADOPTED.labels(kind=row.kind).inc()
                 log.info("outbox.adopted", extra={"row": row.id, "kind": row.kind})
                 return found
-        with self.pacer.turn(POST, channel):
-            self._pace(POST, channel)
+        with self._paced(POST, channel):
             attempt.fence(posting=True)
             try:
                 resp = self.client.chat_postMessage(
