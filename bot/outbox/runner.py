@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from bot.metrics import DEAD_LETTERED, DELIVERED, RETRIED
@@ -33,6 +34,8 @@ from storage.outbox import LEASE, Claimed
 log = logging.getLogger("casebot.outbox")
 
 MAX_BACKOFF = timedelta(minutes=5)
+Deferrals = list[tuple[Claimed, datetime]]
+"""A round's deferred rows with when each is due again, put back together (`_put_back`)."""
 
 
 class RetryLater(Exception):
@@ -150,29 +153,36 @@ def deliver_due(d: Delivery, *, limit: int = 50) -> int:
         )
     if not claimed:
         return 0
-    deferred: list[tuple[Claimed, datetime]] = []
-    try:
-        with _Heartbeat(d, claimed) as heartbeat:
-
-            def lane(rows: list[Claimed]) -> int:
-                sent = 0
-                for row in rows:
-                    try:
-                        sent += _deliver(d, row, deferred)
-                    finally:
-                        heartbeat.release(row.id)
-                return sent
-
-            lanes = _lanes(claimed)
-            if d.threads == 1 or len(lanes) == 1:
-                return lane(claimed)
+    deferred: Deferrals = []
+    lanes = _lanes(claimed) if d.threads > 1 else [claimed]
+    with _Heartbeat(d, claimed) as heartbeat:
+        deliver = partial(_deliver_lane, d, heartbeat, deferred)
+        try:
+            if len(lanes) == 1:
+                return deliver(lanes[0])
             with ThreadPoolExecutor(min(d.threads, len(lanes)), "outbox") as pool:
-                return sum(pool.map(lane, lanes))
-    finally:
-        _put_back(d, deferred)
+                return sum(pool.map(deliver, lanes))
+        finally:
+            _put_back(d, deferred)
 
 
-def _put_back(d: Delivery, deferred: list[tuple[Claimed, datetime]]) -> None:
+def _deliver_lane(
+    d: Delivery,
+    heartbeat: _Heartbeat,
+    deferred: Deferrals,
+    rows: list[Claimed],
+) -> int:
+    """One lane's rows, in order; each stops being renewed once it is done with."""
+    sent = 0
+    for row in rows:
+        try:
+            sent += _deliver(d, row, deferred)
+        finally:
+            heartbeat.release(row.id)
+    return sent
+
+
+def _put_back(d: Delivery, deferred: Deferrals) -> None:
     """The rows a round deferred, in one transaction: a paced channel's backlog is most
     of a round's rows under a storm, and one write each took SQLite's one writer from
     ingest dozens of times a second. Nothing was tried for these rows, and their
@@ -196,7 +206,7 @@ def _lanes(claimed: list[Claimed]) -> list[list[Claimed]]:
     return list(lanes.values())
 
 
-def _deliver(d: Delivery, row: Claimed, deferred: list[tuple[Claimed, datetime]]) -> int:
+def _deliver(d: Delivery, row: Claimed, deferred: Deferrals) -> int:
     deliverer = d.deliverers.get(row.kind)
     now = d.time.now()
     try:
