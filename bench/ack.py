@@ -61,11 +61,11 @@ BACKENDS = [a for a in sys.argv[1:] if a in ("sqlite", "postgresql")] or ["sqlit
 CLIENTS = 20
 ROUNDS = 2
 ANSWER_WAIT = 10.0
+"""How long a client waits for the ephemeral answer before counting it as missing."""
 SETTLE = 5.0
 """Seconds the measured worker gets to start before the first phase."""
 OWNER = "<@U0BENCH"
 """How a card shows that one of the bench's users owns it."""
-"""How long a client waits for the ephemeral answer before counting it as missing."""
 
 
 # --- the Slack side -----------------------------------------------------------------
@@ -127,14 +127,11 @@ class TimedStandIn(SlackStandIn):
         """Under the stand-in's lock, as each call arrives: a card edit naming its owner."""
         if call.method != "chat.update":
             return
-        ref = str(call.args.get("text", "")).split(" ", 1)[0]
-        if not ref.startswith("C-") or not ref[2:].isdigit():
+        ref = str(call.args.get("text", "")).split(" ", 1)[0].removeprefix("C-")
+        if not ref.isdigit() or OWNER not in json.dumps(call.args.get("blocks")):
             return
-        arrival = self.cards.get(int(ref[2:]))
-        if arrival is None or OWNER not in json.dumps(call.args.get("blocks")):
-            return
-        del self.cards[int(ref[2:])]
-        if arrival.at is None:
+        arrival = self.cards.pop(int(ref), None)
+        if arrival is not None and arrival.at is None:
             arrival.at, arrival.args = time.perf_counter(), call.args
             arrival.done.set()
 
@@ -278,7 +275,7 @@ def commands(cases: list[int], bare: bool) -> list[Command]:
         Command(
             "Claim button, not waiting",
             lambda i, u, r: click_body(storm[i], u, r),
-            lambda i, a: a is None if not bare else text_of(a) == "ok claimed",
+            lambda i, a: clicked(a) if bare else a is None,
             answers=False,
         ),
     ]
