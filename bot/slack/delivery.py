@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import cards, merges
+from bot import cards, cases, merges
 from bot.events import ReplyRequested
 from bot.ids import format_case_id
 from bot.merge_events import CaseMerged
@@ -23,6 +23,7 @@ from bot.outbox.runner import Attempt, Deliverer, Delivery, GiveUp
 from bot.problems import reminders as problem_reminders
 from bot.sla.sweep import still_due
 from bot.slack import blocks, presenters, reminders
+from bot.slack.pacing import POST
 from bot.slack.posting import SlackOut
 from storage import cards as card_store
 from storage.models import Case, Post, Reply
@@ -41,16 +42,20 @@ def _card(out: SlackOut, d: Delivery, a: Attempt) -> dict[str, Any]:
     case_id = a.row.case_id
     assert case_id is not None
     with d.db.read() as session:
-        view = cards.card_view(session, case_id, d.config, d.time.now())
-        card = card_store.latest_in(session, case_id=case_id, department=view.department)
+        case = cases.get_case(session, case_id)
+        channel = d.config.departments[case.department].channel
+        card = card_store.latest_in(session, case_id=case_id, department=case.department)
         if card is None:
             raise GiveUp("the case has no card in its department")
-        card_id, ts = card.id or 0, card.ts if card.channel == view.channel else None
+        card_id, ts = card.id or 0, card.ts if card.channel == channel else None
         shown = card_store.where_shown(session, case_id=case_id)
-        if ts is None and shown and shown[0] == view.channel:
+        if ts is None and shown and shown[0] == channel:
             # Escalated away and back before the other card was posted: the card still
             # showing the case in this channel is its card here again.
             ts = shown[1]
+        if not ts:
+            out.ready(POST, channel)
+        view = cards.card_view(session, case_id, d.config, d.time.now())
         kept = view.merged_into_id and card_store.where_shown(session, case_id=view.merged_into_id)
     text, rendered = blocks.case_card(view, _permalink(out, *kept) if kept else None)
     if ts:
@@ -84,6 +89,7 @@ def _timeline(out: SlackOut, d: Delivery, a: Attempt) -> dict[str, Any]:
         if card is None or not card.channel or not card.ts:
             raise GiveUp("the case's card could not be posted, so its thread cannot be")
         channel, thread_ts = card.channel, card.ts
+        out.ready(POST, channel)
         if post_id := data.get("post_id"):
             post = session.get(Post, post_id)
             case = session.get(Case, a.row.case_id)

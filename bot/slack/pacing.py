@@ -52,10 +52,11 @@ class Pacer:
     def _scope(method: str, channel: str | None) -> tuple[str, str | None]:
         return (method, channel if method in PER_CHANNEL else None)
 
-    def take(self, method: str, channel: str | None) -> float:
+    def take(self, method: str, channel: str | None, *, spend: bool = True) -> float:
         """0 when the call may go now (and is counted), else the seconds to wait first:
         until the next token, or, behind calls already told to wait, until their turns
-        are past."""
+        are past. `spend=False` asks ahead of the work of making the call: a wait is
+        handed its turn as above, but room now is left for the call itself to take."""
         now = self._clock()
         with self._lock:
             held = self._holds.get(self._scope(method, channel), 0.0) - now
@@ -67,7 +68,8 @@ class Pacer:
             bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.rate)
             bucket.at = now
             if bucket.tokens >= 1:
-                bucket.tokens -= 1
+                if spend:
+                    bucket.tokens -= 1
                 return 0.0
             turn = max(now + (1 - bucket.tokens) / self.rate, bucket.queued_until)
             bucket.queued_until = turn + 1 / self.rate

@@ -80,6 +80,13 @@ class SlackOut:
             except SlackApiError as exc:
                 raise self.sorted(exc, method, channel) from None
 
+    def ready(self, method: str, channel: str | None) -> None:
+        """`Deferred` now if the call would be, before the caller reads and renders what
+        it would send: a backlog of cards in one channel is rendered at its turns, once a
+        card, not every time a round tries it."""
+        if (wait := self.pacer.take(method, channel, spend=False)) > 0:
+            raise Deferred(timedelta(seconds=wait))
+
     @contextmanager
     def _paced(self, method: str, channel: str | None) -> Iterator[None]:
         """Every call to Slack: the pacer's turn for its method and channel, held for the

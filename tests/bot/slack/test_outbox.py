@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlmodel import Session
 
+from bot import cards
+from bot.cards import CardView
 from bot.demo.standin import Fault, SlackStandIn
 from bot.deps import Deps
 from bot.outbox.runner import Delivery, deliver_due
@@ -157,3 +162,40 @@ def test_thread_lines_of_a_card_that_failed_for_good_are_parked_not_retried_fore
     with deps.db.session() as s:
         assert count(s, Outbox, Outbox.status == "failed") == 2
         assert count(s, Outbox, Outbox.status == "pending") == 0
+
+
+def test_a_backlog_in_one_channel_renders_each_card_once_at_its_turn(
+    deps: Deps,
+    http: FlaskClient,
+    slack: SlackStandIn,
+    time_source: ManualTime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ten new cases for one channel at Slack's one post a second: a card waiting for
+    its turn is deferred before it is read and rendered, so the worker renders each card
+    once, when it goes out, not also each time a round finds it not yet due. (One lane:
+    lanes that find the channel's last token at once each render, and all but one are
+    deferred after; that costs a render a lane at a burst's start, not one a card.)"""
+    paced = delivery(
+        dataclasses.replace(
+            deps, settings=deps.settings.model_copy(update={"slack_channel_rate": 1.0})
+        )
+    )
+    paced = dataclasses.replace(paced, threads=1)
+    rendered: list[int] = []
+    card_view = cards.card_view
+
+    def counted(session: Session, case_id: int, *args: Any) -> CardView:
+        rendered.append(case_id)
+        return card_view(session, case_id, *args)
+
+    monkeypatch.setattr(cards, "card_view", counted)
+    for n in range(1, 11):
+        post_json(http, "web", sample_post(n))
+    drain(paced)
+    assert len(slack.channel("C0SUPPORT01")) == 2, "the pacer's burst, the rest wait"
+    for _ in range(12):
+        time_source.advance(1)
+        drain(paced)
+    assert len(slack.channel("C0SUPPORT01")) == 10
+    assert sorted(rendered) == list(range(1, 11))

@@ -57,3 +57,14 @@ def test_rate_zero_paces_nothing_but_still_holds() -> None:
     assert [pacer.take(POST, "C1") for _ in range(10)] == [0] * 10
     pacer.hold(POST, "C1", 2)
     assert pacer.take(POST, "C1") == 2
+
+
+def test_asking_ahead_leaves_the_room_for_the_call_and_hands_a_wait_its_turn() -> None:
+    clock = Clock()
+    pacer = Pacer(1.0, burst=1, clock=clock)
+    assert pacer.take(POST, "C1", spend=False) == 0
+    assert pacer.take(POST, "C1") == 0, "asking ahead took no token"
+    assert pacer.take(POST, "C1", spend=False) == 1.0
+    assert pacer.take(POST, "C1", spend=False) == 2.0, "each wait is handed its own turn"
+    clock.now = 1.0
+    assert pacer.take(POST, "C1") == 0
