@@ -190,8 +190,7 @@ def _put_back(d: Delivery, deferred: Deferrals) -> None:
     if not deferred:
         return
     with d.db.session() as session:
-        for row, at in deferred:
-            outbox.defer(session, row_id=row.id, token=row.token, at=at)
+        outbox.defer_all(session, [(row.id, row.token, at) for row, at in deferred])
 
 
 def _lanes(claimed: list[Claimed]) -> list[list[Claimed]]:

@@ -59,6 +59,29 @@ def test_a_lost_lease_can_neither_post_nor_record_the_outcome(
         assert (row.status, row.post_started_at) == ("pending", None)
 
 
+def test_deferring_puts_back_only_rows_whose_lease_is_still_current(
+    deps: Deps, http: FlaskClient, time_source: ManualTime
+) -> None:
+    """A round's deferrals are one statement for all its rows; a row whose lease another
+    worker took over meanwhile keeps that worker's lease and schedule."""
+    post_json(http, "web", sample_post(1))
+    post_json(http, "web", sample_post(2))
+    with deps.db.session() as s:
+        first, second = outbox.claim_due(s, now=time_source.now(), limit=10)
+    time_source.advance(outbox.LEASE + timedelta(seconds=1))
+    with deps.db.session() as s:
+        taken_over = outbox.claim_due(s, now=time_source.now(), limit=1)
+    assert [r.id for r in taken_over] == [first.id]
+    later = time_source.now() + timedelta(seconds=30)
+    with deps.db.session() as s:
+        outbox.defer_all(s, [(first.id, first.token, later), (second.id, second.token, later)])
+    with deps.db.session() as s:
+        kept, put_back = s.get(Outbox, first.id), s.get(Outbox, second.id)
+        assert (kept.lease_token, kept.lease_until is not None) == (first.token + 1, True)
+        assert (put_back.next_attempt_at, put_back.lease_until) == (later, None)
+        assert put_back.attempts == 0, "nothing was tried: no attempt counted"
+
+
 def test_after_a_crash_the_card_is_found_behind_hundreds_of_newer_messages(
     http: FlaskClient, worker: Delivery, slack: SlackStandIn, time_source: ManualTime
 ) -> None:
