@@ -29,7 +29,7 @@ from bot.outbox.runner import Delivery, deliver_due
 from bot.outbox.watch import WATCH_SECONDS, Watch
 from bot.polling import Poller
 from bot.problems.queue import detect_queued
-from bot.sla.sweep import BATCH, SweepResult, sweep
+from bot.sla.sweep import BATCH, SQLITE_BATCH, SweepResult, sweep
 from bot.slack import delivery as slack_delivery
 from bot.slack import digest
 from bot.slack.client import make_outbox_client
@@ -112,7 +112,12 @@ def outbox_round(d: Delivery) -> int:
 
 def sweep_once(deps: Deps) -> SweepResult:
     with deps.db.session() as session:
-        return sweep(session, now=deps.time.now(), config=deps.config)
+        return sweep(session, now=deps.time.now(), config=deps.config, limit=sweep_batch(deps))
+
+
+def sweep_batch(deps: Deps) -> int:
+    """Clocks a sweep transaction looks at: fewer on SQLite (`SQLITE_BATCH`)."""
+    return SQLITE_BATCH if deps.db.is_sqlite else BATCH
 
 
 def fold_summary(deps: Deps) -> int:
@@ -187,6 +192,9 @@ def add_pollers(scheduler: BaseScheduler, polled: list[Poller]) -> None:
 
 
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
+    """The worker's jobs. On SQLite its writes take the writer turn the web processes'
+    ingest batches take (`Database.writes_take_turns`), so the two queue fairly."""
+    deps.db.writes_take_turns = True
     d = delivery(deps)
     watch = Watch(deps.db)
     add_pollers(scheduler, pollers(deps))
@@ -200,7 +208,7 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         detect_queued(deps.db, deps.config)
 
     def sweep_slas() -> None:
-        while sweep_once(deps).looked_at >= BATCH:
+        while sweep_once(deps).looked_at >= sweep_batch(deps):
             pass
 
     def send_digests() -> None:

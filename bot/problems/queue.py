@@ -30,6 +30,10 @@ log = logging.getLogger("casebot.problems")
 BATCH = 64
 """Cases per transaction: the detection turn is held this long at most (0.3-6 ms a case,
 `bench.detection`: a storm case on PostgreSQL is the slowest)."""
+SQLITE_BATCH = 16
+"""On SQLite a detection transaction holds the one writer that ingest needs: under a
+burst, with the cores shared, 64 cases held it 64 ms a transaction, which is what the
+posts waiting behind it got added to their answer."""
 
 
 def detect_queued(db: Database, config: CasebotConfig, *, limit: int | None = None) -> int:
@@ -37,9 +41,9 @@ def detect_queued(db: Database, config: CasebotConfig, *, limit: int | None = No
     `limit` cases are done); returns how many were taken. A batch that fails is done
     again a case per transaction, so one case that cannot be detected (logged, and
     taken off the queue) does not hold up the others."""
-    done = 0
+    done, batch = 0, SQLITE_BATCH if db.is_sqlite else BATCH
     while limit is None or done < limit:
-        size = BATCH if limit is None else min(BATCH, limit - done)
+        size = batch if limit is None else min(batch, limit - done)
         taken: list[Queued] = []
         try:
             with db.session() as session:

@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
 
 from storage.db import Database
 
@@ -75,3 +76,36 @@ def test_threads_of_one_process_take_turns(db: Database) -> None:
     for t in threads:
         t.join()
     assert most == 1
+
+
+def test_a_database_whose_writes_take_turns_waits_in_every_session(
+    db: Database, db_url: str
+) -> None:
+    """On SQLite. The worker's sessions (`writes_take_turns`) queue behind another
+    process's ingest batch on the lock file, and a session inside a turn it already has
+    (a batch's own session) goes straight in."""
+    ctx = multiprocessing.get_context("spawn")
+    entered, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_turn, args=(db_url, entered, release))
+    holder.start()
+    db.writes_take_turns = True
+    try:
+        assert entered.wait(30)
+        got = threading.Event()
+
+        def write() -> None:
+            with db.session() as session:
+                session.execute(text("SELECT 1"))
+                got.set()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert not got.wait(0.3), "the session began while another process had the turn"
+        release.set()
+        assert got.wait(5)
+        writer.join(5)
+        with db.writer_turn(), db.session() as session:
+            assert session.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        release.set()
+        holder.join(10)
