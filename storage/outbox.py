@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, update
+from sqlalchemy import BindParameter, bindparam, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -154,8 +154,9 @@ def claim_due(
     return claimed
 
 
-def _held(row_id: int, token: int) -> Any:
-    """The row, while the lease `token` is still the current one."""
+def _held(row_id: int | BindParameter[int], token: int | BindParameter[int]) -> Any:
+    """The row, while the lease `token` is still the current one (values, or parameters
+    bound per row for an executemany)."""
     return update(Outbox).where(
         col(Outbox.id) == row_id, col(Outbox.lease_token) == token, Outbox.status == "pending"
     )
@@ -212,18 +213,12 @@ def mark_retry(
     return _changed(session.execute(_held(row_id, token).values(**values)))
 
 
-_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-_DEFER = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id == bindparam("row_id"),
-        _OUTBOX.c.lease_token == bindparam("token"),
-        _OUTBOX.c.status == "pending",
-    )
-    .values(next_attempt_at=bindparam("at"), lease_until=None, attempts=_OUTBOX.c.attempts - 1)
+_DEFER = _held(bindparam("row_id"), bindparam("token")).values(
+    next_attempt_at=bindparam("at"), lease_until=None, attempts=Outbox.attempts - 1
 )
-"""Core, not the ORM: an ORM UPDATE given many rows' values is a bulk update by primary
-key, which takes no other criteria (here, that the lease is still this one)."""
+"""Executed on the connection, not the session: the ORM takes an UPDATE given many rows'
+values as a bulk update by primary key, which allows no other criteria (here, that the
+lease is still this one)."""
 
 
 def defer_all(session: Session, deferred: list[tuple[int, int, datetime]]) -> None:
