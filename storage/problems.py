@@ -6,13 +6,26 @@ costs is bounded by its number of terms times the cap, whatever the number of ca
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, func, insert, literal, text, union_all, update
+from sqlalchemy import (
+    Text,
+    bindparam,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    text,
+    union_all,
+    update,
+)
 from sqlmodel import Session, col, select
 
 from storage.models import Case, Customer, Post
@@ -68,7 +81,8 @@ _ACTIVE = (
     .limit(bindparam("limit"))
 )
 _WINDOWED = (
-    select(_CASES.c.id, _CASES.c.problem_id, _TERMS.c.term, _CASES.c.tags)
+    # The tags as their stored JSON text: a row per term, decoded once per case.
+    select(_CASES.c.id, _CASES.c.problem_id, _TERMS.c.term, cast(_CASES.c.tags, Text))
     .join_from(_CASES, _TERMS, _TERMS.c.case_id == _CASES.c.id)
     .where(
         _CASES.c.id.in_(bindparam("ids", expanding=True)),
@@ -91,6 +105,23 @@ def _postings(n: int) -> Any:
             .subquery()
         )
         parts.append(select(part.c.i, part.c.case_id, part.c.size))
+    return union_all(*parts) if n > 1 else parts[0]
+
+
+@cache
+def _recent(n: int) -> Any:
+    """The newest open cases of `n` problems: one range scan of the problem's index with
+    a limit each, as one statement."""
+    parts = []
+    for i in range(n):
+        part = (
+            select(_CASES.c.id)
+            .where(_CASES.c.problem_id == bindparam(f"p{i}"), _CASES.c.status.in_(ACTIVE_STATUSES))
+            .order_by(_CASES.c.id.desc())
+            .limit(bindparam("per_problem"))
+            .subquery()
+        )
+        parts.append(select(part.c.id))
     return union_all(*parts) if n > 1 else parts[0]
 
 
@@ -140,14 +171,20 @@ def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> l
     if not ids:
         return []
     terms: dict[int, set[str]] = {}
-    facts: dict[int, tuple[list[str], int | None]] = {}
+    facts: dict[int, tuple[str | None, int | None]] = {}
     for cid, pid, term, tags in session.execute(_WINDOWED, {"ids": ids, "since": since}):
         terms.setdefault(cid, set()).add(term)
         facts[cid] = (tags, pid)
     return [
-        Windowed(cid, frozenset(found), frozenset(facts[cid][0] or ()), facts[cid][1])
+        Windowed(cid, frozenset(found), _tags(facts[cid][0]), facts[cid][1])
         for cid, found in terms.items()
     ]
+
+
+@lru_cache(maxsize=1024)
+def _tags(stored: str | None) -> frozenset[str]:
+    """A case's tags come from the config's routing rules: few distinct lists."""
+    return frozenset(json.loads(stored) or ()) if stored else frozenset()
 
 
 def active_problems(session: Session, *, since: datetime, limit: int) -> list[int]:
@@ -160,17 +197,9 @@ def recent_members(session: Session, *, problem_ids: Sequence[int], per_problem:
     recognised by its latest cases)."""
     if not problem_ids:
         return []
-    parts = []
-    for pid in problem_ids:
-        part = (
-            select(Case.id)
-            .where(Case.problem_id == pid, col(Case.status).in_(ACTIVE_STATUSES))
-            .order_by(col(Case.id).desc())
-            .limit(per_problem)
-            .subquery()
-        )
-        parts.append(select(part.c.id))
-    return [row[0] for row in session.execute(union_all(*parts))]
+    params: dict[str, Any] = {f"p{i}": pid for i, pid in enumerate(problem_ids)}
+    params["per_problem"] = per_problem
+    return list(session.execute(_recent(len(problem_ids)), params).scalars())
 
 
 def link(session: Session, *, case_ids: Sequence[int], problem_id: int | None) -> None:

@@ -84,6 +84,23 @@ def test_the_fifth_similar_case_opens_a_problem_and_later_ones_join(
         assert s.get(Problem, problem.id).first_seen_at == START
 
 
+def test_the_window_reads_each_case_with_its_tags_and_problem(
+    db: Database, config: CasebotConfig
+) -> None:
+    """Tags are read as stored JSON text, decoded once a case, on either database."""
+    tagged, plain = (_post(db, config, i, STORM[i]) for i in range(2))
+    with db.session() as s:
+        s.get(Case, tagged).tags = ["billing", "refund"]
+        s.get(Case, plain).tags = []
+    with db.read() as s:
+        rows = store.windowed(s, case_ids=[tagged, plain], since=START - timedelta(hours=1))
+    by_case = {row.case_id: (row.tags, row.problem_id, len(row.terms) > 2) for row in rows}
+    assert by_case == {
+        tagged: (frozenset({"billing", "refund"}), None, True),
+        plain: (frozenset(), None, True),
+    }
+
+
 def test_cases_that_left_the_window_or_were_resolved_do_not_count(
     db: Database, config: CasebotConfig
 ) -> None:
