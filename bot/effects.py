@@ -46,11 +46,15 @@ def prefetch_cards(session: Session, case_ids: list[int]) -> None:
     known.update({cid: cid in pending for cid in case_ids})
 
 
-def refresh_card(session: Session, case_id: int, at: datetime) -> None:
+def refresh_card(
+    session: Session, case_id: int, at: datetime, *, new_in: str | None = None
+) -> None:
     """Queue a re-render of the case's card, unless one already waits: it will render
-    whatever the state is when it is delivered, so one covers any number of changes."""
+    whatever the state is when it is delivered, so one covers any number of changes.
+    `new_in`: the department it is to be posted in (see `CardRefresh.new_in`)."""
     if not _card_pending(session, case_id):
-        kinds.enqueue(session, kinds.CardRefresh(), key=_key(CARD), case_id=case_id, now=at)
+        payload = kinds.CardRefresh(new_in=new_in)
+        kinds.enqueue(session, payload, key=_key(CARD), case_id=case_id, now=at)
         session.info.setdefault(CARD_PENDING, {})[case_id] = True
 
 
@@ -87,7 +91,14 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
             data=data,
         )
         if event.refreshes_card():
-            refresh_card(session, event.case_id, event.at)
+            new_in = (
+                event.department
+                if isinstance(event, CaseOpened)
+                else event.to_department
+                if isinstance(event, CaseEscalated) and moved
+                else None
+            )
+            refresh_card(session, event.case_id, event.at, new_in=new_in)
             if case is not None and case.problem_id is not None:
                 problem_card.refresh_for_case(session, case.problem_id, event.at)
         if isinstance(event, CaseEscalated) and event.from_ts:

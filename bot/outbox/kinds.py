@@ -54,6 +54,11 @@ class CardRefresh(Payload):
     changes)."""
 
     kind = "card"
+    new_in: str | None = None
+    """The department whose channel the card is to be posted in, when it was queued for
+    a case that opened or moved there: a burst's new cards wait for their channel's
+    turns, and the deliverer asks the pacer before it reads anything (a hint: at the
+    card's turn it reads where the case is now)."""
 
 
 @dataclass(frozen=True)

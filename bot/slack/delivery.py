@@ -41,6 +41,8 @@ def _card(out: SlackOut, d: Delivery, a: Attempt) -> dict[str, Any]:
     it is new there, edit it in place otherwise."""
     case_id = a.row.case_id
     assert case_id is not None
+    if (new_in := kinds.read(a.row, kinds.CardRefresh).new_in) in d.config.departments:
+        out.ready(POST, d.config.departments[new_in].channel)
     with d.db.read() as session:
         case = cases.get_case(session, case_id)
         channel = d.config.departments[case.department].channel

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from bot import cards
+from bot import cases as bot_cases
 from bot.cards import CardView
 from bot.demo.standin import Fault, SlackStandIn
 from bot.deps import Deps
@@ -19,7 +20,7 @@ from bot.outbox.runner import Delivery, deliver_due
 from bot.timesource import ManualTime
 from bot.worker import delivery
 from storage import outbox
-from storage.models import Outbox
+from storage.models import Case, Outbox
 from tests.conftest import count, drain, post_json, sample_post
 from tests.support.slackreq import SlackClientSim
 
@@ -164,7 +165,7 @@ def test_thread_lines_of_a_card_that_failed_for_good_are_parked_not_retried_fore
         assert count(s, Outbox, Outbox.status == "pending") == 0
 
 
-def test_a_backlog_in_one_channel_renders_each_card_once_at_its_turn(
+def test_a_backlog_in_one_channel_reads_and_renders_each_card_once_at_its_turn(
     deps: Deps,
     http: FlaskClient,
     slack: SlackStandIn,
@@ -172,8 +173,9 @@ def test_a_backlog_in_one_channel_renders_each_card_once_at_its_turn(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Ten new cases for one channel at Slack's one post a second: a card waiting for
-    its turn is deferred before it is read and rendered, so the worker renders each card
-    once, when it goes out, not also each time a round finds it not yet due. (One lane:
+    its turn is deferred before it is read and rendered (its row names the department it
+    opened in), so the worker reads and renders each card once, when it goes out, not
+    also each time a round finds it not yet due. (One lane:
     lanes that find the channel's last token at once each render, and all but one are
     deferred after; that costs a render a lane at a burst's start, not one a card.)"""
     paced = delivery(
@@ -190,6 +192,14 @@ def test_a_backlog_in_one_channel_renders_each_card_once_at_its_turn(
         return card_view(session, case_id, *args)
 
     monkeypatch.setattr(cards, "card_view", counted)
+    read: list[int] = []
+    get_case = bot_cases.get_case
+
+    def counted_read(session: Session, case_id: int) -> Case:
+        read.append(case_id)
+        return get_case(session, case_id)
+
+    monkeypatch.setattr(bot_cases, "get_case", counted_read)
     for n in range(1, 11):
         post_json(http, "web", sample_post(n))
     drain(paced)
@@ -199,3 +209,4 @@ def test_a_backlog_in_one_channel_renders_each_card_once_at_its_turn(
         drain(paced)
     assert len(slack.channel("C0SUPPORT01")) == 10
     assert sorted(rendered) == list(range(1, 11))
+    assert sorted(read) == list(range(1, 11))
