@@ -72,13 +72,15 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
     for event in events:
         case = session.get(Case, event.case_id)
         stint = case.escalations if case else 0
+        new_in: str | None = None  # the department of a card this event adds
         if isinstance(event, CaseOpened):
             session.info.setdefault(CARD_PENDING, {})[event.case_id] = False
-            cards.add(session, case_id=event.case_id, stint=stint, department=event.department)
+            new_in = event.department
         metrics.count_event(session, event, case.department if case else "")
-        moved = isinstance(event, CaseEscalated) and event.to_department != event.from_department
-        if moved:
-            cards.add(session, case_id=event.case_id, stint=stint, department=event.to_department)
+        if isinstance(event, CaseEscalated) and event.to_department != event.from_department:
+            new_in = event.to_department
+        if new_in is not None:
+            cards.add(session, case_id=event.case_id, stint=stint, department=new_in)
         data = event.data()
         rows.add(
             session,
@@ -91,13 +93,6 @@ def publish(session: Session, events: Iterable[DomainEvent], *, notify: Iterable
             data=data,
         )
         if event.refreshes_card():
-            new_in = (
-                event.department
-                if isinstance(event, CaseOpened)
-                else event.to_department
-                if isinstance(event, CaseEscalated) and moved
-                else None
-            )
             refresh_card(session, event.case_id, event.at, new_in=new_in)
             if case is not None and case.problem_id is not None:
                 problem_card.refresh_for_case(session, case.problem_id, event.at)

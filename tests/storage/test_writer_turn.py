@@ -6,17 +6,11 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from bot.deps import Deps
-from bot.groupcommit import GroupCommit
-from bot.posts import Author, IncomingPost
 from storage.db import Database
-from storage.models import Post
-from tests.conftest import count
 
 
 def _hold_turn(url: str, entered: object, release: object) -> None:
@@ -115,55 +109,3 @@ def test_a_database_whose_writes_take_turns_waits_in_every_session(
     finally:
         release.set()
         holder.join(10)
-
-
-def test_an_ingest_batch_is_taken_once_the_turn_is_had(
-    deps: Deps, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On SQLite. The posts that come while a batch's leader waits for its turn (another
-    process writing) are in its batch, not in the next one."""
-    posts = GroupCommit(deps.db, deps.config)
-    sizes: list[int] = []
-    real_run = GroupCommit._run
-
-    def run(self: GroupCommit, batch: list[Any]) -> None:
-        sizes.append(len(batch))
-        real_run(self, batch)
-
-    monkeypatch.setattr(GroupCommit, "_run", run)
-    entered, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with deps.db.writer_turn():
-            entered.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert entered.wait(5)
-    senders = [
-        threading.Thread(target=posts.store, args=(sample(n),), kwargs={"now": deps.time.now()})
-        for n in range(8)
-    ]
-    senders[0].start()
-    deadline = time.monotonic() + 5
-    while not posts._leading:
-        assert time.monotonic() < deadline, "no leader"
-        time.sleep(0.01)
-    for sender in senders[1:]:
-        sender.start()
-    while len(posts._queue) < 8:
-        assert time.monotonic() < deadline, f"{len(posts._queue)} queued"
-        time.sleep(0.01)
-    release.set()
-    for thread in [holder, *senders]:
-        thread.join(10)
-    assert sizes == [8]
-    with deps.db.session() as session:
-        assert count(session, Post) == 8
-
-
-def sample(n: int) -> IncomingPost:
-    return IncomingPost(
-        source="twitter", external_id=f"t{n}", text=f"Parcel {n} lost", author=Author(id=f"a{n}")
-    )
