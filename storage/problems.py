@@ -92,37 +92,39 @@ _WINDOWED = (
 )
 
 
+def _one_statement(limited: list[Any]) -> Any:
+    """Each SELECT with its own LIMIT, one range scan each, sent as one statement (a
+    LIMIT inside a UNION needs its subquery)."""
+    parts = [select(*sub.c) for sub in (query.subquery() for query in limited)]
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
 @cache
 def _postings(n: int) -> Any:
-    """The lookup of `n` terms: one range scan with a limit per term, as one statement."""
-    parts = []
-    for i in range(n):
-        part = (
+    """The lookup of `n` terms: the newest cases of the window that have each."""
+    return _one_statement(
+        [
             select(literal(i).label("i"), _TERMS.c.case_id, _TERMS.c.size)
             .where(_TERMS.c.term == bindparam(f"t{i}"), _TERMS.c.at >= bindparam("since"))
             .order_by(_TERMS.c.at.desc())
             .limit(bindparam("per_term"))
-            .subquery()
-        )
-        parts.append(select(part.c.i, part.c.case_id, part.c.size))
-    return union_all(*parts) if n > 1 else parts[0]
+            for i in range(n)
+        ]
+    )
 
 
 @cache
 def _recent(n: int) -> Any:
-    """The newest open cases of `n` problems: one range scan of the problem's index with
-    a limit each, as one statement."""
-    parts = []
-    for i in range(n):
-        part = (
+    """The newest open cases of `n` problems, from the problem's index."""
+    return _one_statement(
+        [
             select(_CASES.c.id)
             .where(_CASES.c.problem_id == bindparam(f"p{i}"), _CASES.c.status.in_(ACTIVE_STATUSES))
             .order_by(_CASES.c.id.desc())
             .limit(bindparam("per_problem"))
-            .subquery()
-        )
-        parts.append(select(part.c.id))
-    return union_all(*parts) if n > 1 else parts[0]
+            for i in range(n)
+        ]
+    )
 
 
 @event.listens_for(Session, "after_transaction_end")
