@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -136,6 +137,49 @@ def test_posts_sent_together_share_one_commit(deps: Deps, monkeypatch: pytest.Mo
     assert len({r.case_id for r in results.values()}) == 9
     with deps.db.session() as s:
         assert count(s, Post) == 9
+
+
+def test_a_batch_is_taken_once_its_leader_has_the_turn_to_write(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The posts that come while a batch's leader waits for its process's turn (another
+    process writing to SQLite) are in its batch, not in the next one."""
+    posts = GroupCommit(deps.db, deps.config)
+    release = threading.Event()
+    real_turn = deps.db.writer_turn
+
+    @contextmanager
+    def other_process_writing() -> Iterator[None]:
+        release.wait(10)
+        with real_turn():
+            yield
+
+    monkeypatch.setattr(deps.db, "writer_turn", other_process_writing)
+    sizes: list[int] = []
+    real_run = GroupCommit._run
+
+    def run(self: GroupCommit, batch: list[Any]) -> None:
+        sizes.append(len(batch))
+        real_run(self, batch)
+
+    monkeypatch.setattr(GroupCommit, "_run", run)
+
+    def send(n: int) -> None:
+        posts.store(_post(n), now=deps.time.now())
+
+    first = list(_in_threads(send, [0]))
+    deadline = time.monotonic() + 10
+    while not posts._leading:
+        assert time.monotonic() < deadline, "no leader"
+        time.sleep(0.01)
+    rest = list(_in_threads(send, list(range(1, 8))))
+    _queued(posts, 8)
+    release.set()
+    for t in first + rest:
+        t.join(10)
+    assert sizes == [8]
+    with deps.db.session() as s:
+        assert count(s, Post) == 8
 
 
 def test_a_failing_post_fails_alone(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> None:
