@@ -258,7 +258,7 @@ class Outbox(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_kind_status", "kind", "status"),
+        Index("ix_outbox_kind_status_case", "kind", "status", "case_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
