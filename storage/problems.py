@@ -41,6 +41,8 @@ class Windowed:
     terms: frozenset[str]
     tags: frozenset[str]
     problem_id: int | None
+    at: datetime | None = None
+    """When its terms were added (the case opened): whether it is still in the window."""
 
 
 DETECTION_LOCK = 0x70726F62  # "prob"
@@ -75,14 +77,14 @@ _PRUNE = delete(_TERMS).where(
     )
 )
 _ACTIVE = (
-    select(_PROBLEMS.c.id)
+    select(_PROBLEMS.c.id, _PROBLEMS.c.last_seen_at)
     .where(_PROBLEMS.c.status == "open", _PROBLEMS.c.last_seen_at >= bindparam("since"))
     .order_by(_PROBLEMS.c.last_seen_at.desc())
     .limit(bindparam("limit"))
 )
 _WINDOWED = (
     # The tags as their stored JSON text: a row per term, decoded once per case.
-    select(_CASES.c.id, _CASES.c.problem_id, _TERMS.c.term, cast(_CASES.c.tags, Text))
+    select(_CASES.c.id, _CASES.c.problem_id, _TERMS.c.term, cast(_CASES.c.tags, Text), _TERMS.c.at)
     .join_from(_CASES, _TERMS, _TERMS.c.case_id == _CASES.c.id)
     .where(
         _CASES.c.id.in_(bindparam("ids", expanding=True)),
@@ -173,12 +175,12 @@ def windowed(session: Session, *, case_ids: Iterable[int], since: datetime) -> l
     if not ids:
         return []
     terms: dict[int, set[str]] = {}
-    facts: dict[int, tuple[str | None, int | None]] = {}
-    for cid, pid, term, tags in session.execute(_WINDOWED, {"ids": ids, "since": since}):
+    facts: dict[int, tuple[str | None, int | None, datetime]] = {}
+    for cid, pid, term, tags, at in session.execute(_WINDOWED, {"ids": ids, "since": since}):
         terms.setdefault(cid, set()).add(term)
-        facts[cid] = (tags, pid)
+        facts[cid] = (tags, pid, at)
     return [
-        Windowed(cid, frozenset(found), _tags(facts[cid][0]), facts[cid][1])
+        Windowed(cid, frozenset(found), _tags(facts[cid][0]), facts[cid][1], facts[cid][2])
         for cid, found in terms.items()
     ]
 
@@ -189,9 +191,11 @@ def _tags(stored: str | None) -> frozenset[str]:
     return frozenset(json.loads(stored) or ()) if stored else frozenset()
 
 
-def active_problems(session: Session, *, since: datetime, limit: int) -> list[int]:
-    """Open problems with a case in the window, most recent first."""
-    return list(session.execute(_ACTIVE, {"since": since, "limit": limit}).scalars())
+def active_problems(session: Session, *, since: datetime, limit: int) -> list[tuple[int, datetime]]:
+    """Open problems with a case in the window, most recent first, with when each was
+    last seen."""
+    found = session.execute(_ACTIVE, {"since": since, "limit": limit})
+    return [(pid, seen) for pid, seen in found]
 
 
 def recent_members(session: Session, *, problem_ids: Sequence[int], per_problem: int) -> list[int]:

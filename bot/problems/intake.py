@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.problems import links, window
+from bot.problems import known, links, window
 from bot.problems.detect import Join, Open, detect
 from bot.problems.similarity import ochiai, stems
 from config.schema import CasebotConfig
@@ -48,8 +48,9 @@ def on_open(
     near = window.nearby(session, case_id=case_id, terms=terms, now=now, config=cfg)
     candidates = window.score(terms, tags, near, cfg.similarity)
     store.add_terms(session, case_id=case_id, terms=terms, at=now)
+    me = Windowed(case_id, terms, tags, None, now)
+    known.add(session, me)
     decision = detect(candidates, min_cases=cfg.min_cases, min_links=cfg.min_links)
-    me = Windowed(case_id, terms, tags, None)
     if isinstance(decision, Join):
         problem = session.get(Problem, int(decision.problem))
         if problem is None:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot import effects
 from bot.events import SYSTEM, ProblemLinked, ProblemUnlinked
 from bot.ids import Surface
+from bot.problems import known
 from bot.problems.ids import format_problem_id
 from bot.problems.refresh import refresh
 from storage import problems as store
@@ -29,6 +30,7 @@ def link(
     """Make the cases reports of the problem; each card says so, the problem card counts."""
     ids = list(dict.fromkeys(case_ids))
     store.link(session, case_ids=ids, problem_id=problem.id)
+    known.linked(session, problem.id, ids, at=now)
     problem.last_seen_at, ref = now, format_problem_id(problem.id or 0)
     for case_id in ids:
         if (
@@ -54,6 +56,7 @@ def unlink(
     session: Session, problem: Problem, case_id: int, *, actor: str, surface: Surface, now: datetime
 ) -> None:
     store.link(session, case_ids=[case_id], problem_id=None)
+    known.linked(session, None, [case_id], at=now)
     event = ProblemUnlinked(
         case_id=case_id,
         actor=actor,

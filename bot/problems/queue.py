@@ -16,7 +16,7 @@ import logging
 from sqlmodel import Session
 
 from bot import effects
-from bot.problems import intake
+from bot.problems import intake, known
 from config.schema import CasebotConfig
 from storage import detection_queue as queue
 from storage import problems as store
@@ -63,6 +63,7 @@ def _turn(session: Session, config: CasebotConfig, size: int, taken: list[Queued
     are detected, so a caller whose turn failed knows which cases it held."""
     rows.batch(session)
     store.serialize_detection(session)
+    known.start(session)
     taken.extend(queue.take(session, limit=size))
     _detect(session, taken, config)
 

@@ -8,7 +8,8 @@ cases whatever else the window holds, a common one only its latest. Counting the
 stems each case shared there gives a lower bound of its score; the `POOL` best, and
 the newest cases of each active problem (so a storm is recognised even when its words
 are all common), are then scored on all their stems (`similarity`: cosine of stem
-sets, routing tags as a gate).
+sets, routing tags as a gate). Within a detection turn, rows and problems already read
+are not read again (`known`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.problems import known
 from bot.problems.detect import Candidate
 from bot.problems.similarity import ochiai, tags_allow
 from config.problems import ProblemsConfig
@@ -80,13 +82,23 @@ def nearby(
             sizes[cid] = size
     shared.pop(case_id, None)
     best = heapq.nlargest(POOL, shared, key=lambda c: (ochiai(shared[c], len(terms), sizes[c]), -c))
-    active = store.active_problems(session, since=since, limit=ACTIVE_PROBLEMS)
+    active = known.active(
+        session,
+        since,
+        ACTIVE_PROBLEMS,
+        lambda: store.active_problems(session, since=since, limit=ACTIVE_PROBLEMS),
+    )
     members = store.recent_members(session, problem_ids=active, per_problem=MEMBERS_PER_PROBLEM)
     if not members:
         full = [{cid for cid, _ in hits} for hits in found.values() if len(hits) >= PER_TERM]
         if not any(_may_match(c, shared[c], sizes[c], len(terms), full, config) for c in best):
             return []
-    return store.windowed(session, case_ids={*best, *members} - {case_id}, since=since)
+    return known.windowed(
+        session,
+        {*best, *members} - {case_id},
+        since,
+        lambda ids: store.windowed(session, case_ids=ids, since=since),
+    )
 
 
 def _may_match(

@@ -186,3 +186,42 @@ def test_a_word_shared_with_the_whole_window_and_nothing_else_reads_no_window(
         assert len(reads) == 1
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_a_turn_reads_each_case_of_the_window_once_and_links_as_case_by_case(
+    db: Database, config: CasebotConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve storm posts queued together are detected in one turn (`bot.problems.known`):
+    each earlier case is read from the database once, not once per later case, the
+    active problems once, and the outcome is the one-at-a-time one: the fifth opens a
+    problem, every other joins it."""
+    read: list[int] = []
+    actives: list[int] = []
+    windowed, active_problems = store.windowed, store.active_problems
+
+    def counted(session: object, *, case_ids: set[int], since: object) -> object:
+        read.extend(case_ids)
+        return windowed(session, case_ids=case_ids, since=since)  # type: ignore[arg-type]
+
+    def counted_active(session: object, **kw: object) -> object:
+        actives.append(1)
+        return active_problems(session, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "windowed", counted)
+    monkeypatch.setattr(store, "active_problems", counted_active)
+    with db.session() as s:
+        ids = [
+            receive(
+                s,
+                IncomingPost(source="web", external_id=f"q{n}", text=t, author=Author(id=f"q{n}")),
+                now=START + timedelta(minutes=n),
+                config=config,
+            ).case_id
+            for n, t in enumerate(STORM * 2)
+        ]
+    assert detect_queued(db, config) == 12
+    assert sorted(read) == sorted(set(read)) and set(read) <= set(ids)
+    assert actives == [1]
+    with db.read() as s:
+        [problem] = s.exec(select(Problem)).all()
+    assert [_problem_of(db, c) for c in ids] == [problem.id] * 12
