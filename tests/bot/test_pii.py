@@ -128,3 +128,31 @@ def test_masking_adjacent_numbers_is_idempotent(parts: list[str], region: str) -
     text = "".join(parts)
     once = pii.mask(text, ALL, region)
     assert pii.mask(once, ALL, region) == once
+
+
+def test_no_region_has_numbers_shorter_than_the_phone_shortcut() -> None:
+    """Text with fewer than `MIN_PHONE_DIGITS` digits skips the phone matcher: that is
+    only right while no region's numbers are that short."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    shortest = min(
+        length
+        for region in phonenumbers.SUPPORTED_REGIONS
+        for length in PhoneMetadata.metadata_for_region(region).general_desc.possible_length
+        if length > 0
+    )
+    assert shortest == pii.MIN_PHONE_DIGITS
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("0123+ -()./ext٣x\uff10")), max_size=40),
+    region=st.sampled_from(["US", "DE", "IR", "NU", "AC", "GB"]),
+)
+def test_text_with_too_few_digits_holds_no_phone_number(text: str, region: str) -> None:
+    """What the shortcut skips, the matcher would not have found either (Unicode digits
+    count as digits for both)."""
+    if sum(ch.isdecimal() for ch in text) < pii.MIN_PHONE_DIGITS:
+        assert pii._phone_spans(text, region) == []
+        assert pii.mask(text, ["phone"], region) == text
