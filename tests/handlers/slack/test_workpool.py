@@ -52,6 +52,61 @@ def test_listeners_ack_while_the_work_waits_for_a_permit_in_order() -> None:
     pool.shutdown()
 
 
+def test_a_read_runs_alone_and_nobody_behind_it_goes_first() -> None:
+    """Two permits: a write is working; a read waits for both; a write that came after
+    the read waits for it, though a permit is free meanwhile."""
+    pool = WorkPool(threads=8, workers=2)
+    gates = {n: threading.Event() for n in range(3)}
+    running: list[tuple[str, int]] = []
+    acked = threading.Semaphore(0)
+
+    def listener(n: int, alone: bool) -> None:
+        ack = workpool._AckThenWait(pool, alone=alone)
+        acked.release()
+        ack()
+        running.append(("start", n))
+        gates[n].wait(10)
+        running.append(("end", n))
+
+    futures = []
+    for n, alone in ((0, False), (1, True), (2, False)):
+        futures.append(pool.submit(listener, n, alone))
+        assert acked.acquire(timeout=5)
+        time.sleep(0.05)  # at the permits in this order
+
+    assert running == [("start", 0)], "the read waits for the write, the write for the read"
+    gates[0].set()
+    deadline = time.monotonic() + 5
+    while ("start", 1) not in running:
+        assert time.monotonic() < deadline, running
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert ("start", 2) not in running, "nothing beside a read"
+    gates[1].set()
+    gates[2].set()
+    for f in futures:
+        f.result(5)
+    assert running.index(("end", 1)) < running.index(("start", 2))
+    pool.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("body", "alone"),
+    [
+        ({"command": "/case", "text": "list open"}, True),
+        ({"command": "/case", "text": "  Show C-4"}, True),
+        ({"command": "/case", "text": "claim C-4"}, False),
+        ({"command": "/case", "text": "listen C-4"}, False),
+        ({"command": "/case"}, False),
+        ({"type": "block_actions", "actions": [{"action_id": "case_list_page:2"}]}, True),
+        ({"type": "block_actions", "actions": [{"action_id": "case_claim"}]}, False),
+        ({"type": "view_submission"}, False),
+    ],
+)
+def test_reads_are_lists_shows_and_page_buttons(body: dict[str, object], alone: bool) -> None:
+    assert workpool.reads(body) is alone
+
+
 def test_an_ack_outside_the_pool_takes_no_permit() -> None:
     """`process_before_response` runs the listener on the request thread."""
     pool = WorkPool(threads=2, workers=1)
