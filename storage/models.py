@@ -259,6 +259,14 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_kind_status_case", "kind", "status", "case_id"),
+        # "Does an older row of this case wait": one probe, whatever the statistics say.
+        Index(
+            "ix_outbox_case_pending",
+            "case_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
