@@ -204,6 +204,19 @@ _PARSERS: dict[str, Callable[[Scanner], Command]] = {
 }
 
 
+READS = frozenset({"list", "show"})
+"""The verbs whose work only reads (`handlers.slack.workpool` runs it alone)."""
+
+
+def reads_only(text: str) -> bool:
+    """Whether the command is one of the `READS` (text that does not parse: no)."""
+    try:
+        first = Scanner(text).take()
+    except Problem:
+        return False
+    return first is not None and first.lower() in READS
+
+
 def parse(text: str, slash: str = "/case", known_tags: Collection[str] = ()) -> Command:
     """Parse the text after the slash command; `known_tags` are the root-cause tags, in
     the order a refusal lists them."""

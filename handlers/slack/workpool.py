@@ -35,6 +35,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_bolt.response import BoltResponse
 
 from bot.slack.ids import CASE_LIST_PAGE
+from handlers.slack import grammar
 
 LISTENER_THREADS = 64
 """Listener threads per process: enough that acks never wait for a thread while acked
@@ -42,10 +43,6 @@ work waits for a permit (a waiting thread costs a little memory, no CPU)."""
 WORKERS = 2
 """Threads per process doing post-ack work at once: the web process has 2 cores to
 share with its requests, so more would only queue acks behind the interpreter lock."""
-
-
-READS = re.compile(r"\s*(list|show)\b", re.IGNORECASE)
-"""The `/case` subcommands that only read (`handlers.slack.grammar`)."""
 
 
 class _Permits:
@@ -122,7 +119,7 @@ def reads(body: dict[str, Any]) -> bool:
     """Whether the request only reads: a `/case list` or `/case show`, or a list's page
     button (its action id is `CASE_LIST_PAGE`'s)."""
     if "command" in body:
-        return READS.match(str(body.get("text") or "")) is not None
+        return grammar.reads_only(str(body.get("text") or ""))
     actions = body.get("actions") or []
     return bool(actions) and all(
         re.match(CASE_LIST_PAGE, str(a.get("action_id", ""))) for a in actions
