@@ -41,7 +41,7 @@ class Windowed:
     terms: frozenset[str]
     tags: frozenset[str]
     problem_id: int | None
-    at: datetime | None = None
+    at: datetime
     """When its terms were added (the case opened): whether it is still in the window."""
 
 

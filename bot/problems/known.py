@@ -55,7 +55,7 @@ def windowed(
         known.rows.update((row.case_id, row) for row in found)
         known.absent.update(missing - {row.case_id for row in found})
     rows = (known.rows.get(cid) for cid in sorted(ids))
-    return [row for row in rows if row is not None and (row.at is None or row.at >= since)]
+    return [row for row in rows if row is not None and row.at >= since]
 
 
 def active(
