@@ -38,6 +38,7 @@ from bot.slack.posting import SlackOut
 from bot.slack.problem_delivery import deliver_problem_card
 from handlers.channels.delivery import acknowledgement_deliverer, reply_deliverer
 from handlers.channels.replies import build_connectors
+from storage import statistics
 from storage.db import is_unavailable
 from storage.rollup import refresh as rollup
 
@@ -101,6 +102,10 @@ storm's backlog is detected while the outbox delivers (the two take turns on the
 detection lock; measured: a 2,400-post burst detected 4 s after its last 202, not 15-21
 s). Not on SQLite: its one writer would only alternate the two, and the job's batches
 took that writer from ingest during the burst (p99 340 ms instead of 40-230 ms)."""
+STATISTICS_SECONDS = 2.0
+"""How often PostgreSQL's statistics of Casebot's tables are checked (`storage.statistics`;
+a table is analyzed only when it changed enough): a burst into a fresh database was
+planned from an empty table's statistics until autovacuum's next look, a minute later."""
 
 
 def outbox_round(d: Delivery) -> int:
@@ -245,12 +250,21 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     if deps.config.digests:
         scheduler.add_job(guarded("digests", send_digests), "date", id="digests_on_start")
 
+    def analyze() -> None:
+        with deps.db.session() as session:
+            analyzed = statistics.refresh(session)
+        if analyzed:
+            log.debug("statistics.analyzed", extra={"tables": analyzed})
+
     if not deps.db.is_sqlite:
         scheduler.add_job(
             guarded("problem_detection", detect_problems),
             "interval",
             id="problem_detection",
             seconds=DETECTION_SECONDS,
+        )
+        scheduler.add_job(
+            guarded("statistics", analyze), "interval", id="statistics", seconds=STATISTICS_SECONDS
         )
     scheduler.add_job(
         guarded("outbox", drain_outbox),
