@@ -11,8 +11,9 @@ from sqlalchemy import event, insert
 
 from storage import outbox
 from storage.db import Database
-from storage.models import Case, Customer, Outbox
+from storage.models import Case, Outbox
 from tests.conftest import START
+from tests.support.databases import new_customer
 
 pytestmark = pytest.mark.both_db
 
@@ -22,11 +23,7 @@ WAITING = 2000
 def _waiting_cards(db: Database) -> None:
     """A burst's cards: one pending row per case, three in four due."""
     with db.session() as s:
-        customer = s.execute(
-            insert(Customer)
-            .values(name="c", tier="standard", created_at=START)
-            .returning(Customer.id)
-        ).scalar_one()
+        customer = new_customer(s, START)
         cases = [
             {
                 "department": "support",

@@ -11,8 +11,9 @@ from sqlalchemy import Connection, insert, text
 
 from storage import statistics
 from storage.db import Database
-from storage.models import Customer, CustomerIdentity
+from storage.models import CustomerIdentity
 from tests.conftest import START
+from tests.support.databases import new_customer
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -28,11 +29,7 @@ def _burst(db: Database) -> None:
     """A burst of new customers' handles, their statistics sent to the collector at once
     (a backend otherwise reports them up to a second later)."""
     with db.session() as s:
-        customer = s.execute(
-            insert(Customer)
-            .values(name="c", tier="standard", created_at=START)
-            .returning(Customer.id)
-        ).scalar_one()
+        customer = new_customer(s, START)
         handles = [
             {"customer_id": customer, "source": "twitter", "external_id": f"a{i}", "handle": "@c"}
             for i in range(BURST)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from storage.migrate import upgrade
+from storage.models import Customer
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -66,3 +68,12 @@ def truncate_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+def new_customer(session: Session, at: datetime) -> int:
+    """One customer row, for tests that write a burst of rows by hand beneath the core."""
+    return int(
+        session.execute(
+            insert(Customer).values(name="c", tier="standard", created_at=at).returning(Customer.id)
+        ).scalar_one()
+    )
