@@ -31,7 +31,7 @@ ANALYZE of a table would wait for the first)."""
 _STALE = text(
     "SELECT relname FROM pg_stat_user_tables"
     " WHERE schemaname = current_schema() AND relname = ANY(:tables)"
-    " AND n_mod_since_analyze > :rows + :scale * GREATEST(n_live_tup, 0)"
+    " AND n_mod_since_analyze > :rows + :scale * n_live_tup"
     " ORDER BY relname"
 )
 

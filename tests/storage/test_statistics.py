@@ -93,7 +93,7 @@ def test_a_table_is_analyzed_again_only_once_it_changed_enough(db: Database) -> 
         assert "customer_identities" not in statistics.refresh(s)
 
 
-def test_sqlite_keeps_no_statistics_to_refresh(tmp_path: object) -> None:
+def test_sqlite_keeps_no_statistics_to_refresh() -> None:
     sqlite = Database("sqlite://")
     with sqlite.session() as s:
         assert statistics.refresh(s) == []
